@@ -1,0 +1,85 @@
+/**
+ * Benchmark results as JSON (for machines and history) and as a table (for
+ * people). Every benchmark reports samples of one metric per case; the
+ * summary keeps min, median, max and mean.
+ *
+ * @module
+ */
+
+/** Samples of one measured case. */
+export interface BenchCase {
+  /** What was measured, e.g. "one cluster". */
+  name: string;
+  /** Unit of the samples, e.g. "ms". */
+  unit: string;
+  /** Raw samples, in measurement order. */
+  samples: number[];
+}
+
+/** A benchmark's full result. */
+export interface BenchReport {
+  /** Benchmark name, also the JSON file's base name. */
+  benchmark: string;
+  /** When the run started (ISO 8601). */
+  startedAt: string;
+  /** Machine facts that the numbers depend on. */
+  machine: { cpus: number; memoryGiB: number; deno: string };
+  /** Measured cases. */
+  cases: (BenchCase & { min: number; median: number; max: number; mean: number })[];
+}
+
+/** Summarizes `cases` into a report. */
+export function buildReport(benchmark: string, startedAt: Date, cases: BenchCase[]): BenchReport {
+  return {
+    benchmark,
+    startedAt: startedAt.toISOString(),
+    machine: {
+      cpus: navigator.hardwareConcurrency,
+      memoryGiB: Math.round(Deno.systemMemoryInfo().total / 2 ** 30),
+      deno: Deno.version.deno,
+    },
+    cases: cases.map((bench) => {
+      if (bench.samples.length === 0) {
+        throw new RangeError(`Cannot summarize case "${bench.name}" as it has no samples`);
+      }
+      const sorted = [...bench.samples].sort((a, b) => a - b);
+      const middle = Math.floor(sorted.length / 2);
+      const median = sorted.length % 2 === 1
+        ? sorted[middle] as number
+        : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+      const mean = sorted.reduce((sum, sample) => sum + sample, 0) / sorted.length;
+      return {
+        ...bench,
+        min: sorted[0] as number,
+        median,
+        max: sorted[sorted.length - 1] as number,
+        mean,
+      };
+    }),
+  };
+}
+
+/** Renders a report as a fixed-width text table. */
+export function formatTable(report: BenchReport): string {
+  const header = ["case", "n", "min", "median", "max", "unit"];
+  const rows = report.cases.map((bench) => [
+    bench.name,
+    String(bench.samples.length),
+    bench.min.toFixed(0),
+    bench.median.toFixed(0),
+    bench.max.toFixed(0),
+    bench.unit,
+  ]);
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] as string).length))
+  );
+  const line = (cells: string[]) =>
+    cells.map((cell, column) =>
+      column === 0 ? cell.padEnd(widths[column] as number) : cell.padStart(widths[column] as number)
+    ).join("  ");
+  return [
+    `${report.benchmark} (${report.machine.cpus} CPUs, ${report.machine.memoryGiB} GiB, Deno ${report.machine.deno})`,
+    line(header),
+    ...rows.map(line),
+  ].join("\n");
+}

@@ -1,0 +1,19 @@
+/**
+ * A real local Kubernetes control plane for tests. See `cluster.ts` for what
+ * runs and the guarantees, and `main.go` for the binary behind it.
+ *
+ * @module
+ */
+
+export {
+  type ClientCertificate,
+  type Cluster,
+  KubectlError,
+  serviceCidrs,
+  startCluster,
+  type StartClusterOptions,
+  testNodeName,
+  testNodeZone,
+} from "./cluster.ts";
+export { createReadyPod, type ReadyPodOptions } from "./pods.ts";
+export { withClusters, type WithClustersOptions } from "./with_clusters.ts";
