@@ -145,7 +145,13 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
   options.signal?.throwIfAborted();
   const binary = await clusterBinary();
   const dir = await Deno.makeTempDir({ prefix: `service-reflector-${options.name}-` });
-  const cluster = new LocalCluster(binary, dir, options);
+  let cluster: LocalCluster;
+  try {
+    cluster = new LocalCluster(binary, dir, options);
+  } catch (error) {
+    await Deno.remove(dir, { recursive: true });
+    throw error;
+  }
   try {
     await cluster.start();
     return cluster;
@@ -249,7 +255,6 @@ class LocalCluster implements Cluster {
 
   async start(): Promise<void> {
     const { dir } = this;
-    this.#options.signal?.addEventListener("abort", this.#onAbort, { once: true });
     await Deno.mkdir(`${dir}/logs`, { recursive: true });
     await this.#run("pki", `--dir=${dir}/pki`, "--hosts=127.0.0.1,localhost,::1");
     this.ca = await Deno.readTextFile(this.caPath);
@@ -289,6 +294,10 @@ class LocalCluster implements Cluster {
       await response.body?.cancel();
       return response.ok ? true : undefined;
     });
+    // Until here an abort fails the start (each wait checks the signal) and
+    // startCluster cleans up; from here on it stops the running cluster.
+    this.#options.signal?.throwIfAborted();
+    this.#options.signal?.addEventListener("abort", this.#onAbort, { once: true });
   }
 
   async startApiserver(): Promise<void> {

@@ -52,13 +52,19 @@ export class Component {
   async start(): Promise<void> {
     if (this.#running) throw new Error(`Cannot start ${this.name}: it is already running`);
     const log = await Deno.open(this.#options.logPath, { create: true, append: true });
-    const child = new Deno.Command(this.#options.binary, {
-      args: this.#options.args,
-      env: this.#options.env ?? {},
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command(this.#options.binary, {
+        args: this.#options.args,
+        env: this.#options.env ?? {},
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+    } catch (error) {
+      log.close();
+      throw error;
+    }
     const sink = new LogSink(log);
     const pumped = Promise.all([sink.drain(child.stdout), sink.drain(child.stderr)])
       .then(() => {}).finally(() => log.close());

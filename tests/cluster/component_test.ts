@@ -49,3 +49,17 @@ Deno.test("Component.stop() reaps a process that already exited", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("Component.start() fails on a missing binary and closes its log", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const component = new Component("ghost", {
+      binary: `${dir}/no-such-binary`,
+      args: [],
+      logPath: `${dir}/ghost.log`,
+    });
+    await rejects(component.start(), { name: "NotFound" });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
