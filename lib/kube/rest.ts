@@ -1,0 +1,336 @@
+/**
+ * Typed REST verbs over a {@linkcode Transport}: get, list (every page),
+ * create, update, patch (merge, JSON, strategic, server-side apply), delete
+ * (with preconditions) and watch, for core and grouped APIs, namespaced and
+ * cluster-scoped. Errors are {@linkcode StatusError}s; classify them with
+ * the predicates of `status_error.ts`.
+ *
+ * @module
+ */
+
+import type { DeleteOptions, Status } from "kubernetes-types/meta/v1.d.ts";
+import type { KubeObject, ObjectList } from "./object.ts";
+import { apiVersionOf, resourcePath, type ResourceType } from "./resource.ts";
+import { isGone, StatusError } from "./status_error.ts";
+import type { Query, Transport } from "./transport.ts";
+import { decodeWatchEvents, type WatchEvent } from "./watch_stream.ts";
+
+/** Options shared by every verb. */
+export interface CallOptions {
+  /** Aborts the call. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@linkcode RestClient.list}. */
+export interface ListOptions extends CallOptions {
+  /** Namespace to list in; omitted for all namespaces or cluster-scoped types. */
+  namespace?: string;
+  /** Label selector, e.g. `app=web,tier in (a,b)`. */
+  labelSelector?: string;
+  /** Field selector, e.g. `metadata.name=web`. */
+  fieldSelector?: string;
+  /** Page size; each page is one request and `continue` is followed to the end. Defaults to 500. */
+  limit?: number;
+  /** `resourceVersion` of the first page; "" (the default) asks for a consistent read. */
+  resourceVersion?: string;
+  /** `resourceVersionMatch`: `NotOlderThan` or `Exact`. */
+  resourceVersionMatch?: "NotOlderThan" | "Exact";
+}
+
+/** Options of {@linkcode RestClient.watch}. */
+export interface WatchOptions extends CallOptions {
+  /** Namespace to watch; omitted for all namespaces or cluster-scoped types. */
+  namespace?: string;
+  /** Label selector. */
+  labelSelector?: string;
+  /** Field selector. */
+  fieldSelector?: string;
+  /** Start after this resourceVersion; "" starts with synthetic ADDED events for every object. */
+  resourceVersion?: string;
+  /** Ask for BOOKMARK events. Defaults to true. */
+  allowWatchBookmarks?: boolean;
+  /** Server-side bound on the watch's duration. */
+  timeoutSeconds?: number;
+  /** Bound on one encoded event. */
+  maxLineBytes?: number;
+}
+
+/** Options of writes. */
+export interface WriteOptions extends CallOptions {
+  /** Field manager recorded in managedFields. */
+  fieldManager?: string;
+  /** `All` validates and answers without persisting. */
+  dryRun?: "All";
+}
+
+/** Patch formats, by their content type. */
+export const patchTypes = {
+  merge: "application/merge-patch+json",
+  json: "application/json-patch+json",
+  strategic: "application/strategic-merge-patch+json",
+  apply: "application/apply-patch+yaml",
+} as const;
+
+/** Options of {@linkcode RestClient.patch}. */
+export interface PatchOptions extends WriteOptions {
+  /** Namespace of the object. */
+  namespace?: string;
+  /** Patch format. Server-side apply (`apply`) requires `fieldManager`. */
+  patchType: keyof typeof patchTypes;
+  /** With `apply`: take fields owned by other managers. */
+  force?: boolean;
+  /** e.g. `status`. */
+  subresource?: string;
+}
+
+/** Options of {@linkcode RestClient.delete}. */
+export interface DeleteCallOptions extends CallOptions {
+  /** Namespace of the object. */
+  namespace?: string;
+  /** Delete only if the object still has this UID and/or resourceVersion (else 409 Conflict). */
+  preconditions?: { uid?: string; resourceVersion?: string };
+  /** What happens to dependents. */
+  propagationPolicy?: "Orphan" | "Background" | "Foreground";
+  /** Grace period; 0 deletes at once. */
+  gracePeriodSeconds?: number;
+}
+
+/** The verbs of the Kubernetes REST API for any {@linkcode ResourceType}. */
+export class RestClient {
+  /** The transport requests go through. */
+  readonly transport: Transport;
+
+  /** Creates a client sending through `transport`. */
+  constructor(transport: Transport) {
+    this.transport = transport;
+  }
+
+  /** Reads one object. */
+  async get<T extends KubeObject>(
+    type: ResourceType,
+    name: string,
+    options: CallOptions & { namespace?: string } = {},
+  ): Promise<T> {
+    const path = resourcePath(type, { ...namespaced(options.namespace), name });
+    return await this.transport.json<T>(path, signalOnly(options));
+  }
+
+  /**
+   * Lists every object, following `continue` tokens page by page. If a
+   * token expires mid-way (410), the list starts over in one unpaginated
+   * request, as client-go's pager does, so callers always get a whole,
+   * consistent list.
+   */
+  async list<T extends KubeObject>(
+    type: ResourceType,
+    options: ListOptions = {},
+  ): Promise<ObjectList<T>> {
+    const { limit = 500 } = options;
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new RangeError(
+        `Cannot list ${type.resource} as 'limit' must be a positive integer: current value is ${limit}`,
+      );
+    }
+    const path = resourcePath(type, namespaced(options.namespace));
+    const base: Query = {
+      labelSelector: options.labelSelector || undefined,
+      fieldSelector: options.fieldSelector || undefined,
+    };
+    const items: T[] = [];
+    let next: string | undefined;
+    let resourceVersion = "";
+    do {
+      const query: Query = next ? { ...base, limit, continue: next } : {
+        ...base,
+        limit,
+        resourceVersion: options.resourceVersion || undefined,
+        resourceVersionMatch: options.resourceVersion ? options.resourceVersionMatch : undefined,
+      };
+      let page: RawList<T>;
+      try {
+        page = await this.transport.json<RawList<T>>(path, { query, ...signalOnly(options) });
+      } catch (error) {
+        if (!(next && isGone(error))) throw error;
+        const whole = await this.transport.json<RawList<T>>(path, {
+          query: base,
+          ...signalOnly(options),
+        });
+        return { items: whole.items ?? [], resourceVersion: whole.metadata?.resourceVersion ?? "" };
+      }
+      items.push(...(page.items ?? []));
+      resourceVersion = page.metadata?.resourceVersion ?? "";
+      next = page.metadata?.continue || undefined;
+    } while (next);
+    return { items, resourceVersion };
+  }
+
+  /** Creates `object` (its namespace comes from `metadata.namespace`). */
+  async create<T extends KubeObject>(
+    type: ResourceType,
+    object: T,
+    options: WriteOptions = {},
+  ): Promise<T> {
+    const path = resourcePath(
+      type,
+      namespaced(type.namespaced ? object.metadata?.namespace : undefined),
+    );
+    return await this.transport.json<T>(path, {
+      method: "POST",
+      query: writeQuery(options),
+      body: withTypeMeta(type, object),
+      ...signalOnly(options),
+    });
+  }
+
+  /**
+   * Replaces `object`. With `metadata.resourceVersion` set, the server
+   * refuses (409 Conflict) if the object changed since it was read.
+   */
+  async update<T extends KubeObject>(
+    type: ResourceType,
+    object: T,
+    options: WriteOptions & { subresource?: string } = {},
+  ): Promise<T> {
+    const name = object.metadata?.name;
+    if (!name) {
+      throw new TypeError(`Cannot update ${type.resource} as the object has no metadata.name`);
+    }
+    const path = resourcePath(type, {
+      ...namespaced(type.namespaced ? object.metadata?.namespace : undefined),
+      name,
+      ...(options.subresource ? { subresource: options.subresource } : {}),
+    });
+    return await this.transport.json<T>(path, {
+      method: "PUT",
+      query: writeQuery(options),
+      body: withTypeMeta(type, object),
+      ...signalOnly(options),
+    });
+  }
+
+  /** Patches one object in the chosen format. */
+  async patch<T extends KubeObject>(
+    type: ResourceType,
+    name: string,
+    patch: unknown,
+    options: PatchOptions,
+  ): Promise<T> {
+    if (options.patchType === "apply" && !options.fieldManager) {
+      throw new TypeError(
+        `Cannot apply ${type.resource} "${name}" as server-side apply requires 'fieldManager'`,
+      );
+    }
+    const path = resourcePath(type, {
+      ...namespaced(options.namespace),
+      name,
+      ...(options.subresource ? { subresource: options.subresource } : {}),
+    });
+    return await this.transport.json<T>(path, {
+      method: "PATCH",
+      query: { ...writeQuery(options), force: options.force || undefined },
+      body: patch,
+      contentType: patchTypes[options.patchType],
+      ...signalOnly(options),
+    });
+  }
+
+  /** Deletes one object; returns the server's answer (the object while it finalizes, or a Status). */
+  async delete(
+    type: ResourceType,
+    name: string,
+    options: DeleteCallOptions = {},
+  ): Promise<KubeObject | Status> {
+    const path = resourcePath(type, { ...namespaced(options.namespace), name });
+    const body: DeleteOptions = { apiVersion: "v1", kind: "DeleteOptions" };
+    if (options.preconditions) body.preconditions = options.preconditions;
+    if (options.propagationPolicy) body.propagationPolicy = options.propagationPolicy;
+    if (options.gracePeriodSeconds !== undefined) {
+      body.gracePeriodSeconds = options.gracePeriodSeconds;
+    }
+    return await this.transport.json(path, { method: "DELETE", body, ...signalOnly(options) });
+  }
+
+  /**
+   * Opens a watch and yields its events until the server ends it or
+   * `signal` aborts (then it returns quietly). An ERROR event is thrown as a
+   * {@linkcode StatusError} (410 Expired reads `isGone`), a broken stream as
+   * a `WatchStreamError`.
+   */
+  async *watch<T extends KubeObject>(
+    type: ResourceType,
+    options: WatchOptions = {},
+  ): AsyncGenerator<WatchEvent<T>> {
+    const path = resourcePath(type, namespaced(options.namespace));
+    const query: Query = {
+      watch: true,
+      labelSelector: options.labelSelector || undefined,
+      fieldSelector: options.fieldSelector || undefined,
+      resourceVersion: options.resourceVersion || undefined,
+      allowWatchBookmarks: options.allowWatchBookmarks ?? true,
+      timeoutSeconds: options.timeoutSeconds,
+    };
+    const { signal } = options;
+    let response: Response;
+    try {
+      response = await this.transport.request(path, {
+        query,
+        timeoutMs: null,
+        ...signalOnly(options),
+      });
+    } catch (error) {
+      if (signal?.aborted) return;
+      throw error;
+    }
+    if (!response.body) {
+      throw new StatusError(`WATCH ${this.transport.url(path, query)}`, {
+        code: 500,
+        message: "the response has no body",
+      });
+    }
+    try {
+      for await (
+        const event of decodeWatchEvents<T>(
+          response.body,
+          optional("maxLineBytes", options.maxLineBytes),
+        )
+      ) {
+        if (event.type === "ERROR") {
+          const status = event.object as Status;
+          throw new StatusError(`WATCH ${this.transport.url(path, query)}`, {
+            ...status,
+            code: status.code || 500,
+          });
+        }
+        yield event;
+      }
+    } catch (error) {
+      if (signal?.aborted) return;
+      throw error;
+    }
+  }
+}
+
+interface RawList<T> {
+  items?: T[];
+  metadata?: { resourceVersion?: string; continue?: string };
+}
+
+function namespaced(namespace: string | undefined): { namespace?: string } {
+  return namespace ? { namespace } : {};
+}
+
+function signalOnly(options: CallOptions): { signal?: AbortSignal } {
+  return options.signal ? { signal: options.signal } : {};
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function writeQuery(options: WriteOptions): Query {
+  return { fieldManager: options.fieldManager, dryRun: options.dryRun };
+}
+
+function withTypeMeta<T extends KubeObject>(type: ResourceType, object: T): T {
+  return { ...object, apiVersion: apiVersionOf(type), kind: type.kind };
+}

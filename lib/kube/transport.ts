@@ -1,0 +1,211 @@
+/**
+ * The HTTP layer of lib/kube: `fetch` over a `Deno.HttpClient` built from a
+ * {@linkcode ClientConfig} (CA, client certificate; HTTP/2 when the server
+ * offers it through ALPN), with a user agent, JSON content negotiation,
+ * per-request timeouts through `AbortSignal`, and every non-2xx answer
+ * turned into a {@linkcode StatusError}.
+ *
+ * Credentials are asked for on every request (providers cache them). When
+ * the server answers 401, the provider is invalidated and the request is
+ * sent once more, so a rotated token or certificate is picked up at once.
+ *
+ * @module
+ */
+
+import type { ClientCertificate, ClientConfig } from "./client_config.ts";
+import { statusErrorFrom } from "./status_error.ts";
+import { version } from "../version.ts";
+
+/** Options of {@linkcode Transport}. */
+export interface TransportOptions {
+  /** `User-Agent` header. Defaults to `service-reflector/<version> (Deno <version>)`. */
+  userAgent?: string;
+  /** Timeout of a request that has no `timeoutMs` of its own. Defaults to 30 000 ms. */
+  timeoutMs?: number;
+}
+
+/** Query parameters; `undefined` values are left out. */
+export type Query = Record<string, string | number | boolean | undefined>;
+
+/** Options of {@linkcode Transport.request}. */
+export interface RequestOptions {
+  /** HTTP method. Defaults to `GET`. */
+  method?: string;
+  /** Query parameters. */
+  query?: Query;
+  /** Request body, sent as JSON. */
+  body?: unknown;
+  /** `Content-Type` of the body. Defaults to `application/json`. */
+  contentType?: string;
+  /** `Accept` header. Defaults to `application/json`. */
+  accept?: string;
+  /** Aborts the request (and the body of its response). */
+  signal?: AbortSignal;
+  /**
+   * Bound on the whole exchange, body included; `null` for none (watch
+   * streams, which `signal` ends). Defaults to the transport's timeout.
+   */
+  timeoutMs?: number | null;
+}
+
+/** A request to a Kubernetes API server failed before any HTTP answer came. */
+export class TransportError extends Error {
+  /** Creates the error for `request` (e.g. `GET https://host/api`), keeping `cause`. */
+  constructor(request: string, cause: unknown) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    super(`${request} failed: ${detail}`, { cause });
+    this.name = "TransportError";
+  }
+}
+
+/** Sends requests to one API server. Close it when done; it owns TLS connections. */
+export class Transport {
+  /** The configuration this transport was built from. */
+  readonly config: ClientConfig;
+  readonly #userAgent: string;
+  readonly #timeoutMs: number;
+  #client: { certificate: ClientCertificate | undefined; http: Deno.HttpClient } | undefined;
+  #closed = false;
+
+  /** Creates a transport for `config`. Nothing is sent until the first request. */
+  constructor(config: ClientConfig, options: TransportOptions = {}) {
+    const { timeoutMs = 30_000 } = options;
+    if (!(timeoutMs > 0)) {
+      throw new RangeError(
+        `Cannot create transport as 'timeoutMs' must be a positive number: current value is ${timeoutMs}`,
+      );
+    }
+    this.config = config;
+    this.#timeoutMs = timeoutMs;
+    this.#userAgent = options.userAgent ??
+      `service-reflector/${version} (Deno ${Deno.version.deno})`;
+  }
+
+  /** The absolute URL of `path` (with `query`) on this server. */
+  url(path: string, query: Query = {}): URL {
+    const url = new URL(this.config.server);
+    url.pathname = url.pathname.replace(/\/$/, "") + path;
+    for (const [name, value] of Object.entries(query)) {
+      if (value !== undefined) url.searchParams.set(name, String(value));
+    }
+    return url;
+  }
+
+  /**
+   * Sends a request and returns the 2xx response, whose body the caller
+   * must consume or cancel. Throws a {@linkcode StatusError} for any other
+   * status, a {@linkcode TransportError} when no answer came, or the
+   * signal's reason when `signal` aborted.
+   */
+  async request(path: string, options: RequestOptions = {}): Promise<Response> {
+    const response = await this.#send(path, options);
+    if (response.status !== 401) return await this.#checked(response, path, options);
+    await response.body?.cancel();
+    this.config.credentials.invalidate();
+    return await this.#checked(await this.#send(path, options), path, options);
+  }
+
+  /** Sends a request and parses its JSON body. */
+  async json<T>(path: string, options: RequestOptions = {}): Promise<T> {
+    const response = await this.request(path, options);
+    const text = await response.text();
+    try {
+      return JSON.parse(text) as T;
+    } catch (cause) {
+      throw new TransportError(
+        `${options.method ?? "GET"} ${this.url(path, options.query)}: invalid JSON in response`,
+        cause,
+      );
+    }
+  }
+
+  /** Closes the TLS connections. Later requests throw. */
+  close(): void {
+    this.#closed = true;
+    this.#client?.http.close();
+    this.#client = undefined;
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  async #send(path: string, options: RequestOptions): Promise<Response> {
+    const method = options.method ?? "GET";
+    const url = this.url(path, options.query);
+    const request = `${method} ${url}`;
+    if (this.#closed) throw new TransportError(request, new Error("the transport is closed"));
+    const credentials = await this.config.credentials.get(options.signal);
+    const headers = new Headers({
+      "accept": options.accept ?? "application/json",
+      "user-agent": this.#userAgent,
+    });
+    if (credentials.token) headers.set("authorization", `Bearer ${credentials.token}`);
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers.set("content-type", options.contentType ?? "application/json");
+    }
+    const timeoutMs = options.timeoutMs === undefined ? this.#timeoutMs : options.timeoutMs;
+    const signals = options.signal ? [options.signal] : [];
+    const timeout = timeoutMs === null ? undefined : AbortSignal.timeout(timeoutMs);
+    if (timeout) signals.push(timeout);
+    const signal = signals.length > 0 ? AbortSignal.any(signals) : undefined;
+    const client = this.#httpClient(credentials.clientCertificate);
+    try {
+      return await fetch(url, {
+        method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+        ...(signal ? { signal } : {}),
+        client,
+      });
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      if (timeout?.aborted) {
+        throw new TransportError(request, new Error(`no answer within ${timeoutMs} ms`));
+      }
+      throw new TransportError(request, error);
+    }
+  }
+
+  async #checked(response: Response, path: string, options: RequestOptions): Promise<Response> {
+    if (response.ok) return response;
+    return Promise.reject(
+      await statusErrorFrom(
+        response,
+        `${options.method ?? "GET"} ${this.url(path, options.query)}`,
+      ),
+    );
+  }
+
+  /** The HTTP client for `certificate`, rebuilt when the certificate changes. */
+  #httpClient(certificate: ClientCertificate | undefined): Deno.HttpClient {
+    const current = this.#client;
+    if (
+      current && current.certificate?.cert === certificate?.cert &&
+      current.certificate?.key === certificate?.key
+    ) {
+      return current.http;
+    }
+    let http: Deno.HttpClient;
+    try {
+      http = Deno.createHttpClient({
+        ...(this.config.caCerts.length > 0 ? { caCerts: this.config.caCerts } : {}),
+        ...(certificate ? { cert: certificate.cert, key: certificate.key } : {}),
+      });
+    } catch (cause) {
+      throw new TypeError(
+        `Cannot use the TLS settings of ${this.config.origin}: ${
+          cause instanceof Error ? cause.message : cause
+        }`,
+        { cause },
+      );
+    }
+    // Closing may end a stream still open on the old client; stream owners
+    // (watches) recover by starting again.
+    current?.http.close();
+    this.#client = { certificate, http };
+    return http;
+  }
+}

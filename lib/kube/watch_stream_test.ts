@@ -1,0 +1,166 @@
+import { deepStrictEqual, rejects, throws } from "node:assert/strict";
+import fc from "fast-check";
+import {
+  decodeWatchEvents,
+  splitLines,
+  type WatchEvent,
+  WatchStreamError,
+} from "./watch_stream.ts";
+
+const encoder = new TextEncoder();
+
+function streamOf(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
+  return ReadableStream.from(chunks);
+}
+
+/** Cuts `bytes` at the given offsets (sorted, deduplicated, within range). */
+function cut(bytes: Uint8Array, offsets: number[]): Uint8Array[] {
+  const points = [...new Set(offsets.map((offset) => offset % (bytes.length + 1)))].sort((a, b) =>
+    a - b
+  );
+  const chunks = [];
+  let start = 0;
+  for (const point of [...points, bytes.length]) {
+    chunks.push(bytes.slice(start, point));
+    start = point;
+  }
+  return chunks;
+}
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out = [];
+  for await (const item of iterable) out.push(item);
+  return out;
+}
+
+const service = (name: string, label: string) => ({
+  kind: "Service",
+  metadata: { name, labels: { note: label } },
+});
+
+Deno.test("decodeWatchEvents() decodes events delivered one byte at a time", async () => {
+  const events = [
+    { type: "ADDED", object: service("web", "caf\u00e9 \u2615 \u{1F600}") },
+    { type: "BOOKMARK", object: { kind: "Service", metadata: { resourceVersion: "12" } } },
+    { type: "DELETED", object: service("web", "\u65e5\u672c") },
+  ];
+  const bytes = encoder.encode(events.map((event) => JSON.stringify(event) + "\n").join(""));
+  const chunks = Array.from(bytes, (byte) => Uint8Array.of(byte));
+  deepStrictEqual(await collect(decodeWatchEvents(streamOf(chunks))), events);
+});
+
+Deno.test("decodeWatchEvents() skips empty lines and yields ERROR events", async () => {
+  const status = { kind: "Status", code: 410, reason: "Expired" };
+  const text = `\n${JSON.stringify({ type: "ERROR", object: status })}\n\n`;
+  deepStrictEqual(await collect(decodeWatchEvents(streamOf([encoder.encode(text)]))), [
+    { type: "ERROR", object: status },
+  ]);
+});
+
+Deno.test("decodeWatchEvents() refuses a line over the bound", async () => {
+  const line = encoder.encode(
+    JSON.stringify({ type: "ADDED", object: service("x", "y".repeat(100)) }) + "\n",
+  );
+  await rejects(collect(decodeWatchEvents(streamOf(cut(line, [7, 50])), { maxLineBytes: 64 })), {
+    name: "WatchStreamError",
+    message: "Cannot decode watch stream: a line exceeds 64 bytes",
+  });
+});
+
+Deno.test("decodeWatchEvents() refuses a stream that ends inside an event", async () => {
+  const whole = JSON.stringify({ type: "ADDED", object: service("a", "b") }) + "\n";
+  const truncated = encoder.encode(whole + whole.slice(0, 20));
+  const seen: WatchEvent<unknown>[] = [];
+  await rejects(
+    (async () => {
+      for await (const event of decodeWatchEvents(streamOf([truncated]))) seen.push(event);
+    })(),
+    {
+      name: "WatchStreamError",
+      message: "Cannot decode watch stream: it ended inside an event after 20 bytes",
+    },
+  );
+  deepStrictEqual(seen.length, 1);
+});
+
+Deno.test("decodeWatchEvents() refuses invalid UTF-8, bad JSON and unknown event shapes", async () => {
+  const cases: [Uint8Array, string][] = [
+    [Uint8Array.of(0x7b, 0xff, 0x7d, 0x0a), "is not valid UTF-8 JSON"],
+    [encoder.encode("{not json}\n"), "is not valid UTF-8 JSON"],
+    [encoder.encode('{"type":"RENAMED","object":{}}\n'), 'expected {"type","object"}'],
+    [encoder.encode('{"type":"ADDED","object":null}\n'), 'expected {"type","object"}'],
+    [encoder.encode("[1,2]\n"), 'expected {"type","object"}'],
+  ];
+  for (const [bytes, fragment] of cases) {
+    const error = await collect(decodeWatchEvents(streamOf([bytes]))).catch((error) => error);
+    deepStrictEqual(error instanceof WatchStreamError, true, String(error));
+    deepStrictEqual(error.message.includes(fragment), true, error.message);
+  }
+});
+
+Deno.test("decodeWatchEvents() cancels the body when the consumer stops early", async () => {
+  let cancelled = false;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      controller.enqueue(
+        encoder.encode(JSON.stringify({ type: "ADDED", object: service("a", "b") }) + "\n"),
+      );
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+  for await (const _ of decodeWatchEvents(body)) break;
+  deepStrictEqual(cancelled, true);
+});
+
+Deno.test("splitLines() throws if maxLineBytes is not a positive integer", () => {
+  throws(() => splitLines(0), {
+    name: "RangeError",
+    message: "Cannot split lines as 'maxLineBytes' must be a positive integer: current value is 0",
+  });
+});
+
+Deno.test("splitLines() equals splitting the whole text, however the bytes are chunked", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.string({ unit: "grapheme", maxLength: 30 }).map((s) => s.replaceAll("\n", "")), {
+        maxLength: 12,
+      }),
+      fc.array(fc.nat(), { maxLength: 20 }),
+      async (lines, offsets) => {
+        const bytes = encoder.encode(lines.map((line) => line + "\n").join(""));
+        const out = await collect(streamOf(cut(bytes, offsets)).pipeThrough(splitLines(1024)));
+        const decoded = out.map((line) => new TextDecoder("utf-8", { fatal: true }).decode(line));
+        deepStrictEqual(decoded, lines.filter((line) => line.length > 0));
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+Deno.test("decodeWatchEvents() round-trips any events under any chunking", async () => {
+  const eventArbitrary = fc.record({
+    type: fc.constantFrom("ADDED", "MODIFIED", "DELETED", "BOOKMARK"),
+    object: fc.record({
+      metadata: fc.record({ name: fc.string({ unit: "grapheme", maxLength: 20 }) }),
+      data: fc.dictionary(
+        fc.string({ maxLength: 5 }),
+        fc.string({ unit: "grapheme", maxLength: 10 }),
+      ),
+    }),
+  });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(eventArbitrary, { maxLength: 8 }),
+      fc.array(fc.nat(), { maxLength: 30 }),
+      async (events, offsets) => {
+        const bytes = encoder.encode(events.map((event) => JSON.stringify(event) + "\n").join(""));
+        // fast-check builds null-prototype dictionaries; compare plain JSON values.
+        const expected = JSON.parse(JSON.stringify(events));
+        deepStrictEqual(await collect(decodeWatchEvents(streamOf(cut(bytes, offsets)))), expected);
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
