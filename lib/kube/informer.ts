@@ -1,0 +1,362 @@
+/**
+ * An informer keeps a local cache of one resource in sync with a server,
+ * with the semantics of client-go's reflector and shared informer:
+ *
+ * - It lists (every page, a consistent read), then watches from the list's
+ *   resourceVersion with bookmarks; each event and bookmark advances that
+ *   version, and a watch that ends is resumed from it without a relist.
+ * - A 410 Gone/Expired (the version left the server's history) makes it
+ *   relist; the relist turns objects that vanished meanwhile into deletions
+ *   carrying their last known state.
+ * - Every failure waits an exponential, jittered backoff (reset after a
+ *   healthy period); a watch that ends at once without events counts as a
+ *   failure, so a broken server never gets a tight loop.
+ *
+ * Handlers run synchronously, in event order, on the informer's own loop:
+ * they must be cheap (enqueue a key) and must not mutate the objects, which
+ * are shared with the cache. A handler that throws is reported through
+ * `onError` and does not stop the informer.
+ *
+ * @module
+ */
+
+import { Backoff, type BackoffOptions } from "./backoff.ts";
+import { type Clock, realClock } from "./clock.ts";
+import { type KubeObject, objectKey, resourceVersionOf } from "./object.ts";
+import type { ResourceType } from "./resource.ts";
+import type { RestClient } from "./rest.ts";
+import { isGone, isTooManyRequests, StatusError } from "./status_error.ts";
+import { type IndexFunction, type ReadonlyStore, Store } from "./store.ts";
+
+/** Callbacks for changes to the cache. */
+export interface EventHandlers<T> {
+  /** A new object; `initialList` is true while the first list is delivered. */
+  onAdd?(object: T, initialList: boolean): void;
+  /** A changed object (its resourceVersion moved). */
+  onUpdate?(oldObject: T, newObject: T): void;
+  /**
+   * A deleted object, in its last known state. `stateUnknown` is true when
+   * the deletion was inferred from a relist: the object may have changed
+   * before it was deleted.
+   */
+  onDelete?(object: T, stateUnknown: boolean): void;
+}
+
+/** What failed, for {@linkcode InformerOptions.onError}. */
+export type InformerPhase = "list" | "watch" | "handler";
+
+/** Options of {@linkcode Informer}. */
+export interface InformerOptions<T> {
+  /** The resource to cache. */
+  type: ResourceType;
+  /** Only this namespace; omitted for all. */
+  namespace?: string;
+  /** Only objects matching this label selector. */
+  labelSelector?: string;
+  /** Only objects matching this field selector. */
+  fieldSelector?: string;
+  /** Page size of lists. Defaults to 500. */
+  pageSize?: number;
+  /** Extra cache indexes. */
+  indexers?: Record<string, IndexFunction<T>>;
+  /**
+   * Applied to every object before it is cached. Defaults to dropping
+   * `metadata.managedFields`, which no consumer reads and which often is
+   * the largest part of an object.
+   */
+  transform?: (object: T) => T;
+  /** Bound on one encoded watch event. Defaults to 16 MiB. */
+  maxLineBytes?: number;
+  /** Watches last between this and twice this, chosen at random. Defaults to 300 s. */
+  minWatchTimeoutSeconds?: number;
+  /** Retry pacing; defaults are client-go's (0.8 s doubling to 30 s, reset after 2 min). */
+  backoff?: BackoffOptions;
+  /** Time source. Defaults to the real clock. */
+  clock?: Clock;
+  /** Reports list, watch and handler failures; the informer recovers by itself. */
+  onError?: (error: unknown, phase: InformerPhase) => void;
+}
+
+/** Counters, for tests and metrics. */
+export interface InformerStats {
+  /** Lists completed. */
+  lists: number;
+  /** Watches opened. */
+  watches: number;
+  /** Events applied (bookmarks excluded). */
+  events: number;
+  /** Failures of lists and watches. */
+  failures: number;
+}
+
+/** A watch that ends sooner than this without events counts as a failure. */
+const shortWatchMs = 1_000;
+
+/** Lists and watches one resource into a {@linkcode ReadonlyStore}. */
+export class Informer<T extends KubeObject> {
+  readonly #rest: RestClient;
+  readonly #options: InformerOptions<T>;
+  readonly #store: Store<T>;
+  readonly #handlers = new Set<EventHandlers<T>>();
+  readonly #clock: Clock;
+  readonly #backoff: Backoff;
+  readonly #synced = Promise.withResolvers<void>();
+  readonly #stats: InformerStats = { lists: 0, watches: 0, events: 0, failures: 0 };
+  #hasSynced = false;
+  #resourceVersion = "";
+  #running = false;
+
+  /** Creates an informer; nothing is sent before {@linkcode Informer.run}. */
+  constructor(rest: RestClient, options: InformerOptions<T>) {
+    const { pageSize = 500, minWatchTimeoutSeconds = 300 } = options;
+    if (!Number.isInteger(pageSize) || pageSize < 1) {
+      throw new RangeError(
+        `Cannot create informer as 'pageSize' must be a positive integer: current value is ${pageSize}`,
+      );
+    }
+    if (!(minWatchTimeoutSeconds >= 1)) {
+      throw new RangeError(
+        `Cannot create informer as 'minWatchTimeoutSeconds' must be at least 1: current value is ${minWatchTimeoutSeconds}`,
+      );
+    }
+    this.#rest = rest;
+    this.#options = options;
+    this.#clock = options.clock ?? realClock;
+    this.#store = new Store<T>(options.indexers ? { indexers: options.indexers } : {});
+    this.#backoff = new Backoff({ clock: this.#clock, ...options.backoff });
+    // Rejections of #synced surface through synced(); this keeps an unawaited one quiet.
+    this.#synced.promise.catch(() => {});
+  }
+
+  /** The cache. Empty until the first list completes. */
+  get store(): ReadonlyStore<T> {
+    return this.#store;
+  }
+
+  /** Whether the first list has been delivered to the cache and handlers. */
+  get hasSynced(): boolean {
+    return this.#hasSynced;
+  }
+
+  /** The resourceVersion the cache is at ("" before the first list). */
+  get resourceVersion(): string {
+    return this.#resourceVersion;
+  }
+
+  /** Counters since creation. */
+  get stats(): Readonly<InformerStats> {
+    return { ...this.#stats };
+  }
+
+  /**
+   * Registers handlers and returns a function that removes them. Handlers
+   * added after the first list receive the cached objects as additions.
+   */
+  addEventHandlers(handlers: EventHandlers<T>): () => void {
+    this.#handlers.add(handlers);
+    if (this.#hasSynced) {
+      for (const object of this.#store.list()) this.#call(handlers, "onAdd", object, true);
+    }
+    return () => this.#handlers.delete(handlers);
+  }
+
+  /** Resolves once the first list is in the cache; rejects with the reason if `signal` aborts first. */
+  synced(signal?: AbortSignal): Promise<void> {
+    if (!signal) return this.#synced.promise;
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#synced.promise.then(() => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * Lists and watches until `signal` aborts, then resolves. Failures are
+   * retried forever (reported through `onError`); it never rejects. After a
+   * run ended it may run again: it resumes watching from where the cache is,
+   * and relists only if that version is gone.
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    if (this.#running) {
+      throw new Error(`Cannot run the ${this.#options.type.resource} informer while it runs`);
+    }
+    this.#running = true;
+    try {
+      await this.#loop(signal);
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #loop(signal: AbortSignal): Promise<void> {
+    let mustList = !this.#hasSynced;
+    while (!signal.aborted) {
+      try {
+        if (mustList) {
+          await this.#list(signal);
+          mustList = false;
+        }
+        mustList = await this.#watch(signal);
+      } catch (error) {
+        if (signal.aborted) break;
+        this.#stats.failures++;
+        this.#report(error, mustList ? "list" : "watch");
+        // A refused watch (403, 500, ...) may mean the server lost our view
+        // of the world; start again from a list. Transport failures and broken
+        // streams resume the watch from the last version.
+        if (error instanceof StatusError) mustList = true;
+        const retryAfter = isTooManyRequests(error)
+          ? (error as StatusError).retryAfterSeconds
+          : undefined;
+        try {
+          await (retryAfter
+            ? this.#clock.sleep(retryAfter * 1000, signal)
+            : this.#backoff.wait(signal));
+        } catch {
+          break;
+        }
+      }
+    }
+  }
+
+  async #list(signal: AbortSignal): Promise<void> {
+    const { type, namespace, labelSelector, fieldSelector, pageSize = 500 } = this.#options;
+    const list = await this.#rest.list<T>(type, {
+      ...(namespace ? { namespace } : {}),
+      ...(labelSelector ? { labelSelector } : {}),
+      ...(fieldSelector ? { fieldSelector } : {}),
+      limit: pageSize,
+      signal,
+    });
+    this.#replace(list.items.map((object) => this.#transform(object)));
+    this.#resourceVersion = list.resourceVersion;
+    this.#stats.lists++;
+    if (!this.#hasSynced) {
+      this.#hasSynced = true;
+      this.#synced.resolve();
+    }
+  }
+
+  /**
+   * Watches from the current resourceVersion until the watch ends. Returns
+   * true if a relist is needed (410), false to resume the watch. Throws on
+   * other failures and on a watch too short to be healthy.
+   */
+  async #watch(signal: AbortSignal): Promise<boolean> {
+    const { type, namespace, labelSelector, fieldSelector, maxLineBytes } = this.#options;
+    const { minWatchTimeoutSeconds = 300 } = this.#options;
+    const started = this.#clock.now();
+    let events = 0;
+    this.#stats.watches++;
+    try {
+      for await (
+        const event of this.#rest.watch<T>(type, {
+          ...(namespace ? { namespace } : {}),
+          ...(labelSelector ? { labelSelector } : {}),
+          ...(fieldSelector ? { fieldSelector } : {}),
+          resourceVersion: this.#resourceVersion,
+          allowWatchBookmarks: true,
+          ...(maxLineBytes ? { maxLineBytes } : {}),
+          timeoutSeconds: Math.floor(minWatchTimeoutSeconds * (1 + Math.random())),
+          signal,
+        })
+      ) {
+        events++;
+        this.#apply(event.type, event.object);
+      }
+    } catch (error) {
+      const healthy = events > 0 || this.#clock.now() - started >= shortWatchMs;
+      // A watch that ran and then expired relists at once; a server that
+      // answers every fresh watch with 410 gets the backoff like any failure.
+      if (isGone(error) && healthy) return true;
+      throw error;
+    }
+    if (!signal.aborted && events === 0 && this.#clock.now() - started < shortWatchMs) {
+      throw new Error(
+        `The ${type.resource} watch ended after ${
+          this.#clock.now() - started
+        } ms without any event`,
+      );
+    }
+    return false;
+  }
+
+  #apply(type: string, raw: T): void {
+    const version = resourceVersionOf(raw);
+    if (type === "BOOKMARK") {
+      if (version) this.#resourceVersion = version;
+      return;
+    }
+    const object = this.#transform(raw);
+    this.#stats.events++;
+    if (type === "DELETED") {
+      const previous = this.#store.delete(objectKey(object));
+      this.#emit("onDelete", previous ?? object, false);
+    } else {
+      const previous = this.#store.set(object);
+      if (previous) this.#emitUpdate(previous, object);
+      else this.#emit("onAdd", object, !this.#hasSynced);
+    }
+    if (version) this.#resourceVersion = version;
+  }
+
+  /** Makes the cache equal `objects`, emitting the differences. */
+  #replace(objects: T[]): void {
+    const listed = new Set<string>();
+    for (const object of objects) {
+      const key = objectKey(object);
+      listed.add(key);
+      const previous = this.#store.get(key);
+      if (previous && resourceVersionOf(previous) === resourceVersionOf(object)) continue;
+      this.#store.set(object);
+      if (previous) this.#emitUpdate(previous, object);
+      else this.#emit("onAdd", object, !this.#hasSynced);
+    }
+    for (const key of this.#store.keys()) {
+      if (listed.has(key)) continue;
+      const gone = this.#store.delete(key) as T;
+      this.#emit("onDelete", gone, true);
+    }
+  }
+
+  #transform(object: T): T {
+    if (this.#options.transform) return this.#options.transform(object);
+    if (!object.metadata?.managedFields) return object;
+    const { managedFields: _, ...metadata } = object.metadata;
+    return { ...object, metadata };
+  }
+
+  #emit(kind: "onAdd" | "onDelete", object: T, flag: boolean): void {
+    for (const handlers of this.#handlers) this.#call(handlers, kind, object, flag);
+  }
+
+  #emitUpdate(previous: T, object: T): void {
+    for (const handlers of this.#handlers) {
+      try {
+        handlers.onUpdate?.(previous, object);
+      } catch (error) {
+        this.#report(error, "handler");
+      }
+    }
+  }
+
+  #call(handlers: EventHandlers<T>, kind: "onAdd" | "onDelete", object: T, flag: boolean): void {
+    try {
+      handlers[kind]?.(object, flag);
+    } catch (error) {
+      this.#report(error, "handler");
+    }
+  }
+
+  #report(error: unknown, phase: InformerPhase): void {
+    try {
+      this.#options.onError?.(error, phase);
+    } catch {
+      // A failing reporter must not stop the informer.
+    }
+  }
+}
