@@ -1,29 +1,44 @@
 /**
- * Runs the benchmarks, writes each report to `.cache/bench/<name>.json` and
- * prints it as a table. `deno task bench` runs this file.
+ * Runs benchmarks, writes each report to `.cache/bench/<name>.json` and
+ * prints it as a table. `deno task bench [name...]` runs this file; without
+ * names it runs them all.
  *
  * @module
  */
 // deno-lint-ignore-file no-console
 
 import { benchClusterStart } from "./cluster_start.ts";
-import { buildReport, formatTable } from "./report.ts";
+import { benchInformer } from "./informer.ts";
+import { type BenchCase, buildReport, formatTable } from "./report.ts";
+
+const benchmarks: Record<string, (signal: AbortSignal) => Promise<BenchCase[]>> = {
+  cluster_start: (signal) => benchClusterStart({ signal }),
+  informer: () => benchInformer(),
+};
 
 const outDir = new URL("../../.cache/bench/", import.meta.url);
 
 if (import.meta.main) {
+  const names = Deno.args.length > 0 ? Deno.args : Object.keys(benchmarks);
+  const unknown = names.filter((name) => !(name in benchmarks));
+  if (unknown.length > 0) {
+    console.error(
+      `Unknown benchmark ${unknown.map((name) => `"${name}"`).join(", ")}: choose from ${
+        Object.keys(benchmarks).join(", ")
+      }`,
+    );
+    Deno.exit(2);
+  }
   const controller = new AbortController();
   Deno.addSignalListener("SIGINT", () => controller.abort());
   await Deno.mkdir(outDir, { recursive: true });
-  const startedAt = new Date();
-  const report = buildReport(
-    "cluster_start",
-    startedAt,
-    await benchClusterStart({ signal: controller.signal }),
-  );
-  const path = new URL("cluster_start.json", outDir);
-  await Deno.writeTextFile(path, JSON.stringify(report, null, 2) + "\n");
-  console.log(formatTable(report));
-  console.log(`\nJSON: ${path.pathname}`);
+  for (const name of names) {
+    const run = benchmarks[name] as (signal: AbortSignal) => Promise<BenchCase[]>;
+    const report = buildReport(name, new Date(), await run(controller.signal));
+    const path = new URL(`${name}.json`, outDir);
+    await Deno.writeTextFile(path, JSON.stringify(report, null, 2) + "\n");
+    console.log(formatTable(report));
+    console.log(`JSON: ${path.pathname}\n`);
+  }
   Deno.exit(0);
 }
