@@ -7,18 +7,11 @@ import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import type { ConfigMap } from "kubernetes-types/core/v1.d.ts";
 import { configFromUrl } from "./client_config.ts";
 import { Informer } from "./informer.ts";
-import type { ResourceType } from "./resource.ts";
 import { RestClient } from "./rest.ts";
+import { configMaps } from "../../tests/support/resources.ts";
 import { Transport } from "./transport.ts";
 import { delay, poll } from "../../tests/support/poll.ts";
 
-const configMaps: ResourceType = {
-  group: "",
-  version: "v1",
-  resource: "configmaps",
-  kind: "ConfigMap",
-  namespaced: true,
-};
 const encoder = new TextEncoder();
 
 function configMap(name: string, resourceVersion: string): ConfigMap {

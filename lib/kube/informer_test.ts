@@ -5,17 +5,10 @@ import { adminConfig } from "../../tests/support/client_configs.ts";
 import { poll } from "../../tests/support/poll.ts";
 import { Informer, type InformerPhase } from "./informer.ts";
 import { objectKey } from "./object.ts";
-import { namespaces, type ResourceType } from "./resource.ts";
+import { namespaces } from "./resource.ts";
 import { RestClient } from "./rest.ts";
+import { configMaps } from "../../tests/support/resources.ts";
 import { Transport } from "./transport.ts";
-
-const configMaps: ResourceType = {
-  group: "",
-  version: "v1",
-  resource: "configmaps",
-  kind: "ConfigMap",
-  namespaced: true,
-};
 
 /** What handlers saw, replayed into a map: it must equal the cache and the server. */
 class Recorder {

@@ -7,7 +7,8 @@ import {
   tokenConfig,
 } from "../../tests/support/client_configs.ts";
 import { RestClient } from "./rest.ts";
-import { namespaces, type ResourceType, services } from "./resource.ts";
+import { configMaps } from "../../tests/support/resources.ts";
+import { namespaces, services } from "./resource.ts";
 import {
   isAlreadyExists,
   isConflict,
@@ -18,14 +19,6 @@ import {
   StatusError,
 } from "./status_error.ts";
 import { Transport } from "./transport.ts";
-
-const configMaps: ResourceType = {
-  group: "",
-  version: "v1",
-  resource: "configmaps",
-  kind: "ConfigMap",
-  namespaced: true,
-};
 
 const namespace = "rest";
 

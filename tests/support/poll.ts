@@ -5,6 +5,8 @@
  * @module
  */
 
+import { realClock } from "../../lib/kube/clock.ts";
+
 /** Options of {@linkcode poll}. */
 export interface PollOptions {
   /** What is awaited, for the timeout message, e.g. "EndpointSlice of web". */
@@ -48,16 +50,5 @@ export async function poll<T>(
 
 /** Resolves after `ms`, or rejects with the signal's reason once it aborts. */
 export function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
+  return realClock.sleep(ms, signal);
 }
