@@ -7,6 +7,8 @@
 //	cluster kube-apiserver [kube-apiserver flags]
 //	cluster kube-controller-manager [kube-controller-manager flags]
 //	cluster kubectl [kubectl arguments]
+//	cluster informer --server U [--ca-file F] [--token T] [--resources services,endpointslices,endpoints]
+//	                 [--namespace N] [--label-selector S] [--interval 200ms]
 //
 // Each component runs as its own process; tests/cluster/mod.ts wires them.
 package main
@@ -27,6 +29,7 @@ var commands = map[string]func(args []string) int{
 	"kube-apiserver":          runKubeAPIServer,
 	"kube-controller-manager": runKubeControllerManager,
 	"kubectl":                 runKubectl,
+	"informer":                runInformer,
 }
 
 func main() {

@@ -1,0 +1,139 @@
+/**
+ * Get and list over the view, with kube-apiserver's resourceVersion
+ * semantics as far as a cache without snapshots can honour them:
+ *
+ * - no version, or "0": the current state;
+ * - `NotOlderThan` (the default when a version is given): the current
+ *   state, unless the version is newer than the view (504, too large);
+ * - `Exact`: only the current version is available; older ones are 410.
+ *
+ * Pages are cut in key order; a `continue` token names the version and the
+ * last key, and is honoured only while the view is still at that version
+ * (otherwise 410, like an expired token; clients then list again whole).
+ *
+ * @module
+ */
+
+import type { Service } from "kubernetes-types/core/v1.d.ts";
+import { objectFields } from "../kube/field_selector.ts";
+import type { KubeObject } from "../kube/object.ts";
+import type { ReadQuery } from "./query.ts";
+import type { ResourceRoute } from "./routes.ts";
+import { badRequest, expired, objectNotFound, StatusResponseError } from "./status.ts";
+import type { ServedKind, View } from "./view.ts";
+
+/** A page of a list. */
+export interface ListPage {
+  /** The objects, in key order. */
+  items: KubeObject[];
+  /** The view version the page is consistent at. */
+  resourceVersion: number;
+  /** Token for the next page, if any. */
+  continueToken: string | undefined;
+  /** How many matching objects follow this page. */
+  remainingItemCount: number | undefined;
+}
+
+/** The selectable fields of a served object, as kube-apiserver defines them for its kind. */
+export function selectableFields(kind: ServedKind, object: KubeObject): Record<string, string> {
+  const fields = objectFields(object);
+  if (kind !== "services") return fields;
+  const spec = (object as Service).spec;
+  return { ...fields, "spec.clusterIP": spec?.clusterIP ?? "", "spec.type": spec?.type ?? "" };
+}
+
+/** Whether `object` of `kind` passes the query's namespace, label and field filters. */
+export function matches(
+  kind: ServedKind,
+  object: KubeObject,
+  namespace: string | undefined,
+  query: ReadQuery,
+): boolean {
+  if (namespace !== undefined && object.metadata?.namespace !== namespace) return false;
+  return query.labels.matches(object.metadata?.labels ?? {}) &&
+    query.fields.matches(selectableFields(kind, object));
+}
+
+/** 504 for a version the view has not reached, as kube-apiserver answers. */
+export function tooLarge(requested: number, current: number): StatusResponseError {
+  return new StatusResponseError(
+    504,
+    "Timeout",
+    `Timeout: Too large resource version: ${requested}, current: ${current}`,
+    {
+      details: {
+        causes: [{ reason: "ResourceVersionTooLarge", message: "Too large resource version" }],
+        retryAfterSeconds: 1,
+      },
+    },
+  );
+}
+
+/** The object the route names, or a 404 Status. */
+export function getObject(view: View, route: ResourceRoute): KubeObject {
+  const name = route.name as string;
+  const object = route.namespace === undefined
+    ? undefined
+    : view.get(route.resource.kind, `${route.namespace}/${name}`);
+  if (!object) throw objectNotFound(route.resource.group, route.resource.kind, name);
+  return object;
+}
+
+interface ContinueToken {
+  v: number;
+  k: string;
+}
+
+/** One page of the collection the route names. Throws StatusResponseError for bad versions or tokens. */
+export function listObjects(view: View, route: ResourceRoute, query: ReadQuery): ListPage {
+  const current = view.resourceVersion;
+  let after: string | undefined;
+  if (query.continueToken) {
+    const token = decodeToken(query.continueToken);
+    if (token.v !== current) {
+      throw expired(
+        "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.",
+      );
+    }
+    after = token.k;
+  } else if (query.resourceVersion !== undefined && query.resourceVersion !== 0) {
+    if (query.resourceVersion > current) throw tooLarge(query.resourceVersion, current);
+    if (query.resourceVersionMatch === "Exact" && query.resourceVersion !== current) {
+      throw expired("The resourceVersion for the provided list is too old.");
+    }
+  }
+  const all = [...view.objects(route.resource.kind)]
+    .filter((object) => matches(route.resource.kind, object, route.namespace, query))
+    .map((object) => ({ key: `${object.metadata?.namespace}/${object.metadata?.name}`, object }))
+    .filter((entry) => after === undefined || entry.key > after)
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const page = query.limit === undefined ? all : all.slice(0, query.limit);
+  const more = page.length < all.length;
+  return {
+    items: page.map((entry) => entry.object),
+    resourceVersion: current,
+    continueToken: more
+      ? encodeToken({ v: current, k: page[page.length - 1]?.key ?? "" })
+      : undefined,
+    remainingItemCount: more ? all.length - page.length : undefined,
+  };
+}
+
+function encodeToken(token: ContinueToken): string {
+  return btoa(JSON.stringify(token)).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+}
+
+function decodeToken(text: string): ContinueToken {
+  try {
+    const padded = text.replaceAll("-", "+").replaceAll("_", "/");
+    const token = JSON.parse(
+      atob(padded + "=".repeat((4 - (padded.length % 4)) % 4)),
+    ) as ContinueToken;
+    if (typeof token.v === "number" && typeof token.k === "string") return token;
+  } catch {
+    // Reported below.
+  }
+  throw badRequest(
+    `invalid continue token: continue key is not valid: ${JSON.stringify(text.slice(0, 40))}`,
+  );
+}

@@ -1,0 +1,197 @@
+/**
+ * Server-side `meta.k8s.io/v1` Tables of Services, Endpoints and
+ * EndpointSlices, as kube-apiserver answers `kubectl get` (which sends
+ * `Accept: application/json;as=Table;v=v1;g=meta.k8s.io,...`).
+ *
+ * Contract, matching kube-apiserver v1.37:
+ * - the columns and every cell are those of the apiserver's printers; the
+ *   SELECTOR column (priority 1) is always sent and kubectl shows it only
+ *   with `-o wide`;
+ * - one row per object, in the order given;
+ * - each row's `object` follows `includeObject`: `Metadata` (the default) a
+ *   `PartialObjectMetadata` holding the object's whole `metadata`, `Object`
+ *   the object itself with its `apiVersion` and `kind`, `None` `null`;
+ * - the Table's `metadata` carries the list's resourceVersion, continue
+ *   token and remaining item count when given. For a single-object GET the
+ *   apiserver sends the object's own resourceVersion: pass that.
+ *
+ * Rows share the objects' `metadata` (and, with `Object`, the objects), so
+ * a Table must be serialized, not mutated.
+ *
+ * @module
+ */
+
+import type { Endpoints, Service } from "kubernetes-types/core/v1.d.ts";
+import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
+import type { ObjectMeta } from "kubernetes-types/meta/v1.d.ts";
+import { endpointsCells, endpointSliceCells, serviceCells } from "./_table_cells.ts";
+import { endpointsColumns, endpointSliceColumns, serviceColumns } from "./_table_columns.ts";
+
+export { isTableRequest } from "./_table_accept.ts";
+
+/** One column of a {@linkcode Table}, as `meta.k8s.io/v1` TableColumnDefinition. */
+export interface TableColumnDefinition {
+  /** Human-readable name; kubectl upper-cases it for the header, e.g. `Cluster-IP`. */
+  name: string;
+  /** OpenAPI type of the cells: every column here is `string`. */
+  type: string;
+  /** OpenAPI format: `name` marks the object's name column, otherwise empty. */
+  format: string;
+  /** What the column holds (the API field's documentation). */
+  description: string;
+  /** 0 for columns always shown; higher for `-o wide` only. */
+  priority: number;
+}
+
+/** The `metadata` of an object without the rest, as `meta.k8s.io/v1` sends it in Table rows. */
+export interface PartialObjectMetadata {
+  /** Always `meta.k8s.io/v1`. */
+  apiVersion: "meta.k8s.io/v1";
+  /** Always `PartialObjectMetadata`. */
+  kind: "PartialObjectMetadata";
+  /** The object's metadata. */
+  metadata: ObjectMeta;
+}
+
+/** The kinds {@linkcode toTable} renders, and their objects. */
+export interface TableKinds {
+  /** A core/v1 Service. */
+  Service: Service;
+  /** A core/v1 Endpoints. */
+  Endpoints: Endpoints;
+  /** A discovery.k8s.io/v1 EndpointSlice. */
+  EndpointSlice: EndpointSlice;
+}
+
+/** One row of a {@linkcode Table}. */
+export interface TableRow {
+  /** One cell per column definition, in order; all strings here. */
+  cells: unknown[];
+  /** The object as asked by `includeObject`; `null` for `None`. */
+  object: PartialObjectMetadata | TableKinds[keyof TableKinds] | null;
+}
+
+/** A `meta.k8s.io/v1` Table. */
+export interface Table {
+  /** Always `meta.k8s.io/v1`. */
+  apiVersion: "meta.k8s.io/v1";
+  /** Always `Table`. */
+  kind: "Table";
+  /** List metadata; `{}` when nothing was given. */
+  metadata: { resourceVersion?: string; continue?: string; remainingItemCount?: number };
+  /** The columns, in order. */
+  columnDefinitions: TableColumnDefinition[];
+  /** One row per object. */
+  rows: TableRow[];
+}
+
+/** What each Table row carries besides its cells, as the `includeObject` query parameter. */
+export type IncludeObject = "None" | "Metadata" | "Object";
+
+/** Options of {@linkcode toTable}. */
+export interface ToTableOptions {
+  /** The time AGE is measured at. Defaults to the current time. */
+  now?: Date;
+  /** What each row's `object` holds. Defaults to `Metadata`, as the apiserver. */
+  includeObject?: IncludeObject;
+  /** `metadata.resourceVersion` of the Table. Omitted by default. */
+  resourceVersion?: string;
+  /** `metadata.continue` of the Table, for a paginated list. Omitted by default. */
+  continueToken?: string;
+  /** `metadata.remainingItemCount` of the Table, for a paginated list. Omitted by default. */
+  remainingItemCount?: number;
+}
+
+interface Printer<T> {
+  apiVersion: string;
+  columns: readonly TableColumnDefinition[];
+  cells(object: T, now: Date): string[];
+}
+
+const printers: { [K in keyof TableKinds]: Printer<TableKinds[K]> } = {
+  Service: { apiVersion: "v1", columns: serviceColumns, cells: serviceCells },
+  Endpoints: { apiVersion: "v1", columns: endpointsColumns, cells: endpointsCells },
+  EndpointSlice: {
+    apiVersion: "discovery.k8s.io/v1",
+    columns: endpointSliceColumns,
+    cells: endpointSliceCells,
+  },
+};
+
+const includeObjectValues: readonly string[] = ["None", "Metadata", "Object"];
+
+/**
+ * Renders `objects` of `kind` as kube-apiserver's Table for `kubectl get`.
+ *
+ * @example Usage
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { toTable } from "./table.ts";
+ *
+ * const table = toTable("Service", [{
+ *   metadata: { name: "web", creationTimestamp: "2024-01-01T00:00:00Z" },
+ *   spec: { type: "ClusterIP", clusterIPs: ["10.96.0.10"], ports: [{ port: 80, protocol: "TCP" }] },
+ * }], { now: new Date("2024-01-01T00:03:02Z") });
+ * equal(table.rows[0]?.cells.join(" "), "web ClusterIP 10.96.0.10 <none> 80/TCP 3m2s <none>");
+ * ```
+ */
+export function toTable<K extends keyof TableKinds>(
+  kind: K,
+  objects: readonly TableKinds[K][],
+  options: ToTableOptions = {},
+): Table {
+  if (!Object.hasOwn(printers, kind)) {
+    throw new TypeError(
+      `Cannot render a Table as 'kind' must be "Service", "Endpoints" or "EndpointSlice": current value is "${kind}"`,
+    );
+  }
+  const printer: Printer<TableKinds[K]> = printers[kind];
+  const { now = new Date(), includeObject = "Metadata" } = options;
+  if (Number.isNaN(now.getTime())) {
+    throw new RangeError(
+      `Cannot render a Table as 'now' must be a valid Date: current value is ${now}`,
+    );
+  }
+  if (!includeObjectValues.includes(includeObject)) {
+    throw new TypeError(
+      `Cannot render a Table as 'includeObject' must be "None", "Metadata" or "Object": current value is "${includeObject}"`,
+    );
+  }
+  const metadata: Table["metadata"] = {};
+  if (options.resourceVersion) metadata.resourceVersion = options.resourceVersion;
+  if (options.continueToken) metadata.continue = options.continueToken;
+  if (options.remainingItemCount !== undefined) {
+    metadata.remainingItemCount = options.remainingItemCount;
+  }
+  return {
+    kind: "Table",
+    apiVersion: "meta.k8s.io/v1",
+    metadata,
+    columnDefinitions: printer.columns.map((column) => ({ ...column })),
+    rows: objects.map((object) => ({
+      cells: printer.cells(object, now),
+      object: rowObject(kind, printer.apiVersion, object, includeObject),
+    })),
+  };
+}
+
+function rowObject<K extends keyof TableKinds>(
+  kind: K,
+  apiVersion: string,
+  object: TableKinds[K],
+  includeObject: IncludeObject,
+): TableRow["object"] {
+  switch (includeObject) {
+    case "None":
+      return null;
+    case "Object":
+      // List items come without their type; the apiserver sets it on each row's object.
+      return { ...object, kind, apiVersion } as TableKinds[K];
+    case "Metadata":
+      return {
+        kind: "PartialObjectMetadata",
+        apiVersion: "meta.k8s.io/v1",
+        metadata: object.metadata ?? {},
+      };
+  }
+}

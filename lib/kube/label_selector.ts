@@ -1,0 +1,339 @@
+/**
+ * Kubernetes label selectors, parsed and matched as kube-apiserver does
+ * (`labels.Parse` and `metav1.LabelSelectorAsSelector` of apimachinery), so
+ * that the Emitter accepts exactly the `labelSelector` queries a real
+ * apiserver accepts and selects the same objects.
+ *
+ * Properties:
+ * - A selector is an AND of requirements, sorted by key (stable), each with
+ *   its values sorted and without duplicates; `toString()` is canonical and
+ *   parses back to the same requirements.
+ * - The empty selector matches everything; there is no "match nothing" one.
+ * - Besides the documented operators, `k>n` and `k<n` (integers) are
+ *   accepted, as the apiserver accepts them.
+ *
+ * @module
+ */
+
+import type { LabelSelector as LabelSelectorObject } from "kubernetes-types/meta/v1.d.ts";
+
+/** A selector could not be parsed; the message names the selector and what is wrong. */
+export class SelectorError extends Error {
+  /** The selector as given: its text, or the JSON of a selector object. */
+  readonly selector: string;
+
+  /** `message` is complete; `selector` is the offending selector. */
+  constructor(message: string, selector: string) {
+    super(message);
+    this.name = "SelectorError";
+    this.selector = selector;
+  }
+}
+
+/** The operators of apimachinery's `selection` package, spelled as there. */
+export type LabelOperator = "in" | "notin" | "=" | "==" | "!=" | "exists" | "!" | "gt" | "lt";
+
+/** One requirement on one label; a selector is the AND of its requirements. */
+export interface LabelRequirement {
+  /** Label key, e.g. `app.kubernetes.io/name`. */
+  readonly key: string;
+  /** How the label relates to {@linkcode LabelRequirement.values}; `!` means "does not exist". */
+  readonly operator: LabelOperator;
+  /** Sorted and unique; empty for `exists` and `!`, one value for `=`, `==`, `!=`, `gt`, `lt`. */
+  readonly values: readonly string[];
+}
+
+/** A parsed, valid label selector. */
+export interface LabelSelector {
+  /** The requirements, sorted by key. */
+  readonly requirements: readonly LabelRequirement[];
+  /** Whether every requirement holds for `labels` (undefined means no labels). */
+  matches(labels: Record<string, string> | undefined): boolean;
+  /** Whether the selector has no requirement and so matches everything. */
+  isEverything(): boolean;
+  /** The canonical text, e.g. `app in (a,b),!legacy`; empty for everything. */
+  toString(): string;
+}
+
+const labelName = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const nameRule =
+  `alphanumeric characters, "-", "_" or ".", starting and ending with an alphanumeric character`;
+
+/** Why `key` is not a label key (`[dns-subdomain/]name`), or undefined if it is one. */
+function keyProblem(key: string): string | undefined {
+  const parts = key.split("/");
+  if (parts.length > 2) return `must be a name with an optional DNS subdomain prefix and "/"`;
+  const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]];
+  if (prefix !== undefined && (prefix.length > 253 || !dnsSubdomain.test(prefix))) {
+    return "must have a prefix that is a lowercase DNS subdomain of at most 253 characters";
+  }
+  if (!name) return "must have a non-empty name";
+  if (name.length > 63) return "must have a name of at most 63 characters";
+  return labelName.test(name) ? undefined : `must have a name of ${nameRule}`;
+}
+
+/** Why `value` is not a label value, or undefined if it is one. */
+function valueProblem(value: string): string | undefined {
+  if (value.length > 63) return "must be at most 63 characters";
+  return labelValue.test(value) ? undefined : `must be empty or consist of ${nameRule}`;
+}
+
+const int64 = /^[+-]?[0-9]+$/;
+
+/** `text` as Go's `strconv.ParseInt(text, 10, 64)` reads it, or undefined if it fails. */
+function parseInt64(text: string): bigint | undefined {
+  if (!int64.test(text)) return undefined;
+  const value = BigInt(text);
+  return value >= -(2n ** 63n) && value < 2n ** 63n ? value : undefined;
+}
+
+function requirementMatches(
+  { key, operator, values }: LabelRequirement,
+  labels: Record<string, string>,
+): boolean {
+  const value = Object.hasOwn(labels, key) ? labels[key] : undefined;
+  if (operator === "gt" || operator === "lt") {
+    const actual = parseInt64(value ?? "");
+    const bound = parseInt64(values[0] ?? "");
+    if (actual === undefined || bound === undefined) return false;
+    return operator === "gt" ? actual > bound : actual < bound;
+  }
+  if (operator === "exists" || operator === "!") {
+    return (value !== undefined) === (operator === "exists");
+  }
+  const hit = value !== undefined && values.includes(value);
+  return operator === "notin" || operator === "!=" ? !hit : hit;
+}
+
+function requirementString({ key, operator, values }: LabelRequirement): string {
+  if (operator === "exists" || operator === "!") return operator === "!" ? `!${key}` : key;
+  const text = values.join(",");
+  if (operator === "in" || operator === "notin") return `${key} ${operator} (${text})`;
+  return `${key}${operator === "gt" ? ">" : operator === "lt" ? "<" : operator}${text}`;
+}
+
+const byKey = (a: LabelRequirement, b: LabelRequirement) => a.key < b.key ? -1 : +(a.key > b.key);
+
+class Selector implements LabelSelector {
+  readonly requirements: readonly LabelRequirement[];
+
+  constructor(requirements: LabelRequirement[]) {
+    // Array.prototype.sort is stable: requirements on one key keep their order.
+    this.requirements = Object.freeze(requirements.sort(byKey));
+  }
+
+  matches(labels: Record<string, string> | undefined): boolean {
+    return this.requirements.every((requirement) => requirementMatches(requirement, labels ?? {}));
+  }
+
+  isEverything(): boolean {
+    return this.requirements.length === 0;
+  }
+
+  toString(): string {
+    return this.requirements.map(requirementString).join(",");
+  }
+}
+
+function requirement(key: string, operator: LabelOperator, values: string[]): LabelRequirement {
+  return Object.freeze({ key, operator, values: Object.freeze([...new Set(values)].sort()) });
+}
+
+type TokenKind = "end" | "word" | "(" | ")" | "," | "!" | "=" | "==" | "!=" | ">" | "<";
+interface Token {
+  kind: TokenKind;
+  text: string;
+  /** 1-based position of the token's first character; length + 1 for the end. */
+  position: number;
+}
+
+/**
+ * Whitespace, then a token: `==`, `!=`, one of `=!(),><`, or a word up to
+ * the next of those, whitespace or NUL. As in apimachinery's lexer, a NUL
+ * right after a token is dropped, and a NUL where a token would start ends
+ * the selector.
+ */
+const tokenPattern = /([ \t\r\n]*)(?:(==|!=|[=!(),><]|[^=!(),>< \t\r\n\0]+)\0?)?/y;
+
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  const pattern = new RegExp(tokenPattern);
+  for (;;) {
+    const start = pattern.lastIndex;
+    const [, space = "", word] = pattern.exec(text) ?? [];
+    const position = start + space.length + 1;
+    if (word === undefined) return [...tokens, { kind: "end", text: "", position }];
+    const kind = /^[=!(),><]/.test(word) ? word as TokenKind : "word";
+    tokens.push({ kind, text: word, position });
+  }
+}
+
+/**
+ * Parses the string form of a label selector, e.g. `app=web,tier in (a,b),!legacy`,
+ * exactly as kube-apiserver parses its `labelSelector` parameter. The empty
+ * (or blank) string matches everything.
+ *
+ * Throws a {@linkcode SelectorError} naming the selector, the position and
+ * what was expected, or the key or value that is not valid.
+ *
+ * @example Select by set and existence
+ * ```ts
+ * import { parseLabelSelector } from "./label_selector.ts";
+ *
+ * const selector = parseLabelSelector("tier in (web, api), !legacy");
+ * selector.matches({ tier: "web" }); // true
+ * selector.toString(); // "!legacy,tier in (api,web)"
+ * ```
+ */
+export function parseLabelSelector(text: string): LabelSelector {
+  const tokens = tokenize(text);
+  const last: Token = { kind: "end", text: "", position: text.length + 1 };
+  let index = 0;
+  const peek = (): Token => tokens[index] ?? last;
+  const next = (): Token => tokens[index++] ?? last;
+  const fail = (problem: string): never => {
+    throw new SelectorError(`Cannot parse label selector "${text}": ${problem}`, text);
+  };
+  const expected = (what: string, { kind, text, position }: Token): never =>
+    fail(`expected ${what} at position ${position}${kind === "end" ? "" : `, found "${text}"`}`);
+  const check = (problem: string | undefined, what: string, token: Token, value: string) => {
+    if (problem) {
+      fail(`${what} at position ${token.position} ${problem}: current value is "${value}"`);
+    }
+  };
+
+  const parseSet = (): [string, Token][] => {
+    const open = next();
+    if (open.kind !== "(") expected(`"("`, open);
+    const first = peek();
+    if (first.kind !== "word" && first.kind !== "," && first.kind !== ")") {
+      expected(`a value, "," or ")"`, first);
+    }
+    // Empty items stand for the empty value: "()", "(,a)", "(a,,b)" and "(a,)" all hold "".
+    const values: [string, Token][] = first.kind === ")" ? [["", first]] : [];
+    while (peek().kind !== ")") {
+      const token = next();
+      const ahead = peek();
+      if (token.kind === "word") {
+        values.push([token.text, token]);
+        if (ahead.kind !== ")" && ahead.kind !== ",") expected(`")" or ","`, ahead);
+      } else if (token.kind === ",") {
+        if (values.length === 0 || ahead.kind === ")" || ahead.kind === ",") {
+          values.push(["", ahead]);
+        }
+      } else {
+        expected(`a value or ","`, token);
+      }
+    }
+    next();
+    return values;
+  };
+
+  const parseRequirement = (): LabelRequirement => {
+    let token = next();
+    const negated = token.kind === "!";
+    if (negated) token = next();
+    if (token.kind !== "word") expected("a key", token);
+    const key = token.text;
+    check(keyProblem(key), "key", token, key);
+    if (negated) return requirement(key, "!", []);
+    const ahead = peek().kind;
+    if (ahead === "end" || ahead === ",") return requirement(key, "exists", []);
+    // "in" and "notin" are operators only here: "in in (in)" is a valid selector.
+    const operatorToken = next();
+    const spelling = operatorToken.kind === "word" ? operatorToken.text : operatorToken.kind;
+    const operator = Object.hasOwn(tokenOperators, spelling) ? tokenOperators[spelling] : undefined;
+    if (operator === undefined) {
+      return expected(`"=", "==", "!=", "in", "notin", ">" or "<"`, operatorToken);
+    }
+    let values: [string, Token][];
+    const single = peek();
+    if (operator === "in" || operator === "notin") values = parseSet();
+    else if (single.kind === "end" || single.kind === ",") values = [["", single]];
+    else if (next().kind === "word") values = [[single.text, single]];
+    else return expected("a value", single);
+    const integer = operator === "gt" || operator === "lt";
+    for (const [value, at] of values) {
+      const problem = integer && parseInt64(value) === undefined ? "must be an integer" : undefined;
+      check(problem ?? valueProblem(value), "value", at, value);
+    }
+    return requirement(key, operator, values.map(([value]) => value));
+  };
+
+  const requirements: LabelRequirement[] = [];
+  // After a "," the end is refused like any other token that is not a key.
+  while (peek().kind !== "end" || requirements.length > 0) {
+    const token = peek();
+    if (token.kind !== "word" && token.kind !== "!") expected(`"!" or a key`, token);
+    requirements.push(parseRequirement());
+    const after = next();
+    if (after.kind === "end") break;
+    if (after.kind !== ",") expected(`"," or the end`, after);
+  }
+  return new Selector(requirements);
+}
+
+const tokenOperators: Record<string, LabelOperator> = {
+  in: "in",
+  notin: "notin",
+  "=": "=",
+  "==": "==",
+  "!=": "!=",
+  ">": "gt",
+  "<": "lt",
+};
+
+const objectOperators: Record<string, LabelOperator> = {
+  In: "in",
+  NotIn: "notin",
+  Exists: "exists",
+  DoesNotExist: "!",
+};
+
+/**
+ * Converts a `metav1.LabelSelector` (as in a Deployment's `spec.selector`)
+ * as apimachinery's `LabelSelectorAsSelector` does: `matchLabels` become `=`
+ * requirements, `matchExpressions` use In, NotIn, Exists or DoesNotExist, and
+ * an empty selector matches everything.
+ *
+ * Throws a {@linkcode SelectorError} naming the selector (as JSON), the field
+ * and its value when a key, value, operator or value list is not valid.
+ */
+export function labelSelectorFromObject(selector: LabelSelectorObject): LabelSelector {
+  const subject = JSON.stringify(selector);
+  const fail = (where: string, problem: string, value?: unknown): never => {
+    const current = value === undefined ? "" : `: current value is ${JSON.stringify(value)}`;
+    const message = `Cannot parse label selector ${subject}: ${where} ${problem}${current}`;
+    throw new SelectorError(message, subject);
+  };
+  const check = (problem: string | undefined, where: string, value: string) => {
+    if (problem) fail(where, problem, value);
+  };
+  const requirements: LabelRequirement[] = [];
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
+    check(keyProblem(key), "matchLabels key", key);
+    check(valueProblem(value), `matchLabels["${key}"]`, value);
+    requirements.push(requirement(key, "=", [value]));
+  }
+  const expressions = selector.matchExpressions ?? [];
+  for (const [i, { key, operator: name, values = [] }] of expressions.entries()) {
+    const where = `matchExpressions[${i}]`;
+    const operator = Object.hasOwn(objectOperators, name) ? objectOperators[name] : undefined;
+    if (operator === undefined) {
+      return fail(`${where}.operator`, `must be "In", "NotIn", "Exists" or "DoesNotExist"`, name);
+    }
+    check(keyProblem(key), `${where}.key`, key);
+    const set = operator === "in" || operator === "notin";
+    if (set && values.length === 0) {
+      fail(`${where}.values`, `must not be empty for operator "${name}"`);
+    }
+    if (!set && values.length > 0) {
+      fail(`${where}.values`, `must be empty for operator "${name}"`, values);
+    }
+    values.forEach((value, j) => check(valueProblem(value), `${where}.values[${j}]`, value));
+    requirements.push(requirement(key, operator, values));
+  }
+  return new Selector(requirements);
+}

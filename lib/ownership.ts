@@ -1,0 +1,37 @@
+/**
+ * The marks that say an object was written by a Reflector, and so belongs
+ * to it: labels of this project, and the annotations of the 2019 Go
+ * original (`service-reflector.squat.ai/...`), whose objects this project
+ * adopts. Ownership is decided by these marks only, never by names.
+ *
+ * @module
+ */
+
+import type { KubeObject } from "./kube/object.ts";
+
+/** Label on everything a Reflector writes; its value is {@linkcode managedByValue}. */
+export const managedByLabel = "app.kubernetes.io/managed-by";
+/** Value of {@linkcode managedByLabel}. */
+export const managedByValue = "service-reflector";
+/** Label naming the source a mirror was reflected from. */
+export const sourceLabel = "service-reflector.squat.ai/source";
+/** The original's annotation marking a reflected object (`"true"`). */
+export const reflectedAnnotation = "service-reflector.squat.ai/reflected";
+/** The original's annotation naming the source. */
+export const sourceAnnotation = "service-reflector.squat.ai/source";
+/** `endpointslice.kubernetes.io/managed-by` value of slices a Reflector writes. */
+export const endpointSliceControllerName = "service-reflector.squat.ai";
+/** The EndpointSlice label that names the controller managing a slice. */
+export const endpointSliceManagedByLabel = "endpointslice.kubernetes.io/managed-by";
+
+/**
+ * Whether `object` was written by a Reflector (this project's or the
+ * original's): such objects are never served by an Emitter, so clusters
+ * that reflect each other do not echo.
+ */
+export function isReflected(object: KubeObject): boolean {
+  const labels = object.metadata?.labels ?? {};
+  return labels[managedByLabel] === managedByValue ||
+    labels[endpointSliceManagedByLabel] === endpointSliceControllerName ||
+    object.metadata?.annotations?.[reflectedAnnotation] === "true";
+}
