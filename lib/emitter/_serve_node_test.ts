@@ -4,7 +4,7 @@
 
 import { equal, match, ok, rejects } from "node:assert/strict";
 import { generatePki, type Pki, withTempDir } from "../../tests/support/kubeconfig_fixtures.ts";
-import { REMOTE_USER_CN_HEADER, serve, type Server } from "./serve.ts";
+import { remoteUserCnHeader, serve, type Server } from "./serve.ts";
 import { generateSelfSigned, type SelfSigned } from "./self_signed.ts";
 
 interface Fixture {
@@ -45,7 +45,7 @@ async function withServer(
 
 Deno.test("serve() with tls.clientCa tells the handler the verified client's CN", async () => {
   await withServer(
-    (request) => new Response(request.headers.get(REMOTE_USER_CN_HEADER)),
+    (request) => new Response(request.headers.get(remoteUserCnHeader)),
     async (server, { serving, trusted }) => {
       const client = Deno.createHttpClient({
         caCerts: [serving.cert],

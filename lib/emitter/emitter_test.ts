@@ -2,7 +2,7 @@
  * The Emitter in front of a real cluster, read by real clients: kubectl,
  * this project's informer and a client-go informer.
  */
-import { deepStrictEqual, equal, ok } from "node:assert/strict";
+import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
 import type { Service } from "kubernetes-types/core/v1.d.ts";
 import {
   type Cluster,
@@ -20,6 +20,10 @@ import { services } from "../kube/resource.ts";
 import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
 import { Emitter } from "./emitter.ts";
+import { serveEmitter } from "./servers.ts";
+import { tokenAuthenticator } from "./token_auth.ts";
+import { freePorts } from "../../tests/cluster/ports.ts";
+import { generatePki, withTempDir } from "../../tests/support/kubeconfig_fixtures.ts";
 
 const namespace = "shop";
 
@@ -39,8 +43,10 @@ async function startEmitter(cluster: Cluster, port = 0): Promise<Running> {
   });
   const controller = new AbortController();
   const running = emitter.run(controller.signal);
-  const server = Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, emitter.handler);
   await poll(() => emitter.ready || undefined, { description: "the Emitter's caches to sync" });
+  // Listening only once synced makes a restart deterministic: a resuming
+  // client meets the new versions (410), never a 503 from a syncing Emitter.
+  const server = Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, emitter.handler);
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
     emitter,
@@ -311,6 +317,81 @@ async function goInformerAgrees(cluster: Cluster, url: string, watchList: boolea
   }
 }
 
+async function authenticated(cluster: Cluster): Promise<void> {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(
+      `${dir}/tokens`,
+      "# reflectors allowed to read\nsecret-one\nsecret-two,reflector,uid-1\n",
+    );
+    const other = await generatePki(`${dir}/other`);
+    const transport = new Transport(adminConfig(cluster));
+    const emitter = new Emitter({
+      rest: new RestClient(transport),
+      selector: parseLabelSelector("export=yes"),
+      authenticate: await tokenAuthenticator(`${dir}/tokens`),
+    });
+    const controller = new AbortController();
+    const running = emitter.run(controller.signal);
+    const [insecurePort, securePort] = freePorts(2) as [number, number];
+    const servers = await serveEmitter(emitter.handler, {
+      bindAddress: "127.0.0.1",
+      insecurePort,
+      securePort,
+      certDir: dir,
+      clientCa: [cluster.ca],
+      signal: controller.signal,
+    });
+    try {
+      await poll(() => emitter.ready || undefined, { description: "the Emitter to sync" });
+      const serverCert = await Deno.readTextFile(`${dir}/service-reflector-emitter.crt`);
+      await Deno.writeTextFile(`${dir}/emitter.crt`, serverCert);
+      // kubectl sends bearer tokens over TLS only; this port also wants a client certificate.
+      const tls = [
+        `--certificate-authority=${dir}/emitter.crt`,
+        `--client-certificate=${cluster.dir}/pki/admin.crt`,
+        `--client-key=${cluster.dir}/pki/admin.key`,
+      ];
+      const url = `https://127.0.0.1:${securePort}`;
+      const missing = await kubectlAt(url, ...tls, "get", "services", "-A");
+      ok(missing.code !== 0 && missing.stderr.includes("provide credentials"), missing.stderr);
+      const wrong = await kubectlAt(url, ...tls, "--token=guess", "get", "services", "-A");
+      ok(wrong.code !== 0 && wrong.stderr.includes("provide credentials"), wrong.stderr);
+      const right = await kubectlAt(url, ...tls, "--token=secret-two", "get", "services", "-A");
+      equal(right.code, 0, right.stderr);
+      ok(right.stdout.includes("web"));
+      const plain = await fetch(`http://127.0.0.1:${insecurePort}/api/v1/services`, {
+        headers: { authorization: "Bearer secret-one" },
+      });
+      equal(plain.status, 200, "the plain port checks tokens too");
+      await plain.body?.cancel();
+
+      const https = `https://127.0.0.1:${securePort}/api/v1/services`;
+      const headers = { authorization: "Bearer secret-one" };
+      using trusted = Deno.createHttpClient({ caCerts: [serverCert], ...cluster.admin });
+      equal((await (await fetch(https, { client: trusted, headers })).json()).kind, "ServiceList");
+      using foreign = Deno.createHttpClient({
+        caCerts: [serverCert],
+        cert: other.cert,
+        key: other.key,
+      });
+      await rejects(
+        fetch(https, { client: foreign, headers }),
+        "a client certificate from another CA is refused",
+      );
+      using anonymous = Deno.createHttpClient({ caCerts: [serverCert] });
+      await rejects(
+        fetch(https, { client: anonymous, headers }),
+        "a client without a certificate is refused",
+      );
+    } finally {
+      controller.abort();
+      await running;
+      await servers.finished;
+      transport.close();
+    }
+  });
+}
+
 Deno.test("the Emitter serves a real cluster to kubectl, client-go and lib/kube", async (t) => {
   await withClusters(["emitter-source"], async ([cluster]) => {
     if (!cluster) throw new Error("no cluster");
@@ -332,6 +413,10 @@ Deno.test("the Emitter serves a real cluster to kubectl, client-go and lib/kube"
       await t.step("the lib/kube informer relists after an Emitter restart", async () => {
         emitter = await informerAcrossRestart(cluster, emitter);
       });
+      await t.step(
+        "with a token file and a client CA, only known tokens and certificates get in",
+        () => authenticated(cluster),
+      );
       await t.step(
         "a client-go informer's cache equals the Emitter's list after a burst",
         async () => {

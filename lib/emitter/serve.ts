@@ -17,7 +17,7 @@
  * - Shutting down (`shutdown()` or `signal`) stops accepting connections,
  *   ends every open response body cleanly (cancelling its source), waits for
  *   handlers still running, and then resolves `finished`.
- * - The {@linkcode REMOTE_USER_CN_HEADER} header that reaches the handler is
+ * - The {@linkcode remoteUserCnHeader} header that reaches the handler is
  *   set by the TLS layer only, never by the client.
  *
  * @module
@@ -31,7 +31,7 @@ import { type Listener, listenMutualTls } from "./_serve_node.ts";
  * sent under this name is removed before the handler sees the request, so its
  * presence proves a verified certificate.
  */
-export const REMOTE_USER_CN_HEADER = "x-remote-user-cn";
+export const remoteUserCnHeader = "x-remote-user-cn";
 
 /** A fetch-style handler. */
 export type Handler = (request: Request) => Response | Promise<Response>;
@@ -119,7 +119,7 @@ export async function serve(handler: Handler, options: ServeOptions): Promise<Se
         hostname,
         port,
         tls: { ...tls, clientCa: tls.clientCa },
-        identityHeader: REMOTE_USER_CN_HEADER,
+        identityHeader: remoteUserCnHeader,
         onError: report,
       })
       : listenDeno(answer, hostname, port, tls);
@@ -148,7 +148,7 @@ export async function serve(handler: Handler, options: ServeOptions): Promise<Se
   return server;
 }
 
-/** The plain HTTP or HTTPS listener; removes a client-supplied {@linkcode REMOTE_USER_CN_HEADER}. */
+/** The plain HTTP or HTTPS listener; removes a client-supplied {@linkcode remoteUserCnHeader}. */
 function listenDeno(
   answer: (request: Request) => Promise<Response>,
   hostname: string,
@@ -166,9 +166,9 @@ function listenDeno(
       onError: internalError,
     },
     (request) => {
-      if (!request.headers.has(REMOTE_USER_CN_HEADER)) return answer(request);
+      if (!request.headers.has(remoteUserCnHeader)) return answer(request);
       const headers = new Headers(request.headers);
-      headers.delete(REMOTE_USER_CN_HEADER);
+      headers.delete(remoteUserCnHeader);
       // Not `new Request(request, ...)`: reading the signal of a Deno.serve
       // request prints a deprecation warning, and only this rare request loses it.
       const { method, body } = request;

@@ -1,7 +1,7 @@
 import { equal, match, ok, rejects } from "node:assert/strict";
 import { generatePki, type Pki, withTempDir } from "../../tests/support/kubeconfig_fixtures.ts";
 import {
-  REMOTE_USER_CN_HEADER,
+  remoteUserCnHeader,
   serve,
   type ServeOptions,
   type Server,
@@ -262,15 +262,15 @@ for (const mode of MODES) {
     }
   });
 
-  Deno.test(`serve() never passes on a client-supplied ${REMOTE_USER_CN_HEADER} (${mode})`, async () => {
+  Deno.test(`serve() never passes on a client-supplied ${remoteUserCnHeader} (${mode})`, async () => {
     const { server, url, client } = await start(
       mode,
-      (request) => new Response(request.headers.get(REMOTE_USER_CN_HEADER) ?? "(none)"),
+      (request) => new Response(request.headers.get(remoteUserCnHeader) ?? "(none)"),
     );
     try {
       const response = await fetch(`${url}/`, {
         client,
-        headers: { [REMOTE_USER_CN_HEADER]: "system:masters" },
+        headers: { [remoteUserCnHeader]: "system:masters" },
       });
       equal(await response.text(), mode === "mtls" ? "kubernetes-admin" : "(none)");
     } finally {

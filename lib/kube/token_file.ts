@@ -18,6 +18,7 @@
 
 import type { CredentialProvider, Credentials } from "./client_config.ts";
 import { type Clock, realClock } from "./clock.ts";
+import { type FileStamp, fileStamp, sameFileStamp } from "./file_stamp.ts";
 
 /** How often, at most, the file is checked for a change. */
 export const tokenFileRecheckMs = 1000;
@@ -39,18 +40,11 @@ export function tokenFileCredentials(
   return new TokenFileProvider(path, options.clock ?? realClock);
 }
 
-/** What identifies one version of the file without reading it. */
-interface Stamp {
-  mtime: number | null;
-  size: number;
-  ino: number | null;
-}
-
 class TokenFileProvider implements CredentialProvider {
   readonly #path: string;
   readonly #clock: Clock;
   // The last token read, and the stamp the file had just before it was read.
-  #cached: { credentials: Credentials; stamp: Stamp } | undefined;
+  #cached: { credentials: Credentials; stamp: FileStamp } | undefined;
   // When the stamp was last compared; -Infinity forces a check.
   #checkedAt = -Infinity;
   // One check in flight, shared by concurrent callers.
@@ -93,7 +87,7 @@ class TokenFileProvider implements CredentialProvider {
     // one, so the next check sees a difference and reads again. A change is never missed.
     const stamp = await this.#stat();
     const cached = this.#cached;
-    if (cached && sameStamp(cached.stamp, stamp)) {
+    if (cached && sameFileStamp(cached.stamp, stamp)) {
       if (generation === this.#generation) this.#checkedAt = checkedAt;
       return cached.credentials;
     }
@@ -106,10 +100,9 @@ class TokenFileProvider implements CredentialProvider {
     return credentials;
   }
 
-  async #stat(): Promise<Stamp> {
+  async #stat(): Promise<FileStamp> {
     try {
-      const info = await Deno.stat(this.#path);
-      return { mtime: info.mtime?.getTime() ?? null, size: info.size, ino: info.ino };
+      return await fileStamp(this.#path);
     } catch (cause) {
       throw this.#failure(cause);
     }
@@ -133,8 +126,4 @@ class TokenFileProvider implements CredentialProvider {
       : `file is not readable (${cause instanceof Error ? cause.message : String(cause)})`;
     return new Error(`Cannot read token file "${this.#path}": ${reason}`, { cause });
   }
-}
-
-function sameStamp(a: Stamp, b: Stamp): boolean {
-  return a.mtime === b.mtime && a.size === b.size && a.ino === b.ino;
 }

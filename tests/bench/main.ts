@@ -8,12 +8,14 @@
 // deno-lint-ignore-file no-console
 
 import { benchClusterStart } from "./cluster_start.ts";
+import { benchEmitter } from "./emitter.ts";
 import { benchInformer } from "./informer.ts";
 import { type BenchCase, buildReport, formatTable } from "./report.ts";
 
 const benchmarks: Record<string, (signal: AbortSignal) => Promise<BenchCase[]>> = {
   cluster_start: (signal) => benchClusterStart({ signal }),
   informer: () => benchInformer(),
+  emitter: () => benchEmitter(),
 };
 
 const outDir = new URL("../../.cache/bench/", import.meta.url);
