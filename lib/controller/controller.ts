@@ -1,0 +1,79 @@
+/**
+ * Runs a {@linkcode Reconciler} over a rate-limited workqueue with N
+ * workers, and is the one place where reconcile outcomes become queue
+ * actions (see `reconcile.ts` for the table). A key is processed by one
+ * worker at a time (the queue's guarantee); `done(key)` always follows.
+ *
+ * @module
+ */
+
+import type { RateLimitingQueue } from "../kube/workqueue/rate_limiting_queue.ts";
+import { runWorkers } from "../kube/workqueue/run_workers.ts";
+import { type Outcome, type Reconciler, retry } from "./reconcile.ts";
+
+/** What one reconcile attempt did, for logs and metrics. */
+export interface Attempt {
+  /** The key. */
+  key: string;
+  /** The attempt's id. */
+  reconcileId: string;
+  /** The outcome (a thrown error appears as `retry`). */
+  outcome: Outcome;
+  /** Wall time of the attempt in ms. */
+  durationMs: number;
+}
+
+/** Options of {@linkcode runController}. */
+export interface ControllerOptions {
+  /** Concurrent reconciles. Defaults to 4. */
+  workers?: number;
+  /** Aborting drains the queue and stops the workers. */
+  signal: AbortSignal;
+  /** Told of every attempt. */
+  onAttempt?: (attempt: Attempt) => void;
+}
+
+let sequence = 0;
+
+/** Applies `outcome` for `key` to `queue`. Exported for tests; the controller is its only caller. */
+export function applyOutcome(queue: RateLimitingQueue, key: string, outcome: Outcome): void {
+  switch (outcome.kind) {
+    case "done":
+    case "terminal":
+      queue.forget(key);
+      return;
+    case "requeueAfter":
+      queue.forget(key);
+      queue.addAfter(key, outcome.delayMs);
+      return;
+    case "retry":
+      queue.addRateLimited(key);
+      return;
+  }
+}
+
+/** Reconciles keys from `queue` until `options.signal` aborts and the queue drained. */
+export async function runController(
+  queue: RateLimitingQueue,
+  reconcile: Reconciler,
+  options: ControllerOptions,
+): Promise<void> {
+  const { signal, workers = 4, onAttempt } = options;
+  await runWorkers(queue, async (key) => {
+    const reconcileId = `${Date.now().toString(36)}-${(++sequence).toString(36)}`;
+    const started = performance.now();
+    let outcome: Outcome;
+    try {
+      outcome = await reconcile(key, { signal, reconcileId });
+    } catch (error) {
+      outcome = retry(error);
+    }
+    // During shutdown a failed key is not requeued: the queue is draining.
+    if (!(signal.aborted && outcome.kind === "retry")) applyOutcome(queue, key, outcome);
+    try {
+      onAttempt?.({ key, reconcileId, outcome, durationMs: performance.now() - started });
+    } catch {
+      // A failing reporter must not stop the workers.
+    }
+  }, { workers, signal });
+}

@@ -1,0 +1,85 @@
+import { deepStrictEqual, equal, throws } from "node:assert/strict";
+import { RateLimitingQueue } from "../kube/workqueue/rate_limiting_queue.ts";
+import { ExponentialFailureRateLimiter } from "../kube/workqueue/rate_limiters.ts";
+import { FakeClock } from "../../tests/support/fake_clock.ts";
+import { poll } from "../../tests/support/poll.ts";
+import { applyOutcome, type Attempt, runController } from "./controller.ts";
+import { done, type Outcome, requeueAfter, retry, terminal } from "./reconcile.ts";
+
+function queueWithClock() {
+  const clock = new FakeClock();
+  const queue = new RateLimitingQueue({
+    clock,
+    rateLimiter: new ExponentialFailureRateLimiter({ baseDelayMs: 10, maxDelayMs: 1000 }),
+  });
+  return { clock, queue };
+}
+
+Deno.test("applyOutcome() counts retries and forgets them on done and terminal", () => {
+  const { queue } = queueWithClock();
+  applyOutcome(queue, "a", retry(new Error("x")));
+  applyOutcome(queue, "a", retry(new Error("x")));
+  equal(queue.numRequeues("a"), 2);
+  applyOutcome(queue, "a", done());
+  equal(queue.numRequeues("a"), 0, "done forgets the failures");
+  applyOutcome(queue, "b", retry(new Error("x")));
+  applyOutcome(queue, "b", terminal(new Error("bad input")));
+  equal(queue.numRequeues("b"), 0, "terminal forgets the failures");
+  queue.shutDown();
+});
+
+Deno.test("applyOutcome() brings a key back after its backoff or its requeue delay, not before", async () => {
+  const { clock, queue } = queueWithClock();
+  applyOutcome(queue, "failed", retry(new Error("x")));
+  applyOutcome(queue, "later", requeueAfter(500));
+  equal(queue.len(), 0);
+  await clock.advance(9);
+  equal(queue.len(), 0);
+  await clock.advance(1);
+  equal(await queue.get(), "failed", "after the first backoff step (10 ms)");
+  await clock.advance(489);
+  equal(queue.len(), 0);
+  await clock.advance(1);
+  equal(await queue.get(), "later");
+  equal(queue.numRequeues("later"), 0, "a requeue is not a failure");
+  queue.shutDown();
+});
+
+Deno.test("requeueAfter() refuses a negative or infinite delay", () => {
+  throws(() => requeueAfter(-1), {
+    name: "RangeError",
+    message:
+      "Cannot requeue as 'delayMs' must be a finite number of at least 0: current value is -1",
+  });
+  throws(() => requeueAfter(Infinity), { name: "RangeError" });
+});
+
+Deno.test("runController() retries a failing key with backoff until it succeeds, then stops on abort", async () => {
+  const queue = new RateLimitingQueue({
+    rateLimiter: new ExponentialFailureRateLimiter({ baseDelayMs: 5, maxDelayMs: 50 }),
+  });
+  const attempts: Attempt[] = [];
+  let failures = 3;
+  const controller = new AbortController();
+  const running = runController(queue, (key): Promise<Outcome> => {
+    if (key === "flaky" && failures-- > 0) throw new Error(`still failing (${failures})`);
+    return Promise.resolve(done());
+  }, { signal: controller.signal, workers: 2, onAttempt: (attempt) => attempts.push(attempt) });
+  queue.add("flaky");
+  queue.add("steady");
+  await poll(
+    () =>
+      attempts.filter((attempt) => attempt.key === "flaky" && attempt.outcome.kind === "done")[0],
+    {
+      description: "the flaky key to succeed",
+    },
+  );
+  controller.abort();
+  await running;
+  deepStrictEqual(
+    attempts.filter((attempt) => attempt.key === "flaky").map((attempt) => attempt.outcome.kind),
+    ["retry", "retry", "retry", "done"],
+  );
+  equal(attempts.filter((attempt) => attempt.key === "steady").length, 1);
+  equal(queue.numRequeues("flaky"), 0);
+});
