@@ -35,3 +35,9 @@ export function isReflected(object: KubeObject): boolean {
     labels[endpointSliceManagedByLabel] === endpointSliceControllerName ||
     object.metadata?.annotations?.[reflectedAnnotation] === "true";
 }
+
+/**
+ * The Multi-Cluster Services API label (KEP-1645) naming the cluster the
+ * endpoints of a slice come from; a Reflector sets it to the source name.
+ */
+export const sourceClusterLabel = "multicluster.kubernetes.io/source-cluster";

@@ -1,0 +1,169 @@
+/**
+ * The Reflector's desired host state for one key (`namespace/name`), as
+ * pure functions of the source objects of that key: the mirror Service,
+ * its EndpointSlices and, optionally, its legacy core v1 Endpoints.
+ *
+ * Contract:
+ *
+ * - Pure and deterministic: equal inputs give deep-equal outputs, whatever
+ *   the order of the sources, of their slices, endpoints and ports. Inputs
+ *   are never mutated and outputs share no object with them, so callers
+ *   may pass cached objects and modify the results.
+ * - With several sources, the mirror Service (spec, labels, annotations)
+ *   comes from the first source by source name (plain string order);
+ *   merging the specs of several sources is a later policy. Endpoints come
+ *   from every source, each source's in its own slices labelled with it.
+ * - Everything returned carries the ownership marks of `../ownership.ts`,
+ *   set after any copied labels and annotations, so a source object that
+ *   carries marks of its own (a mirror reflected again) never makes the
+ *   mirror look unowned or name the wrong source. Labels and annotations
+ *   are emitted with sorted keys, as the API server returns them.
+ * - Outputs carry no server-owned fields (uid, resourceVersion,
+ *   creationTimestamp, managedFields, status) and nothing that only means
+ *   something in the source cluster (selector, cluster IPs, node ports,
+ *   load balancer fields, node names, zones, target references).
+ *
+ * Comparing desired and actual objects is the applier's job.
+ *
+ * @module
+ */
+
+import type { Service } from "kubernetes-types/core/v1.d.ts";
+import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
+import {
+  endpointSliceControllerName,
+  endpointSliceManagedByLabel,
+  managedByLabel,
+  managedByValue,
+  reflectedAnnotation,
+  sourceAnnotation,
+  sourceClusterLabel,
+  sourceLabel,
+} from "../ownership.ts";
+import { compare, endpointGroups } from "./_desired_endpoints.ts";
+import {
+  endpointSources,
+  type MirrorOwner,
+  orderedInputs,
+  ownerReference,
+  type SourceObjects,
+} from "./_desired_inputs.ts";
+import { derivedName } from "./_desired_name.ts";
+import { copied, mirrorSpec, sortedByKey } from "./_desired_service.ts";
+
+export { mirrorEndpoints } from "./_desired_core_endpoints.ts";
+export type { MirrorOwner, SourceObjects };
+
+/** Options of {@linkcode mirrorEndpointSlices}. */
+export interface MirrorEndpointSlicesOptions {
+  /** Most endpoints per slice, from 1 to 1000. Defaults to 100, as the built-in controller. */
+  maxEndpointsPerSlice?: number;
+}
+
+/** The label naming the Service of an EndpointSlice. */
+const serviceNameLabel = "kubernetes.io/service-name";
+
+/**
+ * The mirror Service in the host: same namespace and name, spec, labels and
+ * annotations from the first source by name.
+ *
+ * The spec has no selector (the Reflector writes the endpoints); ports keep
+ * `name`, `protocol` (TCP by default), `port` and `appProtocol`. ClusterIP,
+ * NodePort and LoadBalancer Services become ClusterIP Services without their
+ * node port and load balancer fields, and never with the source's cluster
+ * IPs (the host allocates its own); headless Services stay headless;
+ * ExternalName Services keep `externalName`. `ipFamilies`, `ipFamilyPolicy`
+ * (not for ExternalName), `sessionAffinity`, `sessionAffinityConfig` and
+ * `publishNotReadyAddresses` are kept. `internalTrafficPolicy` and
+ * `trafficDistribution` are dropped: they select endpoints by node and zone,
+ * which mirrored endpoints do not carry.
+ *
+ * @throws {TypeError} If `inputs` is empty, names a source twice or with an
+ * invalid label value, or holds Services of different keys.
+ */
+export function mirrorService(inputs: readonly SourceObjects[]): Service {
+  const [first] = orderedInputs(inputs, "mirror a Service");
+  const { source, service } = first;
+  const metadata = service.metadata ?? {};
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: {
+      name: metadata.name as string,
+      namespace: metadata.namespace as string,
+      labels: sortedByKey({
+        ...copied(metadata.labels),
+        [managedByLabel]: managedByValue,
+        [sourceLabel]: source,
+      }),
+      annotations: sortedByKey({
+        ...copied(metadata.annotations),
+        [reflectedAnnotation]: "true",
+        [sourceAnnotation]: source,
+      }),
+    },
+    spec: mirrorSpec(service.spec ?? {}),
+  };
+}
+
+/**
+ * The EndpointSlices of the mirror named by `owner`, sorted by name.
+ *
+ * Each source's endpoints (see `./_desired_endpoints.ts`) go into slices of
+ * their own, one run per address type and port set, each run sorted by
+ * address and cut into slices of at most `maxEndpointsPerSlice`. A slice is
+ * named `<owner>-<source>-<ipv4|ipv6>-<port set index>-<chunk index>` (port
+ * sets indexed per source and address type in a fixed order); a name that
+ * is too long or invalid gets a stable hash suffix instead. Slices carry the
+ * Service name, managed-by, source and source-cluster labels and a
+ * controller reference to `owner`. There are none when the mirror, or a
+ * source's own Service, is ExternalName.
+ *
+ * @throws {TypeError} As {@linkcode mirrorService}, or if `owner` lacks a name or uid.
+ * @throws {RangeError} If `maxEndpointsPerSlice` is not an integer from 1 to 1000.
+ */
+export function mirrorEndpointSlices(
+  inputs: readonly SourceObjects[],
+  owner: MirrorOwner,
+  options: MirrorEndpointSlicesOptions = {},
+): EndpointSlice[] {
+  const max = options.maxEndpointsPerSlice ?? 100;
+  if (!Number.isInteger(max) || max < 1 || max > 1000) {
+    throw new RangeError(
+      `Cannot mirror EndpointSlices as 'maxEndpointsPerSlice' must be an integer from 1 to 1000: current value is ${max}`,
+    );
+  }
+  const { sources } = endpointSources(inputs, owner, "mirror EndpointSlices");
+  const reference = ownerReference(owner);
+  const slices: EndpointSlice[] = [];
+  for (const { source, service, endpointSlices, endpoints } of sources) {
+    const portSetIndex = new Map<string, number>();
+    for (const group of endpointGroups(endpointSlices, endpoints)) {
+      const index = portSetIndex.get(group.addressType) ?? 0;
+      portSetIndex.set(group.addressType, index + 1);
+      for (let chunk = 0; chunk * max < group.endpoints.length; chunk++) {
+        slices.push({
+          apiVersion: "discovery.k8s.io/v1",
+          kind: "EndpointSlice",
+          metadata: {
+            name: derivedName([owner.name, source, group.addressType.toLowerCase(), index, chunk]),
+            namespace: service.metadata?.namespace as string,
+            labels: sortedByKey({
+              [serviceNameLabel]: owner.name,
+              [endpointSliceManagedByLabel]: endpointSliceControllerName,
+              [managedByLabel]: managedByValue,
+              [sourceLabel]: source,
+              [sourceClusterLabel]: source,
+            }),
+            ownerReferences: [{ ...reference }],
+          },
+          addressType: group.addressType,
+          endpoints: group.endpoints.slice(chunk * max, (chunk + 1) * max),
+          // Each slice gets its own copies, so that no two outputs share an object.
+          ports: chunk === 0 ? group.ports : group.ports.map((port) => ({ ...port })),
+        });
+      }
+    }
+  }
+  return slices.sort((a, b) => compare(a.metadata?.name ?? "", b.metadata?.name ?? ""));
+}

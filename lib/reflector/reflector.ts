@@ -1,0 +1,215 @@
+/**
+ * The Reflector: keeps, in the host cluster, a selector-less mirror Service
+ * plus EndpointSlices for every Service its sources export.
+ *
+ * Data flows one way: source informers and host informers turn every change
+ * into a key (`namespace/name`) on one rate-limited queue; workers reconcile
+ * a key by computing the desired mirror from the sources' caches
+ * (`desired.ts`) and letting the applier write the difference
+ * (`applier.ts`). Garbage collection is the same path: every mirror the
+ * host holds is queued at start, and a key no source exports is deleted,
+ * but only once every source has synced, so a source that is down never
+ * costs its mirrors.
+ *
+ * @module
+ */
+
+import type { Endpoints, Service } from "kubernetes-types/core/v1.d.ts";
+import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
+import { type Attempt, runController } from "../controller/controller.ts";
+import { done, type Outcome, requeueAfter, terminal } from "../controller/reconcile.ts";
+import type { Clock } from "../kube/clock.ts";
+import { Informer, type InformerPhase } from "../kube/informer.ts";
+import { type KubeObject, objectKey } from "../kube/object.ts";
+import { endpoints, endpointSlices, services } from "../kube/resource.ts";
+import type { RestClient } from "../kube/rest.ts";
+import { RateLimitingQueue } from "../kube/workqueue/rate_limiting_queue.ts";
+import {
+  endpointSliceControllerName,
+  endpointSliceManagedByLabel,
+  isReflected,
+  managedByLabel,
+  managedByValue,
+} from "../ownership.ts";
+import { Applier, mirrorKeys, ownedByService, type Write } from "./applier.ts";
+import { Source, type SourceOptions } from "./source.ts";
+
+/** Options of {@linkcode Reflector}. */
+export interface ReflectorOptions {
+  /** Client of the host cluster. */
+  host: RestClient;
+  /** The sources. */
+  sources: SourceOptions[];
+  /** Only this namespace, in the host and the sources; omitted for all. */
+  namespace?: string;
+  /** Create missing namespaces in the host. */
+  createNamespaces: boolean;
+  /** Also write core v1 Endpoints. */
+  legacyEndpoints: boolean;
+  /** Concurrent reconciles. Defaults to 4. */
+  workers?: number;
+  /** How long a key waits before it is looked at again while a namespace or a source is missing. Defaults to 5 000 ms. */
+  waitMs?: number;
+  /** Time source. */
+  clock?: Clock;
+  /** Told of every reconcile attempt. */
+  onAttempt?: (attempt: Attempt) => void;
+  /** Told of every write to the host. */
+  onWrite?: (write: Write) => void;
+  /** Told of informer failures, by cluster (`host` or a source name). */
+  onInformerError?: (error: unknown, cluster: string, phase: InformerPhase | "discovery") => void;
+  /** Told of a same-named host Service the Reflector does not own and leaves alone. */
+  onUnowned?: (key: string) => void;
+}
+
+/** The Reflector of one host cluster. */
+export class Reflector {
+  readonly #options: ReflectorOptions;
+  readonly #sources: Source[];
+  readonly #queue: RateLimitingQueue;
+  readonly #hostServices: Informer<Service>;
+  readonly #hostSlices: Informer<EndpointSlice>;
+  readonly #hostEndpoints: Informer<Endpoints>;
+  readonly #applier: Applier;
+
+  /** Creates the Reflector; nothing is read before {@linkcode Reflector.run}. */
+  constructor(options: ReflectorOptions) {
+    const names = new Set<string>();
+    for (const source of options.sources) {
+      if (names.has(source.name)) {
+        throw new TypeError(
+          `Cannot create the Reflector as two sources are named "${source.name}"`,
+        );
+      }
+      names.add(source.name);
+    }
+    this.#options = options;
+    const scope = options.namespace ? { namespace: options.namespace } : {};
+    const clock = options.clock ? { clock: options.clock } : {};
+    this.#queue = new RateLimitingQueue(clock);
+    this.#sources = options.sources.map((source) =>
+      new Source({
+        ...source,
+        ...scope,
+        ...clock,
+        onError: (error, phase) => options.onInformerError?.(error, source.name, phase),
+      })
+    );
+    const hostErrors = (error: unknown, phase: InformerPhase) =>
+      options.onInformerError?.(error, "host", phase);
+    this.#hostServices = new Informer<Service>(options.host, {
+      type: services,
+      ...scope,
+      ...clock,
+      onError: hostErrors,
+    });
+    this.#hostSlices = new Informer<EndpointSlice>(options.host, {
+      type: endpointSlices,
+      labelSelector: `${endpointSliceManagedByLabel}=${endpointSliceControllerName}`,
+      indexers: { [ownedByService]: mirrorKeys },
+      ...scope,
+      ...clock,
+      onError: hostErrors,
+    });
+    this.#hostEndpoints = new Informer<Endpoints>(options.host, {
+      type: endpoints,
+      labelSelector: `${managedByLabel}=${managedByValue}`,
+      ...scope,
+      ...clock,
+      onError: hostErrors,
+    });
+    this.#applier = new Applier({
+      rest: options.host,
+      host: {
+        services: this.#hostServices.store,
+        endpointSlices: this.#hostSlices.store,
+        endpoints: this.#hostEndpoints.store,
+      },
+      createNamespaces: options.createNamespaces,
+      legacyEndpoints: options.legacyEndpoints,
+      ...(options.onWrite ? { onWrite: options.onWrite } : {}),
+    });
+  }
+
+  /** Whether the host caches and every source have synced. */
+  get synced(): boolean {
+    return this.#hostSynced && this.#sources.every((source) => source.synced);
+  }
+
+  /** Keys waiting to be reconciled (informational). */
+  get queueLength(): number {
+    return this.#queue.len();
+  }
+
+  get #hostSynced(): boolean {
+    return this.#hostServices.hasSynced && this.#hostSlices.hasSynced &&
+      this.#hostEndpoints.hasSynced;
+  }
+
+  /** Runs until `signal` aborts, then drains the workers. */
+  async run(signal: AbortSignal): Promise<void> {
+    const enqueue = (key: string) => this.#queue.add(key);
+    const onHost = <T extends KubeObject>(informer: Informer<T>, keysOf: (object: T) => string[]) =>
+      informer.addEventHandlers({
+        onAdd: (object) => keysOf(object).forEach(enqueue),
+        onUpdate: (_, object) => keysOf(object).forEach(enqueue),
+        onDelete: (object) => keysOf(object).forEach(enqueue),
+      });
+    // Host Services matter only when they are ours: that is where a mirror
+    // someone edited or deleted is put back, and where GC starts from.
+    onHost(this.#hostServices, (service) => isReflected(service) ? [objectKey(service)] : []);
+    onHost(this.#hostSlices, mirrorKeys);
+    onHost(this.#hostEndpoints, (object) => [objectKey(object)]);
+    for (const source of this.#sources) source.onChange(enqueue);
+
+    const informers = [
+      this.#hostServices.run(signal),
+      this.#hostSlices.run(signal),
+      this.#hostEndpoints.run(signal),
+      ...this.#sources.map((source) => source.run(signal)),
+    ];
+    try {
+      await Promise.all([
+        this.#hostServices.synced(signal),
+        this.#hostSlices.synced(signal),
+        this.#hostEndpoints.synced(signal),
+      ]);
+      await runController(this.#queue, (key, context) => this.#reconcile(key, context.signal), {
+        signal,
+        workers: this.#options.workers ?? 4,
+        ...(this.#options.onAttempt ? { onAttempt: this.#options.onAttempt } : {}),
+      });
+    } catch {
+      // Aborted before the host synced.
+    }
+    this.#queue.shutDown();
+    await Promise.all(informers);
+  }
+
+  async #reconcile(key: string, signal: AbortSignal): Promise<Outcome> {
+    const inputs = this.#sources.flatMap((source) => {
+      const objects = source.objectsFor(key);
+      return objects ? [objects] : [];
+    });
+    const waitMs = this.#options.waitMs ?? 5_000;
+    // Deleting needs certainty that no source exports the key: a source not
+    // synced yet may still do so.
+    if (inputs.length === 0 && !this.#sources.every((source) => source.synced)) {
+      return requeueAfter(waitMs);
+    }
+    const result = await this.#applier.apply(key, inputs, signal);
+    switch (result) {
+      case "unowned":
+        this.#options.onUnowned?.(key);
+        return terminal(
+          new Error(
+            `Cannot mirror ${key} as the host has a Service of that name that service-reflector does not own`,
+          ),
+        );
+      case "namespace-missing":
+        return requeueAfter(waitMs);
+      default:
+        return done();
+    }
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * The Reflector between two real clusters: "east" is the source, "west"
+ * the host. Pods in east have no kubelet; tests set their status, and
+ * east's real EndpointSlice controller turns them into endpoints.
+ */
+import { deepStrictEqual, equal, ok } from "node:assert/strict";
+import type { Service } from "kubernetes-types/core/v1.d.ts";
+import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
+import { type Cluster, createReadyPod, withClusters } from "../../tests/cluster/mod.ts";
+import { adminConfig } from "../../tests/support/client_configs.ts";
+import { poll } from "../../tests/support/poll.ts";
+import type { ClientConfig } from "../kube/client_config.ts";
+import { endpointSlices, services } from "../kube/resource.ts";
+import { RestClient } from "../kube/rest.ts";
+import { Transport } from "../kube/transport.ts";
+import type { Write } from "./applier.ts";
+import { Reflector } from "./reflector.ts";
+
+const namespace = "shop";
+
+interface Running {
+  writes: Write[];
+  unowned: string[];
+  stop(): Promise<void>;
+}
+
+function startReflector(host: Cluster, source: ClientConfig): Running {
+  const transport = new Transport(adminConfig(host));
+  const writes: Write[] = [];
+  const unowned: string[] = [];
+  const reflector = new Reflector({
+    host: new RestClient(transport),
+    sources: [{ name: "east", config: source, selector: "export=yes" }],
+    createNamespaces: true,
+    legacyEndpoints: false,
+    waitMs: 300,
+    onWrite: (write) => writes.push(write),
+    onUnowned: (key) => unowned.push(key),
+  });
+  const controller = new AbortController();
+  const running = reflector.run(controller.signal);
+  return {
+    writes,
+    unowned,
+    async stop() {
+      controller.abort();
+      await running;
+      transport.close();
+    },
+  };
+}
+
+/** The mirror of `name` in the host: its Service and its endpoints as `ip:ready`, sorted. */
+async function mirror(host: RestClient, name: string) {
+  const service = await host.get<Service>(services, name, { namespace }).catch(() => undefined);
+  const slices = await host.list<EndpointSlice>(endpointSlices, {
+    namespace,
+    labelSelector: `kubernetes.io/service-name=${name}`,
+  });
+  const endpoints = slices.items.flatMap((slice) =>
+    slice.endpoints.map((endpoint) =>
+      `${endpoint.addresses[0]}:${endpoint.conditions?.ready ?? "?"}`
+    )
+  ).sort();
+  return { service, slices: slices.items, endpoints };
+}
+
+async function until(
+  host: RestClient,
+  name: string,
+  endpoints: string[] | undefined,
+  description: string,
+) {
+  return await poll(async () => {
+    const state = await mirror(host, name);
+    if (endpoints === undefined) {
+      return state.service === undefined && state.slices.length === 0 ? state : undefined;
+    }
+    return state.service && JSON.stringify(state.endpoints) === JSON.stringify(endpoints)
+      ? state
+      : undefined;
+  }, { description, timeoutMs: 30_000 });
+}
+
+async function serviceIn(
+  cluster: Cluster,
+  name: string,
+  labels: Record<string, string>,
+  ports = [80],
+) {
+  await cluster.kubectlWithInput(
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name, namespace, labels },
+      spec: {
+        selector: { app: name },
+        ports: ports.map((port) => ({ name: `p${port}`, port, targetPort: port + 8000 })),
+      },
+    }),
+    "apply",
+    "-f",
+    "-",
+  );
+}
+
+Deno.test("the Reflector mirrors Services and keeps their endpoints right", async (t) => {
+  await withClusters(["east", "west"], async ([east, west]) => {
+    if (!east || !west) throw new Error("clusters missing");
+    using hostTransport = new Transport(adminConfig(west));
+    const host = new RestClient(hostTransport);
+    await east.kubectl("create", "namespace", namespace);
+    await serviceIn(east, "web", { export: "yes", team: "a" });
+    await serviceIn(east, "db", { team: "b" });
+    for (const index of [1, 2]) {
+      await createReadyPod(east, {
+        namespace,
+        name: `web-${index}`,
+        ips: [`10.1.0.${index}`],
+        labels: { app: "web" },
+      });
+    }
+    let reflector = startReflector(west, adminConfig(east));
+    try {
+      await t.step("a Service with ready Pods is mirrored with its endpoints", async () => {
+        const state = await until(host, "web", ["10.1.0.1:true", "10.1.0.2:true"], "web mirrored");
+        const service = state.service as Service;
+        equal(service.spec?.selector, undefined);
+        deepStrictEqual(service.spec?.ports?.map((port) => [port.name, port.port]), [["p80", 80]]);
+        equal(service.metadata?.labels?.["app.kubernetes.io/managed-by"], "service-reflector");
+        equal(service.metadata?.labels?.["team"], "a");
+        equal(service.metadata?.annotations?.["service-reflector.squat.ai/reflected"], "true");
+        for (const slice of state.slices) {
+          equal(
+            slice.metadata?.labels?.["endpointslice.kubernetes.io/managed-by"],
+            "service-reflector.squat.ai",
+          );
+          equal(slice.metadata?.ownerReferences?.[0]?.uid, service.metadata?.uid);
+          deepStrictEqual(slice.ports?.map((port) => [port.name, port.port]), [["p80", 8080]]);
+          equal(slice.endpoints[0]?.nodeName, undefined);
+        }
+        equal(
+          (await mirror(host, "db")).service,
+          undefined,
+          "unselected Services are not mirrored",
+        );
+      });
+
+      await t.step("scaling, readiness and port changes in the source reach the host", async () => {
+        await createReadyPod(east, {
+          namespace,
+          name: "web-3",
+          ips: ["10.1.0.3"],
+          labels: { app: "web" },
+        });
+        await until(
+          host,
+          "web",
+          ["10.1.0.1:true", "10.1.0.2:true", "10.1.0.3:true"],
+          "a third endpoint",
+        );
+        await east.kubectl("delete", "pod", "web-1", "-n", namespace);
+        await until(host, "web", ["10.1.0.2:true", "10.1.0.3:true"], "one endpoint fewer");
+        await east.kubectlWithInput(
+          JSON.stringify({ status: { conditions: [{ type: "Ready", status: "False" }] } }),
+          "patch",
+          "pod",
+          "web-2",
+          "-n",
+          namespace,
+          "--subresource=status",
+          "--type=merge",
+          "--patch-file=/dev/stdin",
+        );
+        await until(host, "web", ["10.1.0.2:false", "10.1.0.3:true"], "a readiness flip");
+        await serviceIn(east, "web", { export: "yes", team: "a" }, [80, 443]);
+        await poll(async () => {
+          const state = await mirror(host, "web");
+          const ports = state.service?.spec?.ports?.map((port) => port.port).join(",");
+          const slicePorts = state.slices.flatMap((slice) =>
+            slice.ports?.map((port) => port.port) ?? []
+          ).sort().join(",");
+          return ports === "80,443" && slicePorts === "8080,8443" ? true : undefined;
+        }, { description: "the new port on the mirror and its slices" });
+      });
+
+      await t.step("an unowned same-named host Service is left alone and reported", async () => {
+        await west.kubectl(
+          "create",
+          "service",
+          "clusterip",
+          "taken",
+          "-n",
+          namespace,
+          "--tcp=1234:1234",
+        );
+        await serviceIn(east, "taken", { export: "yes" });
+        await poll(() => reflector.unowned.includes(`${namespace}/taken`) || undefined, {
+          description: "the conflict to be reported",
+        });
+        const untouched = await host.get<Service>(services, "taken", { namespace });
+        deepStrictEqual(untouched.spec?.ports?.map((port) => port.port), [1234]);
+        equal(untouched.metadata?.labels?.["app.kubernetes.io/managed-by"], undefined);
+      });
+
+      await t.step("a resync of converged state writes nothing", async () => {
+        await reflector.stop();
+        reflector = startReflector(west, adminConfig(east));
+        // Give every key time to be reconciled against fresh caches.
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        deepStrictEqual(reflector.writes, []);
+      });
+
+      await t.step("deleting or unselecting a source Service removes its mirror", async () => {
+        await serviceIn(east, "gone", { export: "yes" });
+        await until(host, "gone", [], "gone mirrored");
+        await east.kubectl("delete", "service", "gone", "-n", namespace);
+        await until(host, "gone", undefined, "the mirror of a deleted Service collected");
+        await east.kubectl("label", "service", "web", "-n", namespace, "export-");
+        await until(host, "web", undefined, "the mirror of an unselected Service collected");
+      });
+
+      await t.step(
+        "changes made while the Reflector was down converge after a restart",
+        async () => {
+          await serviceIn(east, "api", { export: "yes" });
+          await until(host, "api", [], "api mirrored");
+          await reflector.stop();
+          await east.kubectl("delete", "service", "api", "-n", namespace);
+          await serviceIn(east, "late", { export: "yes" });
+          reflector = startReflector(west, adminConfig(east));
+          await until(host, "api", undefined, "the stale mirror collected after the restart");
+          await until(host, "late", [], "the new Service mirrored after the restart");
+          ok(
+            reflector.writes.some((write) =>
+              write.verb === "delete" && write.key === `${namespace}/api`
+            ),
+          );
+        },
+      );
+    } finally {
+      await reflector.stop();
+    }
+  });
+});
