@@ -21,6 +21,8 @@ const namespace = "shop";
 interface Running {
   writes: Write[];
   unowned: string[];
+  /** Keys reconciled at least once, with a "done" or "terminal" outcome. */
+  settled: Set<string>;
   stop(): Promise<void>;
 }
 
@@ -28,6 +30,7 @@ function startReflector(host: Cluster, source: ClientConfig): Running {
   const transport = new Transport(adminConfig(host));
   const writes: Write[] = [];
   const unowned: string[] = [];
+  const settled = new Set<string>();
   const reflector = new Reflector({
     host: new RestClient(transport),
     sources: [{ name: "east", config: source, selector: "export=yes" }],
@@ -36,12 +39,18 @@ function startReflector(host: Cluster, source: ClientConfig): Running {
     waitMs: 300,
     onWrite: (write) => writes.push(write),
     onUnowned: (key) => unowned.push(key),
+    onAttempt: (attempt) => {
+      if (attempt.outcome.kind === "done" || attempt.outcome.kind === "terminal") {
+        settled.add(attempt.key);
+      }
+    },
   });
   const controller = new AbortController();
   const running = reflector.run(controller.signal);
   return {
     writes,
     unowned,
+    settled,
     async stop() {
       controller.abort();
       await running;
@@ -184,6 +193,100 @@ Deno.test("the Reflector mirrors Services and keeps their endpoints right", asyn
         }, { description: "the new port on the mirror and its slices" });
       });
 
+      await t.step(
+        "headless, ExternalName, LoadBalancer, dual-stack and large Services keep their shape",
+        async () => {
+          const apply = (spec: Record<string, unknown>, name: string) =>
+            east.kubectlWithInput(
+              JSON.stringify({
+                apiVersion: "v1",
+                kind: "Service",
+                metadata: { name, namespace, labels: { export: "yes" } },
+                spec,
+              }),
+              "apply",
+              "-f",
+              "-",
+            );
+          await apply({
+            clusterIP: "None",
+            selector: { app: "stateful" },
+            ports: [{ name: "db", port: 5432 }],
+          }, "stateful");
+          await createReadyPod(east, {
+            namespace,
+            name: "stateful-0",
+            ips: ["10.2.0.1"],
+            labels: { app: "stateful" },
+            hostname: "stateful-0",
+            subdomain: "stateful",
+          });
+          await apply({ type: "ExternalName", externalName: "db.example.com" }, "external");
+          await apply({
+            type: "LoadBalancer",
+            selector: { app: "lb" },
+            ports: [{ name: "http", port: 80 }],
+          }, "lb");
+          await apply({
+            ipFamilyPolicy: "RequireDualStack",
+            selector: { app: "dual" },
+            ports: [{ name: "http", port: 80 }],
+          }, "dual");
+          await createReadyPod(east, {
+            namespace,
+            name: "dual-1",
+            ips: ["10.3.0.1", "fd00:10:3::1"],
+            labels: { app: "dual" },
+          });
+          await apply({ selector: { app: "big" }, ports: [{ name: "http", port: 80 }] }, "big");
+          for (let start = 0; start < 250; start += 25) {
+            await Promise.all(Array.from({ length: 25 }, (_, offset) => {
+              const index = start + offset;
+              return createReadyPod(east, {
+                namespace,
+                name: `big-${index}`,
+                ips: [`10.4.${Math.floor(index / 200)}.${(index % 200) + 1}`],
+                labels: { app: "big" },
+              });
+            }));
+          }
+
+          const stateful = await until(host, "stateful", ["10.2.0.1:true"], "the headless mirror");
+          equal(stateful.service?.spec?.clusterIP, "None");
+          equal(stateful.slices[0]?.endpoints[0]?.hostname, "stateful-0");
+          const external = await poll(
+            () => host.get<Service>(services, "external", { namespace }).catch(() => undefined),
+            {
+              description: "the ExternalName mirror",
+            },
+          );
+          deepStrictEqual([external.spec?.type, external.spec?.externalName], [
+            "ExternalName",
+            "db.example.com",
+          ]);
+          const lb = await until(host, "lb", [], "the LoadBalancer mirror");
+          equal(lb.service?.spec?.type, "ClusterIP");
+          equal(lb.service?.spec?.ports?.[0]?.nodePort, undefined);
+          const dual = await until(
+            host,
+            "dual",
+            ["10.3.0.1:true", "fd00:10:3::1:true"],
+            "the dual-stack mirror",
+          );
+          deepStrictEqual(dual.slices.map((slice) => slice.addressType).sort(), ["IPv4", "IPv6"]);
+          equal(dual.service?.spec?.ipFamilyPolicy, "RequireDualStack");
+          const big = await poll(async () => {
+            const state = await mirror(host, "big");
+            return state.endpoints.length === 250 ? state : undefined;
+          }, { description: "250 endpoints mirrored", timeoutMs: 60_000 });
+          deepStrictEqual(big.slices.map((slice) => slice.endpoints.length).sort((a, b) => a - b), [
+            50,
+            100,
+            100,
+          ]);
+        },
+      );
+
       await t.step("an unowned same-named host Service is left alone and reported", async () => {
         await west.kubectl(
           "create",
@@ -206,8 +309,12 @@ Deno.test("the Reflector mirrors Services and keeps their endpoints right", asyn
       await t.step("a resync of converged state writes nothing", async () => {
         await reflector.stop();
         reflector = startReflector(west, adminConfig(east));
-        // Give every key time to be reconciled against fresh caches.
-        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        const keys = ["web", "taken", "stateful", "external", "lb", "dual", "big"].map((name) =>
+          `${namespace}/${name}`
+        );
+        await poll(() => keys.every((key) => reflector.settled.has(key)) || undefined, {
+          description: "every mirrored key to be reconciled after the restart",
+        });
         deepStrictEqual(reflector.writes, []);
       });
 

@@ -25,11 +25,15 @@ export interface ReadyPodOptions {
   ready?: boolean;
   /** Container ports, for Services whose targetPort is a name. */
   ports?: { name: string; containerPort: number }[];
+  /** `spec.hostname`, for per-Pod DNS names behind a headless Service. */
+  hostname?: string;
+  /** `spec.subdomain`: the headless Service's name. */
+  subdomain?: string;
 }
 
 /** Creates a Pod on the test Node and patches its status to Running with the given IPs. */
 export async function createReadyPod(cluster: Cluster, options: ReadyPodOptions): Promise<Pod> {
-  const { namespace, name, ips, labels, ready = true, ports = [] } = options;
+  const { namespace, name, ips, labels, ready = true, ports = [], hostname, subdomain } = options;
   if (ips.length === 0) {
     throw new RangeError(`Cannot create Pod ${namespace}/${name} as 'ips' must not be empty`);
   }
@@ -47,6 +51,8 @@ export async function createReadyPod(cluster: Cluster, options: ReadyPodOptions)
     metadata: { name, namespace, labels },
     spec: {
       nodeName: testNodeName,
+      ...(hostname ? { hostname } : {}),
+      ...(subdomain ? { subdomain } : {}),
       // No kubelet will ever confirm a graceful deletion, so deletions
       // (including a namespace's) must complete at once.
       terminationGracePeriodSeconds: 0,
