@@ -169,8 +169,11 @@ async function kubectlWatches(cluster: Cluster, url: string): Promise<void> {
   }).spawn();
   const lines: string[] = [];
   const reading = (async () => {
+    let partial = "";
     for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-      lines.push(...chunk.split("\n"));
+      const parts = (partial + chunk).split("\n");
+      partial = parts.pop() ?? "";
+      lines.push(...parts);
     }
   })();
   const seen = (event: string, name: string) =>
@@ -180,7 +183,9 @@ async function kubectlWatches(cluster: Cluster, url: string): Promise<void> {
       {
         description: `kubectl -w to print ${event} ${name}`,
       },
-    );
+    ).catch((error) => {
+      throw new Error(`${error.message}; kubectl printed:\n${lines.join("\n")}`, { cause: error });
+    });
   try {
     await seen("ADDED", "web");
     await cluster.kubectl("create", "service", "clusterip", "cart", "-n", namespace, "--tcp=80:80");

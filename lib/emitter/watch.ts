@@ -66,7 +66,15 @@ export class WatchHub {
     this.#view = view;
     this.#options = options;
     this.#unsubscribe = view.subscribe((event) => {
-      for (const watcher of this.#watchers) watcher.offer(event);
+      for (const watcher of this.#watchers) {
+        try {
+          watcher.offer(event);
+        } catch {
+          // The client went away between two events: its stream refuses
+          // writes. Closing it is all that is left to do; others go on.
+          watcher.end();
+        }
+      }
     });
   }
 

@@ -26,9 +26,15 @@ import {
   services,
 } from "../kube/resource.ts";
 import type { RestClient } from "../kube/rest.ts";
-import { isNotFound } from "../kube/status_error.ts";
+import { isAlreadyExists, isNotFound } from "../kube/status_error.ts";
 import type { ReadonlyStore } from "../kube/store.ts";
-import { isReflected, managedByLabel, managedByValue } from "../ownership.ts";
+import {
+  isReflected,
+  managedByLabel,
+  managedByValue,
+  reflectedAnnotation,
+  sourceClusterLabel,
+} from "../ownership.ts";
 import {
   mirrorEndpoints,
   mirrorEndpointSlices,
@@ -121,9 +127,16 @@ export class Applier {
 
   /**
    * Makes the host mirror of `key` match `inputs` (the source objects for
-   * it; empty when no source has it, which deletes our mirror).
+   * it; empty when no source has it, which deletes our mirror). Slices of
+   * the sources in `options.keep` (sources not synced, whose part is not
+   * known) are left exactly as they are.
    */
-  async apply(key: string, inputs: SourceObjects[], signal?: AbortSignal): Promise<ApplyResult> {
+  async apply(
+    key: string,
+    inputs: SourceObjects[],
+    options: { keep?: ReadonlySet<string>; signal?: AbortSignal } = {},
+  ): Promise<ApplyResult> {
+    const { keep = new Set<string>(), signal } = options;
     const { host } = this.#options;
     const [namespace = "", name = ""] = key.split("/");
     const existing = host.services.get(key);
@@ -156,17 +169,23 @@ export class Applier {
     }
 
     const owner = { name, uid: current.metadata?.uid ?? "" };
-    changed = await this.#syncSlices(key, mirrorEndpointSlices(inputs, owner), signal) || changed;
+    changed = await this.#syncSlices(key, mirrorEndpointSlices(inputs, owner), keep, signal) ||
+      changed;
     const legacy = this.#options.legacyEndpoints ? mirrorEndpoints(inputs, owner) : undefined;
     changed = await this.#syncEndpoints(key, legacy, signal) || changed;
     return changed ? "changed" : "in-sync";
   }
 
-  async #syncSlices(key: string, desired: EndpointSlice[], signal?: AbortSignal): Promise<boolean> {
+  async #syncSlices(
+    key: string,
+    desired: EndpointSlice[],
+    keep: ReadonlySet<string>,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
     const existing = new Map(
-      this.#options.host.endpointSlices.byIndex(ownedByService, key).map((
-        slice,
-      ) => [slice.metadata?.name, slice]),
+      this.#options.host.endpointSlices.byIndex(ownedByService, key)
+        .filter((slice) => !keep.has(slice.metadata?.labels?.[sourceClusterLabel] ?? ""))
+        .map((slice) => [slice.metadata?.name, slice]),
     );
     let changed = false;
     for (const slice of desired) {
@@ -228,13 +247,18 @@ export class Applier {
       if (!isNotFound(error)) throw error;
     }
     if (!this.#options.createNamespaces) return false;
-    await this.#create(namespaces, {
-      metadata: {
-        name: namespace,
-        labels: { [managedByLabel]: managedByValue },
-        annotations: { "service-reflector.squat.ai/reflected": "true" },
-      },
-    }, signal);
+    try {
+      await this.#create(namespaces, {
+        metadata: {
+          name: namespace,
+          labels: { [managedByLabel]: managedByValue },
+          annotations: { [reflectedAnnotation]: "true" },
+        },
+      }, signal);
+    } catch (error) {
+      // Another worker, for another key of the same namespace, won the race.
+      if (!isAlreadyExists(error)) throw error;
+    }
     return true;
   }
 

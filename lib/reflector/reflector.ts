@@ -32,6 +32,7 @@ import {
   managedByValue,
 } from "../ownership.ts";
 import { Applier, mirrorKeys, ownedByService, type Write } from "./applier.ts";
+import { EventRecorder } from "./events.ts";
 import { Source, type SourceOptions } from "./source.ts";
 
 /** Options of {@linkcode Reflector}. */
@@ -71,6 +72,7 @@ export class Reflector {
   readonly #hostSlices: Informer<EndpointSlice>;
   readonly #hostEndpoints: Informer<Endpoints>;
   readonly #applier: Applier;
+  readonly #events: EventRecorder;
 
   /** Creates the Reflector; nothing is read before {@linkcode Reflector.run}. */
   constructor(options: ReflectorOptions) {
@@ -118,6 +120,7 @@ export class Reflector {
       ...clock,
       onError: hostErrors,
     });
+    this.#events = new EventRecorder({ rest: options.host, ...clock });
     this.#applier = new Applier({
       rest: options.host,
       host: {
@@ -139,6 +142,16 @@ export class Reflector {
   /** Keys waiting to be reconciled (informational). */
   get queueLength(): number {
     return this.#queue.len();
+  }
+
+  /** Mirror Services the host holds (owned by this project or adopted). */
+  get mirrors(): number {
+    return this.#hostServices.store.list().filter(isReflected).length;
+  }
+
+  /** Sync state of each source, by name. */
+  get sourcesSynced(): Record<string, boolean> {
+    return Object.fromEntries(this.#sources.map((source) => [source.name, source.synced]));
   }
 
   get #hostSynced(): boolean {
@@ -186,21 +199,47 @@ export class Reflector {
     await Promise.all(informers);
   }
 
+  async #recordUnowned(key: string): Promise<void> {
+    const service = this.#hostServices.store.get(key);
+    if (!service) return;
+    try {
+      await this.#events.record({
+        object: {
+          apiVersion: "v1",
+          kind: "Service",
+          namespace: service.metadata?.namespace ?? "",
+          name: service.metadata?.name ?? "",
+          uid: service.metadata?.uid ?? "",
+        },
+        type: "Warning",
+        reason: "NotOwned",
+        message:
+          `A source exports ${key}, but this Service is not managed by service-reflector; it is left alone`,
+      });
+    } catch (error) {
+      this.#options.onInformerError?.(error, "host", "handler");
+    }
+  }
+
   async #reconcile(key: string, signal: AbortSignal): Promise<Outcome> {
+    // A source that has not synced may hold anything for this key: its
+    // slices in the host are kept as they are, and the mirror is not
+    // deleted on its account. A source that stays down costs only its own
+    // freshness, never the other sources' mirrors.
+    const keep = new Set(
+      this.#sources.filter((source) => !source.synced).map((source) => source.name),
+    );
     const inputs = this.#sources.flatMap((source) => {
-      const objects = source.objectsFor(key);
+      const objects = source.synced ? source.objectsFor(key) : undefined;
       return objects ? [objects] : [];
     });
     const waitMs = this.#options.waitMs ?? 5_000;
-    // Deleting needs certainty that no source exports the key: a source not
-    // synced yet may still do so.
-    if (inputs.length === 0 && !this.#sources.every((source) => source.synced)) {
-      return requeueAfter(waitMs);
-    }
-    const result = await this.#applier.apply(key, inputs, signal);
+    if (inputs.length === 0 && keep.size > 0) return requeueAfter(waitMs);
+    const result = await this.#applier.apply(key, inputs, { keep, signal });
     switch (result) {
       case "unowned":
         this.#options.onUnowned?.(key);
+        await this.#recordUnowned(key);
         return terminal(
           new Error(
             `Cannot mirror ${key} as the host has a Service of that name that service-reflector does not own`,

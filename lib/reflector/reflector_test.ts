@@ -4,21 +4,24 @@
  * east's real EndpointSlice controller turns them into endpoints.
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
-import type { Service } from "kubernetes-types/core/v1.d.ts";
+import type { Event, Namespace, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { type Cluster, createReadyPod, withClusters } from "../../tests/cluster/mod.ts";
 import { adminConfig } from "../../tests/support/client_configs.ts";
 import { poll } from "../../tests/support/poll.ts";
 import type { ClientConfig } from "../kube/client_config.ts";
-import { endpointSlices, services } from "../kube/resource.ts";
+import { endpointSlices, events as coreEvents, namespaces, services } from "../kube/resource.ts";
 import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
 import type { Write } from "./applier.ts";
+import { Registry } from "prom-client";
+import { reflectorMetrics } from "./metrics.ts";
 import { Reflector } from "./reflector.ts";
 
 const namespace = "shop";
 
 interface Running {
+  registry: Registry;
   writes: Write[];
   unowned: string[];
   /** Keys reconciled at least once, with a "done" or "terminal" outcome. */
@@ -31,23 +34,40 @@ function startReflector(host: Cluster, source: ClientConfig): Running {
   const writes: Write[] = [];
   const unowned: string[] = [];
   const settled = new Set<string>();
+  const registry = new Registry();
+  // The gauges read the Reflector, which needs the hooks first.
+  const late: { reflector?: Reflector } = {};
+  const metrics = reflectorMetrics(registry, {
+    queueLength: () => late.reflector?.queueLength ?? 0,
+    mirrors: () => late.reflector?.mirrors ?? 0,
+    sourcesSynced: () => late.reflector?.sourcesSynced ?? {},
+  });
   const reflector = new Reflector({
     host: new RestClient(transport),
     sources: [{ name: "east", config: source, selector: "export=yes" }],
     createNamespaces: true,
     legacyEndpoints: false,
     waitMs: 300,
-    onWrite: (write) => writes.push(write),
-    onUnowned: (key) => unowned.push(key),
+    onWrite: (write) => {
+      writes.push(write);
+      metrics.onWrite(write);
+    },
+    onUnowned: (key) => {
+      unowned.push(key);
+      metrics.onUnowned(key);
+    },
     onAttempt: (attempt) => {
+      metrics.onAttempt(attempt);
       if (attempt.outcome.kind === "done" || attempt.outcome.kind === "terminal") {
         settled.add(attempt.key);
       }
     },
   });
+  late.reflector = reflector;
   const controller = new AbortController();
   const running = reflector.run(controller.signal);
   return {
+    registry,
     writes,
     unowned,
     settled,
@@ -304,6 +324,26 @@ Deno.test("the Reflector mirrors Services and keeps their endpoints right", asyn
         const untouched = await host.get<Service>(services, "taken", { namespace });
         deepStrictEqual(untouched.spec?.ports?.map((port) => port.port), [1234]);
         equal(untouched.metadata?.labels?.["app.kubernetes.io/managed-by"], undefined);
+        const events = await poll(async () => {
+          const list = await host.list<Event>(coreEvents, {
+            namespace,
+            fieldSelector: "involvedObject.name=taken,reason=NotOwned",
+          });
+          return list.items.length > 0 ? list.items : undefined;
+        }, { description: "a NotOwned Event on the unowned Service" });
+        equal(events.length, 1, "the event is recorded once, not once per retry");
+        equal(events[0]?.type, "Warning");
+        const metrics = await reflector.registry.metrics();
+        ok(/service_reflector_unowned_conflicts_total [1-9]/.test(metrics), metrics);
+        ok(metrics.includes('service_reflector_source_synced{source="east"} 1'), metrics);
+        ok(/service_reflector_reconcile_attempts_total [1-9]/.test(metrics), metrics);
+        ok(/service_reflector_mirrors [1-9]/.test(metrics), metrics);
+        const created = await host.get<Namespace>(namespaces, namespace);
+        equal(
+          created.metadata?.labels?.["app.kubernetes.io/managed-by"],
+          "service-reflector",
+          "the namespace it created is marked ours",
+        );
       });
 
       await t.step("a resync of converged state writes nothing", async () => {

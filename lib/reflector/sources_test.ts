@@ -9,14 +9,14 @@
  * answer still comes from the real server.
  */
 import { deepStrictEqual, equal } from "node:assert/strict";
-import type { Service } from "kubernetes-types/core/v1.d.ts";
+import type { Endpoints, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { type Cluster, createReadyPod, withClusters } from "../../tests/cluster/mod.ts";
 import { adminConfig } from "../../tests/support/client_configs.ts";
 import { poll } from "../../tests/support/poll.ts";
 import { configFromUrl } from "../kube/client_config.ts";
 import { parseLabelSelector } from "../kube/label_selector.ts";
-import { endpointSlices, services } from "../kube/resource.ts";
+import { endpoints, endpointSlices, services } from "../kube/resource.ts";
 import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
 import { Emitter } from "../emitter/emitter.ts";
@@ -102,7 +102,7 @@ Deno.test("the Reflector reads an Endpoints-only server and an Emitter", async (
         },
       ],
       createNamespaces: true,
-      legacyEndpoints: false,
+      legacyEndpoints: true,
       waitMs: 300,
     });
     const reflecting = reflector.run(controller.signal);
@@ -125,6 +125,29 @@ Deno.test("the Reflector reads an Endpoints-only server and an Emitter", async (
         equal(mirror.metadata?.labels?.["service-reflector.squat.ai/source"], source);
       }
       deepStrictEqual(modes, { legacy: "endpoints", remote: "endpointslices" });
+
+      // Legacy Endpoints are written too, marked so that the host's
+      // EndpointSlice mirroring controller leaves them alone.
+      const legacyEndpoints = await poll(
+        () => host.get<Endpoints>(endpoints, "old", { namespace: "apps" }).catch(() => undefined),
+        { description: "the legacy Endpoints of old" },
+      );
+      equal(legacyEndpoints.metadata?.labels?.["endpointslice.kubernetes.io/skip-mirror"], "true");
+      deepStrictEqual(legacyEndpoints.subsets?.[0]?.addresses?.map((address) => address.ip), [
+        "10.5.0.1",
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const all = await host.list<EndpointSlice>(endpointSlices, {
+        namespace: "apps",
+        labelSelector: "kubernetes.io/service-name=old",
+      });
+      deepStrictEqual(
+        all.items.map((slice) =>
+          slice.metadata?.labels?.["endpointslice.kubernetes.io/managed-by"]
+        ),
+        ["service-reflector.squat.ai"],
+        "no slice mirrored from the legacy Endpoints",
+      );
     } finally {
       controller.abort();
       await reflecting;

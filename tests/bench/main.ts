@@ -10,12 +10,14 @@
 import { benchClusterStart } from "./cluster_start.ts";
 import { benchEmitter } from "./emitter.ts";
 import { benchInformer } from "./informer.ts";
+import { benchReflector } from "./reflector.ts";
 import { type BenchCase, buildReport, formatTable } from "./report.ts";
 
 const benchmarks: Record<string, (signal: AbortSignal) => Promise<BenchCase[]>> = {
   cluster_start: (signal) => benchClusterStart({ signal }),
   informer: () => benchInformer(),
   emitter: () => benchEmitter(),
+  reflector: (signal) => benchReflector({ signal }),
 };
 
 const outDir = new URL("../../.cache/bench/", import.meta.url);

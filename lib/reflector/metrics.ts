@@ -1,0 +1,103 @@
+/**
+ * Prometheus metrics of a Reflector. The two counters of the 2019 Go
+ * original keep their names (`service_reflector_reconcile_attempts_total`,
+ * `service_reflector_reconcile_errors_total`) so existing dashboards work.
+ *
+ * @module
+ */
+
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { Attempt } from "../controller/controller.ts";
+import type { Write } from "./applier.ts";
+
+/** What the gauges read at scrape time. */
+export interface ReflectorGauges {
+  /** Keys waiting in the queue. */
+  queueLength(): number;
+  /** Mirror Services the host holds. */
+  mirrors(): number;
+  /** Sync state by source name. */
+  sourcesSynced(): Record<string, boolean>;
+}
+
+/** Hooks to pass to the Reflector's options. */
+export interface ReflectorMetrics {
+  /** For `onAttempt`. */
+  onAttempt(attempt: Attempt): void;
+  /** For `onWrite`. */
+  onWrite(write: Write): void;
+  /** For `onUnowned`. */
+  onUnowned(key: string): void;
+}
+
+/** Registers the Reflector's metrics in `registry` and returns its hooks. */
+export function reflectorMetrics(registry: Registry, gauges: ReflectorGauges): ReflectorMetrics {
+  const registers = [registry];
+  const attempts = new Counter({
+    name: "service_reflector_reconcile_attempts_total",
+    help: "Reconcile attempts, one per key processed.",
+    registers,
+  });
+  const errors = new Counter({
+    name: "service_reflector_reconcile_errors_total",
+    help: "Reconcile attempts that failed (retried or terminal).",
+    registers,
+  });
+  const duration = new Histogram({
+    name: "service_reflector_reconcile_duration_seconds",
+    help: "Duration of reconcile attempts.",
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+  const writes = new Counter({
+    name: "service_reflector_writes_total",
+    help: "Writes to the host cluster, by verb and resource.",
+    labelNames: ["verb", "resource"],
+    registers,
+  });
+  const unowned = new Counter({
+    name: "service_reflector_unowned_conflicts_total",
+    help: "Reconciles that found a same-named host Service not owned by service-reflector.",
+    registers,
+  });
+  new Gauge({
+    name: "service_reflector_queue_depth",
+    help: "Keys waiting to be reconciled.",
+    registers,
+    collect() {
+      this.set(gauges.queueLength());
+    },
+  });
+  new Gauge({
+    name: "service_reflector_mirrors",
+    help: "Mirror Services managed in the host.",
+    registers,
+    collect() {
+      this.set(gauges.mirrors());
+    },
+  });
+  new Gauge({
+    name: "service_reflector_source_synced",
+    help: "1 when a source's caches have synced, else 0.",
+    labelNames: ["source"],
+    registers,
+    collect() {
+      for (const [source, synced] of Object.entries(gauges.sourcesSynced())) {
+        this.set({ source }, synced ? 1 : 0);
+      }
+    },
+  });
+  return {
+    onAttempt(attempt) {
+      attempts.inc();
+      if (attempt.outcome.kind === "retry" || attempt.outcome.kind === "terminal") errors.inc();
+      duration.observe(attempt.durationMs / 1000);
+    },
+    onWrite(write) {
+      writes.inc({ verb: write.verb, resource: write.resource });
+    },
+    onUnowned() {
+      unowned.inc();
+    },
+  };
+}

@@ -1,0 +1,520 @@
+/**
+ * The Reflector between two real local clusters ("source" and "host"):
+ * - initial mirroring: 1,000 exported Services with 3 ready Pods each are
+ *   prepared in the source (not timed; the source's EndpointSlice
+ *   controller has written every slice first), then a Reflector starts and
+ *   the time until the host holds every mirror Service and every ready
+ *   endpoint is measured (lists every 200 ms), with the host writes that
+ *   took;
+ * - propagation delay: one Pod's Ready condition is flipped in the source,
+ *   and the time from just before that status PATCH until a watch on the
+ *   host's mirror slices shows the new `ready` value is measured, 30 times
+ *   one after the other, with the host writes per change;
+ * - resident memory (RSS) of this process at the end, which holds the
+ *   Reflector's caches (and the benchmark's own clients).
+ *
+ * The Reflector, the benchmark's writers and pollers share this process;
+ * both control planes share the machine with it.
+ *
+ * @module
+ */
+
+import type { Pod, Service } from "kubernetes-types/core/v1.d.ts";
+import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
+import { type Cluster, startCluster } from "../cluster/mod.ts";
+import { adminConfig } from "../support/client_configs.ts";
+import { delay, poll } from "../support/poll.ts";
+import type { Write } from "../../lib/reflector/applier.ts";
+import { Reflector } from "../../lib/reflector/reflector.ts";
+import { endpointSlices, namespaces, pods, services } from "../../lib/kube/resource.ts";
+import { RestClient } from "../../lib/kube/rest.ts";
+import { Transport } from "../../lib/kube/transport.ts";
+import {
+  endpointSliceControllerName,
+  endpointSliceManagedByLabel,
+  managedByLabel,
+  managedByValue,
+} from "../../lib/ownership.ts";
+import type { BenchCase } from "./report.ts";
+
+/** Options of {@linkcode benchReflector}. */
+export interface ReflectorBenchOptions {
+  /** Exported Services in the source. Defaults to 1000. */
+  services?: number;
+  /** Ready Pods (endpoints) per Service. Defaults to 3. */
+  podsPerService?: number;
+  /** Readiness flips whose propagation is timed. Defaults to 30. */
+  changes?: number;
+  /** Concurrent writers while preparing the source. Defaults to 16. */
+  writers?: number;
+  /** Stops the benchmark (clusters and Reflector are still torn down). */
+  signal?: AbortSignal;
+  /** Progress lines. Defaults to stderr. */
+  log?: (line: string) => void;
+}
+
+const namespace = "bench";
+const hostServiceSelector = `${managedByLabel}=${managedByValue}`;
+const hostSliceSelector = `${endpointSliceManagedByLabel}=${endpointSliceControllerName}`;
+
+function serviceName(index: number): string {
+  return `svc-${index}`;
+}
+
+/** The IP of Pod `pod` (0-based) of Service `index`: 10.(index/250).(index%250).(pod+1). */
+function podIp(index: number, pod: number): string {
+  return `10.${Math.floor(index / 250)}.${index % 250}.${pod + 1}`;
+}
+
+/** RSS and V8 heap in use after two full collections (when gc() is exposed). */
+function memoryAfterGc(): { rss: number; heapUsed: number } {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  gc?.();
+  const { rss, heapUsed } = Deno.memoryUsage();
+  return { rss, heapUsed };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+function readyEndpoints(slices: EndpointSlice[]): number {
+  return slices.reduce(
+    (sum, slice) =>
+      sum +
+      (slice.endpoints ?? []).filter((endpoint) => endpoint.conditions?.ready === true).length,
+    0,
+  );
+}
+
+/** `promise`, or the error of `timeout()` once `ms` passed first. */
+async function withTimeout<T>(promise: Promise<T>, ms: number, timeout: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(timeout()), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function startBoth(signal: AbortSignal | undefined): Promise<[Cluster, Cluster]> {
+  const results = await Promise.allSettled(
+    ["bench-source", "bench-host"].map((name) =>
+      startCluster({ name, ...(signal ? { signal } : {}) })
+    ),
+  );
+  const started = results.flatMap((result) => result.status === "fulfilled" ? [result.value] : []);
+  const failures = results.flatMap((result) => result.status === "rejected" ? [result.reason] : []);
+  if (failures.length > 0) {
+    await Promise.all(started.map((cluster) => cluster.stop()));
+    throw new AggregateError(failures, `Cannot start ${failures.length} of 2 clusters`);
+  }
+  return started as [Cluster, Cluster];
+}
+
+/** Creates the Services and their ready Pods in the source, `writers` at a time. */
+async function prepareSource(
+  cluster: Cluster,
+  rest: RestClient,
+  count: number,
+  podsPerService: number,
+  writers: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  await rest.create(namespaces, { metadata: { name: namespace } });
+  // The ServiceAccount admission plugin rejects Pods until the namespace's
+  // default ServiceAccount exists.
+  await poll(async () => {
+    const response = await cluster.fetch(`/api/v1/namespaces/${namespace}/serviceaccounts/default`);
+    await response.body?.cancel();
+    return response.ok ? true : undefined;
+  }, { description: `ServiceAccount ${namespace}/default`, ...(signal ? { signal } : {}) });
+  let next = 0;
+  await Promise.all(Array.from({ length: writers }, async () => {
+    while (next < count * (podsPerService + 1)) {
+      signal?.throwIfAborted();
+      const job = next++;
+      const index = Math.floor(job / (podsPerService + 1));
+      const pod = job % (podsPerService + 1) - 1;
+      const name = serviceName(index);
+      if (pod < 0) {
+        await rest.create<Service>(services, {
+          metadata: { name, namespace, labels: { export: "yes" } },
+          spec: {
+            selector: { app: name },
+            ports: [{ name: "http", port: 80, targetPort: 8080 }],
+          },
+        });
+        continue;
+      }
+      const podName = `${name}-${pod}`;
+      await rest.create<Pod>(pods, {
+        metadata: { name: podName, namespace, labels: { app: name } },
+        spec: {
+          nodeName: "node-1",
+          terminationGracePeriodSeconds: 0,
+          containers: [{ name: "app", image: "registry.invalid/app:1" }],
+        },
+      });
+      const now = new Date().toISOString();
+      const ip = podIp(index, pod);
+      await rest.patch<Pod>(pods, podName, {
+        status: {
+          phase: "Running",
+          conditions: [{ type: "Ready", status: "True", lastTransitionTime: now }],
+          podIP: ip,
+          podIPs: [{ ip }],
+          hostIP: "192.0.2.1",
+          startTime: now,
+        },
+      }, { namespace, patchType: "merge", subresource: "status" });
+    }
+  }));
+}
+
+/** Host mirror slices as a watch sees them, with waiters on one endpoint's `ready` value. */
+class HostSliceWatch {
+  readonly errors: string[] = [];
+  #waiter:
+    | { service: string; ip: string; ready: boolean; resolve: (at: number) => void }
+    | undefined;
+  readonly #controller = new AbortController();
+  readonly #done: Promise<void>;
+
+  constructor(rest: RestClient, resourceVersion: string) {
+    this.#done = this.#run(rest, resourceVersion);
+  }
+
+  /** Resolves with `performance.now()` at the event that shows `ip` of `service` as `ready`. */
+  next(service: string, ip: string, ready: boolean): Promise<number> {
+    return new Promise((resolve) => {
+      this.#waiter = { service, ip, ready, resolve };
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#controller.abort();
+    await this.#done;
+  }
+
+  async #run(rest: RestClient, from: string): Promise<void> {
+    let resourceVersion = from;
+    const { signal } = this.#controller;
+    while (!signal.aborted) {
+      try {
+        for await (
+          const event of rest.watch<EndpointSlice>(endpointSlices, {
+            namespace,
+            labelSelector: hostSliceSelector,
+            resourceVersion,
+            signal,
+          })
+        ) {
+          const at = performance.now();
+          resourceVersion = event.object.metadata?.resourceVersion ?? resourceVersion;
+          if (event.type !== "ADDED" && event.type !== "MODIFIED") continue;
+          const waiter = this.#waiter;
+          const slice = event.object;
+          if (
+            waiter &&
+            slice.metadata?.labels?.["kubernetes.io/service-name"] === waiter.service &&
+            (slice.endpoints ?? []).some((endpoint) =>
+              endpoint.addresses[0] === waiter.ip && endpoint.conditions?.ready === waiter.ready
+            )
+          ) {
+            this.#waiter = undefined;
+            waiter.resolve(at);
+          }
+        }
+      } catch (error) {
+        this.errors.push(error instanceof Error ? error.message : String(error));
+        await delay(100, signal).catch(() => {});
+      }
+    }
+  }
+}
+
+/** Runs the Reflector benchmark on two fresh clusters. */
+export async function benchReflector(options: ReflectorBenchOptions = {}): Promise<BenchCase[]> {
+  const {
+    services: count = 1000,
+    podsPerService = 3,
+    changes = 30,
+    writers = 16,
+    signal,
+    // deno-lint-ignore no-console
+    log = (line: string) => console.error(`[bench reflector] ${line}`),
+  } = options;
+  if (!(Number.isInteger(count) && count >= 1 && count <= 250 * 256)) {
+    throw new RangeError(
+      `Cannot run the Reflector benchmark as 'services' must be an integer from 1 to 64000: current value is ${count}`,
+    );
+  }
+  if (!(Number.isInteger(podsPerService) && podsPerService >= 1 && podsPerService <= 254)) {
+    throw new RangeError(
+      `Cannot run the Reflector benchmark as 'podsPerService' must be an integer from 1 to 254: current value is ${podsPerService}`,
+    );
+  }
+  const endpointCount = count * podsPerService;
+  const signalOption = signal ? { signal } : {};
+
+  const began = performance.now();
+  const [sourceCluster, hostCluster] = await startBoth(signal);
+  await using source = sourceCluster;
+  await using host = hostCluster;
+  log(`clusters started in ${((performance.now() - began) / 1000).toFixed(1)} s`);
+  using sourceTransport = new Transport(adminConfig(source));
+  using hostTransport = new Transport(adminConfig(host));
+  const sourceRest = new RestClient(sourceTransport);
+  const hostRest = new RestClient(hostTransport);
+
+  // Source preparation, not timed.
+  const preparing = performance.now();
+  await prepareSource(source, sourceRest, count, podsPerService, writers, signal);
+  log(
+    `created ${count} Services and ${endpointCount} ready Pods in ${
+      ((performance.now() - preparing) / 1000).toFixed(1)
+    } s`,
+  );
+  await poll(async () => {
+    const slices = await sourceRest.list<EndpointSlice>(endpointSlices, { namespace });
+    const served = new Set(
+      slices.items.map((slice) => slice.metadata?.labels?.["kubernetes.io/service-name"]),
+    );
+    return served.size === count && readyEndpoints(slices.items) === endpointCount
+      ? true
+      : undefined;
+  }, {
+    description: `${endpointCount} ready endpoints in the source's slices`,
+    intervalMs: 500,
+    timeoutMs: 900_000,
+    ...signalOption,
+  });
+  log(
+    `source slices complete ${((performance.now() - preparing) / 1000).toFixed(1)} s after ` +
+      "preparation began",
+  );
+
+  const before = memoryAfterGc();
+  let writes = 0;
+  const writesByKind = new Map<string, number>();
+  const retries: string[] = [];
+  const terminals: string[] = [];
+  const informerErrors: string[] = [];
+  const unowned: string[] = [];
+  const onWrite = (write: Write) => {
+    writes++;
+    const kind = `${write.verb} ${write.resource}`;
+    writesByKind.set(kind, (writesByKind.get(kind) ?? 0) + 1);
+  };
+  using reflectorTransport = new Transport(adminConfig(host));
+  const reflector = new Reflector({
+    host: new RestClient(reflectorTransport),
+    sources: [{ name: "source", config: adminConfig(source), selector: "export=yes" }],
+    createNamespaces: true,
+    legacyEndpoints: false,
+    onWrite,
+    onAttempt: (attempt) => {
+      const { outcome } = attempt;
+      if (outcome.kind === "retry" || outcome.kind === "terminal") {
+        const error = outcome.error;
+        const line = `${attempt.key}: ${error instanceof Error ? error.message : String(error)}`;
+        (outcome.kind === "retry" ? retries : terminals).push(line);
+      }
+    },
+    onInformerError: (error, cluster, phase) =>
+      informerErrors.push(
+        `${cluster} ${phase}: ${error instanceof Error ? error.message : String(error)}`,
+      ),
+    onUnowned: (key) => unowned.push(key),
+  });
+  const controller = new AbortController();
+  const stopReflector = () => controller.abort();
+  signal?.addEventListener("abort", stopReflector, { once: true });
+  const started = performance.now();
+  const running = reflector.run(controller.signal);
+  let watch: HostSliceWatch | undefined;
+  try {
+    // 1. Initial mirroring. A slice cannot exist before its Service (it is
+    // owned by it), so slices are only listed once every Service is there.
+    let servicesAt: number | undefined;
+    await poll(async () => {
+      if (servicesAt === undefined) {
+        const mirrors = await hostRest.list<Service>(services, {
+          namespace,
+          labelSelector: hostServiceSelector,
+        });
+        if (mirrors.items.length < count) return undefined;
+        servicesAt = performance.now();
+      }
+      const slices = await hostRest.list<EndpointSlice>(endpointSlices, {
+        namespace,
+        labelSelector: hostSliceSelector,
+      });
+      return readyEndpoints(slices.items) === endpointCount ? true : undefined;
+    }, {
+      description: `${count} mirror Services and ${endpointCount} ready endpoints in the host`,
+      intervalMs: 200,
+      timeoutMs: 900_000,
+      ...signalOption,
+    });
+    const mirrorSeconds = (performance.now() - started) / 1000;
+    const servicesSeconds = ((servicesAt ?? performance.now()) - started) / 1000;
+    const initialWrites = writes;
+    log(
+      `mirrored in ${mirrorSeconds.toFixed(1)} s (Services complete at ${
+        servicesSeconds.toFixed(1)
+      } s), ${initialWrites} host writes: ${
+        [...writesByKind].map(([kind, n]) => `${kind} ${n}`).join(", ")
+      }`,
+    );
+    // Let any trailing reconcile finish so its writes are not counted as a change's.
+    await poll(() => reflector.queueLength === 0 || undefined, {
+      description: "the Reflector's queue to drain",
+      timeoutMs: 60_000,
+      ...signalOption,
+    });
+    await delay(1_000, signal);
+
+    // 2. Propagation delay of readiness flips.
+    const listed = await hostRest.list<EndpointSlice>(endpointSlices, {
+      namespace,
+      labelSelector: hostSliceSelector,
+      limit: 1,
+    });
+    watch = new HostSliceWatch(hostRest, listed.resourceVersion);
+    // The watch opens asynchronously; give it a moment before the first change.
+    await delay(500, signal);
+    const ready = new Map<string, boolean>();
+    const delays: number[] = [];
+    const writesBefore = writes;
+    for (let change = 0; change < changes; change++) {
+      const index = Math.floor((change * count) / changes) % count;
+      const pod = change % podsPerService;
+      const name = serviceName(index);
+      const podName = `${name}-${pod}`;
+      const value = !(ready.get(podName) ?? true);
+      ready.set(podName, value);
+      const seen = watch.next(name, podIp(index, pod), value);
+      const sent = performance.now();
+      await sourceRest.patch<Pod>(pods, podName, {
+        status: {
+          conditions: [{
+            type: "Ready",
+            status: value ? "True" : "False",
+            lastTransitionTime: new Date().toISOString(),
+          }],
+        },
+      }, { namespace, patchType: "merge", subresource: "status" });
+      const at = await withTimeout(seen, 30_000, () =>
+        new Error(
+          `Timed out after 30000 ms waiting for change ${change} (${podName} ready=${value}) in the host; watch errors: ${
+            watch?.errors.join("; ") || "none"
+          }`,
+        ));
+      delays.push(at - sent);
+    }
+    await delay(1_000, signal);
+    const changeWrites = writes - writesBefore;
+    log(
+      `${changes} changes: ${changeWrites} host writes; delays ${
+        delays.map((ms) => ms.toFixed(0)).join(" ")
+      } ms`,
+    );
+    await watch.stop();
+    const watchErrors = watch.errors;
+    watch = undefined;
+
+    // 3. Memory, with the Reflector still running and its caches full.
+    const end = memoryAfterGc();
+
+    for (
+      const [label, lines] of [
+        ["reconcile retries", retries],
+        ["terminal reconcile errors", terminals],
+        ["informer errors", informerErrors],
+        ["unowned Services", unowned],
+        ["host watch errors", watchErrors],
+      ] as const
+    ) {
+      if (lines.length === 0) continue;
+      const distinct = new Map<string, number>();
+      for (const line of lines) {
+        // Group by message without the key, so 40 identical conflicts read as one line.
+        const message = line.replace(/^[^:]*: /, "");
+        distinct.set(message, (distinct.get(message) ?? 0) + 1);
+      }
+      log(`${label}: ${lines.length}`);
+      for (const [message, n] of [...distinct].slice(0, 5)) log(`  ${n}x ${message}`);
+    }
+
+    const sorted = [...delays].sort((a, b) => a - b);
+    const endpointsLabel = `${count} Services x ${podsPerService} endpoints`;
+    return [
+      { name: `time to mirror ${endpointsLabel} from start`, unit: "s", samples: [mirrorSeconds] },
+      {
+        name: `time to all ${count} mirror Services from start`,
+        unit: "s",
+        samples: [servicesSeconds],
+      },
+      {
+        name: `mirroring throughput (${endpointsLabel})`,
+        unit: "Services/s",
+        samples: [count / mirrorSeconds],
+      },
+      { name: "host writes, initial mirroring (total)", unit: "writes", samples: [initialWrites] },
+      {
+        name: "host writes per Service (initial mirroring)",
+        unit: "writes",
+        samples: [initialWrites / count],
+      },
+      {
+        name: "host writes after convergence was seen, before changes",
+        unit: "writes",
+        samples: [writesBefore - initialWrites],
+      },
+      { name: "readiness flip to host slice, p50", unit: "ms", samples: [percentile(sorted, 50)] },
+      { name: "readiness flip to host slice, p99", unit: "ms", samples: [percentile(sorted, 99)] },
+      { name: "readiness flip to host slice, max", unit: "ms", samples: [percentile(sorted, 100)] },
+      { name: "readiness flip to host slice, all", unit: "ms", samples: delays },
+      {
+        name: `host writes per change (${changes} changes)`,
+        unit: "writes",
+        samples: [changeWrites / changes],
+      },
+      {
+        name: "reconcile errors (retry + terminal)",
+        unit: "count",
+        samples: [retries.length + terminals.length],
+      },
+      { name: "informer errors", unit: "count", samples: [informerErrors.length] },
+      { name: "process RSS before the Reflector", unit: "MiB", samples: [before.rss / 2 ** 20] },
+      {
+        name: `process RSS at the end (Reflector running, ${count} mirrored)`,
+        unit: "MiB",
+        samples: [end.rss / 2 ** 20],
+      },
+      {
+        name: "V8 heap used before the Reflector",
+        unit: "MiB",
+        samples: [before.heapUsed / 2 ** 20],
+      },
+      {
+        name: `V8 heap used at the end (Reflector running, ${count} mirrored)`,
+        unit: "MiB",
+        samples: [end.heapUsed / 2 ** 20],
+      },
+    ];
+  } finally {
+    await watch?.stop();
+    controller.abort();
+    signal?.removeEventListener("abort", stopReflector);
+    await running;
+  }
+}
