@@ -61,6 +61,8 @@ export interface ReflectorOptions {
   onInformerError?: (error: unknown, cluster: string, phase: InformerPhase | "discovery") => void;
   /** Told of a same-named host Service the Reflector does not own and leaves alone. */
   onUnowned?: (key: string) => void;
+  /** Told of a key waiting for its namespace (only without `createNamespaces`). */
+  onNamespaceMissing?: (key: string) => void;
 }
 
 /** The Reflector of one host cluster. */
@@ -246,6 +248,7 @@ export class Reflector {
           ),
         );
       case "namespace-missing":
+        this.#options.onNamespaceMissing?.(key);
         return requeueAfter(waitMs);
       default:
         return done();

@@ -10,6 +10,7 @@ import { type Cluster, createReadyPod, withClusters } from "../../tests/cluster/
 import { adminConfig } from "../../tests/support/client_configs.ts";
 import { poll } from "../../tests/support/poll.ts";
 import type { ClientConfig } from "../kube/client_config.ts";
+import { loadKubeconfig } from "../kube/kubeconfig.ts";
 import { endpointSlices, events as coreEvents, namespaces, services } from "../kube/resource.ts";
 import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
@@ -29,7 +30,11 @@ interface Running {
   stop(): Promise<void>;
 }
 
-function startReflector(host: Cluster, source: ClientConfig): Running {
+function startReflector(
+  host: Cluster,
+  source: ClientConfig,
+  options: { createNamespaces?: boolean; onNamespaceMissing?: (key: string) => void } = {},
+): Running {
   const transport = new Transport(adminConfig(host));
   const writes: Write[] = [];
   const unowned: string[] = [];
@@ -45,9 +50,10 @@ function startReflector(host: Cluster, source: ClientConfig): Running {
   const reflector = new Reflector({
     host: new RestClient(transport),
     sources: [{ name: "east", config: source, selector: "export=yes" }],
-    createNamespaces: true,
+    createNamespaces: options.createNamespaces ?? true,
     legacyEndpoints: false,
     waitMs: 300,
+    ...(options.onNamespaceMissing ? { onNamespaceMissing: options.onNamespaceMissing } : {}),
     onWrite: (write) => {
       writes.push(write);
       metrics.onWrite(write);
@@ -149,7 +155,9 @@ Deno.test("the Reflector mirrors Services and keeps their endpoints right", asyn
         labels: { app: "web" },
       });
     }
-    let reflector = startReflector(west, adminConfig(east));
+    // The source is reached the way users configure it: through its kubeconfig.
+    const { config: eastConfig } = await loadKubeconfig({ path: east.kubeconfig });
+    let reflector = startReflector(west, eastConfig);
     try {
       await t.step("a Service with ready Pods is mirrored with its endpoints", async () => {
         const state = await until(host, "web", ["10.1.0.1:true", "10.1.0.2:true"], "web mirrored");
@@ -346,9 +354,50 @@ Deno.test("the Reflector mirrors Services and keeps their endpoints right", asyn
         );
       });
 
+      await t.step(
+        "without namespace creation, a key waits for its namespace and is reported",
+        async () => {
+          await reflector.stop();
+          const missing: string[] = [];
+          reflector = startReflector(west, eastConfig, {
+            createNamespaces: false,
+            onNamespaceMissing: (key) => missing.push(key),
+          });
+          await east.kubectl("create", "namespace", "fresh");
+          await east.kubectl(
+            "create",
+            "service",
+            "clusterip",
+            "late-ns",
+            "-n",
+            "fresh",
+            "--tcp=80:80",
+          );
+          await east.kubectl("label", "service", "late-ns", "-n", "fresh", "export=yes");
+          await poll(() => missing.includes("fresh/late-ns") || undefined, {
+            description: "the wait to be reported",
+          });
+          equal(
+            await host.get(namespaces, "fresh").catch(() => undefined),
+            undefined,
+            "the namespace was not created",
+          );
+          await west.kubectl("create", "namespace", "fresh");
+          await poll(
+            () =>
+              host.get<Service>(services, "late-ns", { namespace: "fresh" }).catch(() => undefined),
+            {
+              description: "the mirror once the namespace exists",
+            },
+          );
+          await reflector.stop();
+          reflector = startReflector(west, eastConfig);
+        },
+      );
+
       await t.step("a resync of converged state writes nothing", async () => {
         await reflector.stop();
-        reflector = startReflector(west, adminConfig(east));
+        reflector = startReflector(west, eastConfig);
         const keys = ["web", "taken", "stateful", "external", "lb", "dual", "big"].map((name) =>
           `${namespace}/${name}`
         );
@@ -375,7 +424,7 @@ Deno.test("the Reflector mirrors Services and keeps their endpoints right", asyn
           await reflector.stop();
           await east.kubectl("delete", "service", "api", "-n", namespace);
           await serviceIn(east, "late", { export: "yes" });
-          reflector = startReflector(west, adminConfig(east));
+          reflector = startReflector(west, eastConfig);
           await until(host, "api", undefined, "the stale mirror collected after the restart");
           await until(host, "late", [], "the new Service mirrored after the restart");
           ok(
