@@ -24,6 +24,7 @@
  */
 
 import { type Listener, listenMutualTls } from "./_serve_node.ts";
+import { failureStatus } from "./status.ts";
 
 /**
  * The request header carrying the subject common name of the client
@@ -284,18 +285,5 @@ function listenError(error: unknown, where: string, port: number): Error {
 
 function internalError(): Response {
   const message = "Internal error occurred: the handler failed";
-  return Response.json(status(500, "InternalError", message), { status: 500 });
-}
-
-/** A `meta.k8s.io/v1` failure Status, so Kubernetes clients read these answers too. */
-function status(code: number, reason: string, message: string) {
-  return {
-    kind: "Status",
-    apiVersion: "v1",
-    metadata: {},
-    status: "Failure",
-    message,
-    reason,
-    code,
-  };
+  return Response.json(failureStatus(500, "InternalError", message), { status: 500 });
 }
