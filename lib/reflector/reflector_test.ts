@@ -315,6 +315,58 @@ Deno.test("the Reflector mirrors Services and keeps their endpoints right", asyn
         },
       );
 
+      await t.step(
+        "a mirror left by the original Go reflector is adopted, and NodePort becomes ClusterIP",
+        async () => {
+          await west.kubectlWithInput(
+            JSON.stringify({
+              apiVersion: "v1",
+              kind: "Service",
+              metadata: {
+                name: "legacy",
+                namespace,
+                annotations: {
+                  "service-reflector.squat.ai/reflected": "true",
+                  "service-reflector.squat.ai/source": "old-go-reflector",
+                },
+              },
+              spec: { ports: [{ name: "old", port: 9999 }] },
+            }),
+            "apply",
+            "-f",
+            "-",
+          );
+          await east.kubectlWithInput(
+            JSON.stringify({
+              apiVersion: "v1",
+              kind: "Service",
+              metadata: { name: "legacy", namespace, labels: { export: "yes" } },
+              spec: {
+                type: "NodePort",
+                selector: { app: "legacy" },
+                ports: [{ name: "http", port: 80 }],
+              },
+            }),
+            "apply",
+            "-f",
+            "-",
+          );
+          const adopted = await poll(async () => {
+            const service = await host.get<Service>(services, "legacy", { namespace });
+            return service.metadata?.labels?.["app.kubernetes.io/managed-by"] ===
+                "service-reflector"
+              ? service
+              : undefined;
+          }, { description: "the original's mirror to be adopted" });
+          equal(adopted.spec?.type, "ClusterIP");
+          deepStrictEqual(
+            adopted.spec?.ports?.map((port) => [port.name, port.port, port.nodePort]),
+            [["http", 80, undefined]],
+          );
+          equal(adopted.metadata?.annotations?.["service-reflector.squat.ai/source"], "east");
+        },
+      );
+
       await t.step("an unowned same-named host Service is left alone and reported", async () => {
         await west.kubectl(
           "create",
@@ -398,9 +450,9 @@ Deno.test("the Reflector mirrors Services and keeps their endpoints right", asyn
       await t.step("a resync of converged state writes nothing", async () => {
         await reflector.stop();
         reflector = startReflector(west, eastConfig);
-        const keys = ["web", "taken", "stateful", "external", "lb", "dual", "big"].map((name) =>
-          `${namespace}/${name}`
-        );
+        const keys = ["web", "taken", "stateful", "external", "lb", "dual", "big", "legacy"].map((
+          name,
+        ) => `${namespace}/${name}`);
         await poll(() => keys.every((key) => reflector.settled.has(key)) || undefined, {
           description: "every mirrored key to be reconciled after the restart",
         });
