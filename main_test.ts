@@ -1,15 +1,127 @@
-import { deepStrictEqual, equal } from "node:assert/strict";
-import { main } from "./main.ts";
-import { version } from "./lib/version.ts";
+/**
+ * service-reflector as users run it: `main.ts` in its own process, with
+ * flags only, between two real clusters.
+ */
+import { equal, ok } from "node:assert/strict";
+import type { Service } from "kubernetes-types/core/v1.d.ts";
+import { withClusters } from "./tests/cluster/mod.ts";
+import { freePorts } from "./tests/cluster/ports.ts";
+import { poll } from "./tests/support/poll.ts";
 
-Deno.test("main() prints the version for --version", () => {
-  const lines: string[] = [];
-  equal(main(["--version"], (line) => lines.push(line)), 0);
-  deepStrictEqual(lines, [version]);
+const main = new URL("main.ts", import.meta.url).pathname;
+
+async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", main, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+}
+
+Deno.test("service-reflector --version and --help print and exit 0", async () => {
+  const version = await run("--version");
+  equal(version.code, 0);
+  ok(/^\d+\.\d+\.\d+/.test(version.stdout), version.stdout);
+  const help = await run("--help");
+  equal(help.code, 0);
+  for (const flag of ["--kubeconfig", "--listen", "--reflector.source-api", "--emitter.selector"]) {
+    ok(help.stdout.includes(flag), flag);
+  }
 });
 
-Deno.test("main() refuses to run components that do not exist yet", () => {
-  const lines: string[] = [];
-  equal(main([], (line) => lines.push(line)), 2);
-  equal(lines.length, 1);
+Deno.test("service-reflector refuses bad flags and configuration with exit 2 and one line", async () => {
+  for (
+    const [args, message] of [
+      [["--emitter=false", "--reflector=false"], "--emitter=false and --reflector=false"],
+      [["--emitter.insecure-port=70000"], "--emitter.insecure-port"],
+      [["--reflector.selector=a in (b"], "--reflector.selector"],
+      [
+        ["--kubeconfig=/does/not/exist"],
+        'service-reflector: --kubeconfig: Cannot load kubeconfig "/does/not/exist"',
+      ],
+    ] as const
+  ) {
+    const result = await run(...args);
+    equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+    equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+    ok(result.stderr.includes(message), result.stderr);
+  }
+});
+
+Deno.test("service-reflector mirrors between two clusters, serves metrics and health, and stops on SIGTERM", async () => {
+  await withClusters(["cli-source", "cli-host"], async ([source, host]) => {
+    if (!source || !host) throw new Error("clusters missing");
+    await source.kubectl("create", "namespace", "shop");
+    await source.kubectl("create", "service", "clusterip", "web", "-n", "shop", "--tcp=80:8080");
+    await source.kubectl("label", "service", "web", "-n", "shop", "export=yes");
+    const [listen, emitterPort] = freePorts(2) as [number, number];
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        main,
+        `--kubeconfig=${host.kubeconfig}`,
+        `--listen=127.0.0.1:${listen}`,
+        "--emitter.bind-address=127.0.0.1",
+        `--emitter.insecure-port=${emitterPort}`,
+        "--emitter.secure-port=0",
+        `--reflector.source-kubeconfig=east=${source.kubeconfig}`,
+        "--reflector.selector=export=yes",
+        "--log-level=debug",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const logs: string[] = [];
+    const reading = (async () => {
+      for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) logs.push(chunk);
+    })();
+    try {
+      const started = performance.now();
+      await poll(async () => {
+        const response = await fetch(`http://127.0.0.1:${listen}/readyz`).catch(() => undefined);
+        await response?.body?.cancel();
+        return response?.ok || undefined;
+      }, { description: "/readyz to answer 200", timeoutMs: 60_000 });
+      const readyMs = performance.now() - started;
+      const mirror = await poll(async () => {
+        const json = await host.kubectl("get", "service", "web", "-n", "shop", "-o", "json").catch(
+          () => "",
+        );
+        return json ? JSON.parse(json) as Service : undefined;
+      }, { description: "the mirror in the host" });
+      equal(mirror.metadata?.labels?.["service-reflector.squat.ai/source"], "east");
+      const metrics = await (await fetch(`http://127.0.0.1:${listen}/metrics`)).text();
+      ok(/service_reflector_reconcile_attempts_total [1-9]/.test(metrics), metrics.slice(0, 500));
+      ok(
+        metrics.includes("service_reflector_emitter_requests_total"),
+        "the Emitter's metrics are there too",
+      );
+      const emitted = await (await fetch(`http://127.0.0.1:${emitterPort}/api/v1/services`)).json();
+      ok(Array.isArray(emitted.items), "the Emitter serves the host's Services");
+      ok(readyMs > 0);
+
+      const stopping = performance.now();
+      child.kill("SIGTERM");
+      const status = await child.status;
+      const stopMs = performance.now() - stopping;
+      equal(status.code, 0, logs.join(""));
+      ok(stopMs < 15_000, `stopped in ${stopMs.toFixed(0)} ms`);
+      const lines = logs.join("").trim().split("\n").map((line) =>
+        JSON.parse(line) as { msg: string }
+      );
+      ok(lines.some((line) => line.msg === "stopped"), "the last words are logged as JSON");
+    } finally {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Already exited.
+      }
+      await child.status;
+      await reading;
+      await child.stdout.cancel();
+    }
+  });
 });

@@ -1,0 +1,240 @@
+/**
+ * The commander definition of service-reflector's flags and help, plus the
+ * two adaptations to Go's flag syntax that commander lacks: booleans set by
+ * `--flag` or `--flag=<bool>` only, and errors reworded as one line.
+ *
+ * @module
+ */
+
+import { Command, type CommanderError, Option } from "@commander-js/extra-typings";
+import { version } from "../version.ts";
+import { parseBool } from "./_values.ts";
+
+/** The program name, first word of every error. */
+export const name = "service-reflector";
+const collect = (value: string, previous: string[] | undefined) => [...previous ?? [], value];
+
+const afterHelp = `
+Boolean flags are set by --flag or --flag=true|false (also 1, 0, t, f), never by --flag false.
+
+Each source of the Reflector gets a name, a label value on every mirror made from it. A
+--reflector.source-kubeconfig of NAME=PATH is named NAME. Otherwise a source-api URL is named
+after its host name, lower-cased, with "." and ":" replaced by "-" (http://emitter.b.svc:8080
+is emitter-b-svc), and a kubeconfig after its file name without extension (/etc/clusters/b.yaml
+is b), cut to 63 characters. A derived name already taken, by a NAME= or an earlier source (URL
+sources first), gets the first free suffix -2, -3, ...; pass NAME=PATH to pin a name.
+
+Exit codes: 0 after --help or --version, 2 for a bad flag; errors go to stderr.`;
+
+/** One flag: commander's flags string, help, and default (omitted: empty). */
+interface FlagSpec {
+  flags: string;
+  help: string;
+  default?: string;
+  /** Every value is kept, in order. */
+  repeatable?: true;
+}
+
+const flagGroups: [heading: string, flags: FlagSpec[]][] = [
+  ["Flags:", [
+    {
+      flags: "--kubeconfig <path>",
+      help: "Kubeconfig of this cluster, where mirrors are written and Services emitted from. " +
+        "Empty: the in-cluster config in a Pod, else $KUBECONFIG or ~/.kube/config, as kubectl does.",
+    },
+    {
+      flags: "--listen <address>",
+      help: "Address serving health and Prometheus metrics: host:port, [ipv6]:port or :port " +
+        "(every IPv4 interface).",
+      default: ":9090",
+    },
+    {
+      flags: "--log-level <level>",
+      help: "Log level: all, debug, info, warn, error or none.",
+      default: "info",
+    },
+    {
+      flags: "--namespace <namespace>",
+      help: "The only namespace reflected and emitted; empty for all namespaces.",
+    },
+  ]],
+  ["Emitter flags:", [
+    {
+      flags: "--emitter <bool>",
+      help: "Run the Emitter, serving this cluster's Services to remote Reflectors.",
+      default: "true",
+    },
+    {
+      flags: "--emitter.selector <selector>",
+      help:
+        "Label selector on the Services emitted, e.g. app.kubernetes.io/name=foo; empty for all.",
+    },
+    {
+      flags: "--emitter.insecure-port <port>",
+      help: "HTTP port; 0 turns it off.",
+      default: "8080",
+    },
+    { flags: "--emitter.secure-port <port>", help: "HTTPS port; 0 turns it off.", default: "6443" },
+    {
+      flags: "--emitter.bind-address <ip>",
+      help: "IP address both ports listen on.",
+      default: "0.0.0.0",
+    },
+    {
+      flags: "--emitter.tls-cert-file <path>",
+      help: "PEM serving certificate chain for HTTPS, given with --emitter.tls-private-key-file; " +
+        "without both, a self-signed certificate is used.",
+    },
+    { flags: "--emitter.tls-private-key-file <path>", help: "PEM private key of the certificate." },
+    {
+      flags: "--emitter.cert-dir <directory>",
+      help: "Directory keeping the self-signed certificate and key across restarts; empty makes " +
+        "a new pair at each start.",
+    },
+    {
+      flags: "--emitter.token-file <path>",
+      help: "File of accepted bearer tokens, one per line (or kube-apiserver's token CSV), " +
+        "re-read when it changes; empty lets every request in.",
+    },
+    {
+      flags: "--emitter.client-ca <path>",
+      help: "PEM CA bundle that client certificates must chain to on HTTPS; empty asks for none.",
+    },
+  ]],
+  ["Reflector flags:", [
+    {
+      flags: "--reflector <bool>",
+      help: "Run the Reflector, mirroring the sources' Services into this cluster.",
+      default: "true",
+    },
+    {
+      flags: "--reflector.source-api <urls>",
+      help: "Comma-separated http(s) URLs of Emitters or API servers to reflect from; " +
+        "repeatable. Empty values and items are skipped.",
+      repeatable: true,
+    },
+    {
+      flags: "--reflector.source-kubeconfig <[name=]path>",
+      help: "Kubeconfig of a cluster to reflect from (its current context); repeatable.",
+      repeatable: true,
+    },
+    {
+      flags: "--reflector.selector <selector>",
+      help: "Label selector on the source Services reflected; empty for all.",
+    },
+    {
+      flags: "--reflector.workers <n>",
+      help: "Services reconciled at once, from 1 to 1000.",
+      default: "4",
+    },
+    {
+      flags: "--reflector.endpoints <bool>",
+      help: "Also write core v1 Endpoints (deprecated since Kubernetes 1.33) next to " +
+        "EndpointSlices.",
+      default: "false",
+    },
+    {
+      flags: "--reflector.create-namespaces <bool>",
+      help:
+        "Create missing namespaces (marked as made by service-reflector); no namespace is ever removed.",
+      default: "true",
+    },
+  ]],
+];
+
+/** Long names of the boolean flags, set Go's way. */
+const boolFlags = new Set(
+  flagGroups.flatMap(([, specs]) => specs.map((spec) => spec.flags))
+    .filter((flags) => flags.endsWith(" <bool>")).map((flags) => flags.split(" ")[0]),
+);
+/** Long names of the flags that take a value, which may follow after a space. */
+const valueFlags = new Set(
+  flagGroups.flatMap(([, specs]) => specs.map((spec) => spec.flags))
+    .filter((flags) => !flags.endsWith(" <bool>")).map((flags) => flags.split(" ")[0]),
+);
+
+/** A default as --help shows it: numbers and booleans bare, other text quoted. */
+const shown = (value: string) =>
+  /^([0-9]+|true|false)$/.test(value) ? value : JSON.stringify(value);
+
+/** A fresh command with every flag, its default and its help; it exits by throwing. */
+export function program(): Command {
+  const command = new Command(name)
+    .description(
+      "Mirrors Services and their endpoints from source clusters into this cluster (Reflector)\n" +
+        "and serves this cluster's Services to remote Reflectors (Emitter).",
+    )
+    .usage("[flags]")
+    .optionsGroup("Flags:")
+    .helpOption("-h, --help", "Print this help and exit.")
+    .addHelpText("after", afterHelp)
+    .allowExcessArguments(true)
+    .configureHelp({
+      helpWidth: 100,
+      optionTerm: (option) => option.flags.replace(/ <bool>$/, "[=<bool>]"),
+    });
+  for (const [heading, specs] of flagGroups) {
+    for (const spec of specs) {
+      const option = new Option(spec.flags, spec.help).helpGroup(heading);
+      if (spec.repeatable) option.argParser(collect);
+      if (spec.default !== undefined) option.default(spec.default, shown(spec.default));
+      command.addOption(option);
+    }
+  }
+  command.version(version, "--version", "Print the version and exit.");
+  return command;
+}
+
+/** The value of every flag by long name: a string, or a list for a repeatable flag. */
+export function flagValues(command: Command): Map<string, string | string[]> {
+  const values = new Map<string, string | string[]>();
+  for (const option of command.options) {
+    const value: unknown = command.getOptionValue(option.attributeName());
+    if (option.long && (typeof value === "string" || Array.isArray(value))) {
+      values.set(option.long, value);
+    }
+  }
+  return values;
+}
+
+/**
+ * Rewrites Go-style booleans for commander: a bare boolean flag becomes
+ * `--flag=true`, and `--help=<bool>` or `--version=<bool>` becomes the bare
+ * flag or nothing. The
+ * value after a space-form flag is copied untouched, as pflag would take it.
+ */
+export function normalize(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index] ?? "";
+    if (arg === "--") {
+      out.push(...argv.slice(index));
+      break;
+    }
+    if (boolFlags.has(arg)) {
+      out.push(`${arg}=true`);
+    } else if (/^--(help|version)=/.test(arg)) {
+      const [flag = "", value = ""] = arg.split(/=(.*)/s);
+      if (parseBool(flag, value)) out.push(flag);
+    } else {
+      out.push(arg);
+      const value = argv[index + 1];
+      if (valueFlags.has(arg) && value !== undefined) out.push(value), index++;
+    }
+  }
+  return out;
+}
+
+/** Commander's error message as one line naming the flag. */
+export function commanderMessage(error: CommanderError): string {
+  const unknown = /unknown option '([^'=]*)[^']*'(?:\s*\(Did you mean (\S+)\?\))?/.exec(
+    error.message,
+  );
+  if (unknown) {
+    const hint = unknown[2] ? ` (did you mean ${unknown[2]}?)` : "";
+    return `unknown flag ${JSON.stringify(unknown[1])}${hint}`;
+  }
+  const missing = /option '(\S+)[^']*' argument missing/.exec(error.message);
+  if (missing) return `flag ${missing[1]} needs a value`;
+  return error.message.replace(/^error: /, "").replace(/\s*\n\s*/g, " ");
+}

@@ -1,0 +1,152 @@
+/**
+ * Checks and converts one flag value at a time. Every check either returns
+ * the converted value or throws a {@linkcode FlagValueError} naming the flag,
+ * the value and what was expected, which the parser turns into its one-line
+ * error.
+ *
+ * @module
+ */
+
+import { isIP } from "node:net";
+import { parseLabelSelector, SelectorError } from "../kube/label_selector.ts";
+
+/** The command line is wrong; the message says how, in one line. */
+export class UsageError extends Error {
+  /** `message` is complete and names the flags concerned. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "UsageError";
+  }
+}
+
+/** A flag has a value it cannot take. */
+export class FlagValueError extends UsageError {
+  /** The flag, spelled as on the command line, e.g. `--listen`. */
+  readonly flag: string;
+  /** The offending value (or list item) as given. */
+  readonly value: string;
+
+  /** The message is `invalid value "<value>" for <flag>: <problem>`. */
+  constructor(flag: string, value: string, problem: string, options?: ErrorOptions) {
+    super(`invalid value ${JSON.stringify(value)} for ${flag}: ${problem}`, options);
+    this.name = "FlagValueError";
+    this.flag = flag;
+    this.value = value;
+  }
+}
+
+// The spellings Go's strconv.ParseBool accepts, which pflag uses for bool flags.
+const truths = new Set(["1", "t", "T", "TRUE", "true", "True"]);
+const falsities = new Set(["0", "f", "F", "FALSE", "false", "False"]);
+
+/** A boolean flag's value, read as Go's `strconv.ParseBool` reads it. */
+export function parseBool(flag: string, value: string): boolean {
+  if (truths.has(value)) return true;
+  if (falsities.has(value)) return false;
+  throw new FlagValueError(flag, value, "must be true or false");
+}
+
+/** A TCP port from 0 to 65535, in decimal. */
+export function parsePort(flag: string, value: string): number {
+  const port = /^[0-9]+$/.test(value) ? Number(value) : NaN;
+  if (!(port <= 65535)) throw new FlagValueError(flag, value, "must be a port from 0 to 65535");
+  return port;
+}
+
+/** A positive decimal integer no larger than `max`. */
+export function parsePositiveInteger(flag: string, value: string, max: number): number {
+  const number = /^[0-9]+$/.test(value) ? Number(value) : NaN;
+  if (!(number >= 1 && number <= max)) {
+    throw new FlagValueError(flag, value, `must be an integer from 1 to ${max}`);
+  }
+  return number;
+}
+
+/** An IPv4 or IPv6 address, without brackets. */
+export function parseIp(flag: string, value: string): string {
+  if (isIP(value) === 0) throw new FlagValueError(flag, value, "must be an IPv4 or IPv6 address");
+  return value;
+}
+
+const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const dnsName = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/i;
+
+/** Whether `text` is an RFC 1123 label, as Namespace names must be. */
+export function isDnsLabel(text: string): boolean {
+  return text.length <= 63 && dnsLabel.test(text);
+}
+
+/** A Namespace name. */
+export function parseNamespace(flag: string, value: string): string {
+  if (!isDnsLabel(value)) {
+    throw new FlagValueError(
+      flag,
+      value,
+      `must be a namespace name: at most 63 lowercase alphanumeric characters or "-", starting and ending with an alphanumeric character`,
+    );
+  }
+  return value;
+}
+
+/** Where a server listens: `hostname` is an IP or a host name, never empty. */
+export interface ListenAddress {
+  /** IP address (IPv6 without brackets) or host name; `0.0.0.0` for `:port`. */
+  hostname: string;
+  /** TCP port; 0 picks a free one. */
+  port: number;
+}
+
+/**
+ * A listen address as Go's `net.Listen` takes it: `host:port`, `[ipv6]:port`
+ * or `:port`. An empty host means every IPv4 interface (`0.0.0.0`); pass
+ * `[::]:port` to listen on IPv6 too.
+ */
+export function parseListen(flag: string, value: string): ListenAddress {
+  const match = /^(?:\[([^\]]*)\]|([^:[\]]*)):([0-9]+)$/.exec(value);
+  const [, bracketed, plain, portText] = match ?? [];
+  const port = portText === undefined ? NaN : Number(portText);
+  const hostname = bracketed ?? plain ?? "";
+  const hostOk = bracketed !== undefined
+    ? isIP(bracketed) === 6
+    : hostname === "" || isIP(hostname) === 4 ||
+      (hostname.length <= 253 && dnsName.test(hostname));
+  if (!hostOk || !(port <= 65535)) {
+    throw new FlagValueError(
+      flag,
+      value,
+      "must be host:port, [ipv6]:port or :port with a port from 0 to 65535",
+    );
+  }
+  return { hostname: hostname === "" ? "0.0.0.0" : hostname, port };
+}
+
+/** The canonical text of a label selector; empty selects everything. */
+export function parseSelector(flag: string, value: string): string {
+  try {
+    return parseLabelSelector(value).toString();
+  } catch (error) {
+    if (!(error instanceof SelectorError)) throw error;
+    const prefix = `Cannot parse label selector "${value}": `;
+    const problem = error.message.startsWith(prefix)
+      ? error.message.slice(prefix.length)
+      : error.message;
+    throw new FlagValueError(flag, value, `must be a label selector: ${problem}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Log levels, from most to least verbose. */
+export const logLevels = ["all", "debug", "info", "warn", "error", "none"] as const;
+
+/** How much is logged: every level from the named one up (`all` and `none` as named). */
+export type LogLevel = typeof logLevels[number];
+
+/** One of {@linkcode logLevels}. */
+export function parseLogLevel(flag: string, value: string): LogLevel {
+  const level = logLevels.find((level) => level === value);
+  if (level === undefined) {
+    throw new FlagValueError(flag, value, `must be one of ${logLevels.join(", ")}`);
+  }
+  return level;
+}

@@ -1,0 +1,241 @@
+/**
+ * The command line of service-reflector, parsed into a {@linkcode Config}
+ * without side effects: nothing is printed, no file is read and the process
+ * never exits here; the caller prints {@linkcode ParseResult} output and
+ * exits with its code.
+ *
+ * Flags keep the names, defaults and meaning of the original Go program
+ * (pflag): `--flag=value` and `--flag value` both work, a repeated flag's last
+ * value wins (except the repeatable source flags), and a boolean flag is set
+ * by `--flag` or `--flag=<bool>` with Go's `strconv.ParseBool` spellings, never
+ * by `--flag false` (that `false` is an unexpected argument, an error here).
+ * Every value is checked before anything starts; the first bad one stops
+ * parsing with exit code 2 and a one-line message naming the flag and value.
+ *
+ * @module
+ */
+
+import { CommanderError } from "@commander-js/extra-typings";
+import { commanderMessage, flagValues, name, normalize, program } from "./_program.ts";
+import { parseSources, type SourceFlag } from "./_sources.ts";
+import {
+  type ListenAddress,
+  type LogLevel,
+  parseBool,
+  parseIp,
+  parseListen,
+  parseLogLevel,
+  parseNamespace,
+  parsePort,
+  parsePositiveInteger,
+  parseSelector,
+  UsageError,
+} from "./_values.ts";
+
+export type { KubeconfigSource, SourceFlag, UrlSource } from "./_sources.ts";
+export type { ListenAddress, LogLevel } from "./_values.ts";
+
+/** The Emitter's settings (`--emitter.*`). */
+export interface EmitterConfig {
+  /** Whether the Emitter runs (`--emitter`, default true). */
+  enabled: boolean;
+  /** Canonical label selector on the emitted Services; empty for all (`--emitter.selector`). */
+  selector: string;
+  /** Plain HTTP port, 0 for off (`--emitter.insecure-port`, default 8080). */
+  insecurePort: number;
+  /** HTTPS port, 0 for off (`--emitter.secure-port`, default 6443). */
+  securePort: number;
+  /** IP address both ports listen on (`--emitter.bind-address`, default `0.0.0.0`). */
+  bindAddress: string;
+  /** Serving certificate and key files; omitted for a self-signed pair. */
+  tls?: { certFile: string; keyFile: string };
+  /** Directory keeping the self-signed pair across restarts; omitted keeps it in memory. */
+  certDir?: string;
+  /** File of accepted bearer tokens; omitted lets every request in (`--emitter.token-file`). */
+  tokenFile?: string;
+  /** PEM CA bundle client certificates must chain to on HTTPS (`--emitter.client-ca`). */
+  clientCaFile?: string;
+}
+
+/** The Reflector's settings (`--reflector.*`). */
+export interface ReflectorConfig {
+  /** Whether the Reflector runs (`--reflector`, default true). */
+  enabled: boolean;
+  /** Sources with unique names, URL sources first; empty leaves the Reflector idle. */
+  sources: SourceFlag[];
+  /** Canonical label selector on the sources' Services; empty for all (`--reflector.selector`). */
+  selector: string;
+  /** Concurrent reconciles (`--reflector.workers`, default 4). */
+  workers: number;
+  /** Also write core v1 Endpoints (`--reflector.endpoints`, default false). */
+  legacyEndpoints: boolean;
+  /** Create missing namespaces in the host (`--reflector.create-namespaces`, default true). */
+  createNamespaces: boolean;
+}
+
+/** Everything the command line decides, checked and resolved. */
+export interface Config {
+  /** Kubeconfig of this process's own cluster (`--kubeconfig`); omitted when empty. */
+  kubeconfig?: string;
+  /**
+   * Whether the own cluster is reached with the Pod's in-cluster config:
+   * `--kubeconfig` is empty and `KUBERNETES_SERVICE_HOST` and
+   * `KUBERNETES_SERVICE_PORT` are set (client-go's test). When false and
+   * `kubeconfig` is omitted, `KUBECONFIG` or `~/.kube/config` is used, as kubectl does.
+   */
+  inCluster: boolean;
+  /** Where health and metrics are served (`--listen`, default `:9090`). */
+  listen: ListenAddress;
+  /** Log level (`--log-level`, default `info`). */
+  logLevel: LogLevel;
+  /** The only namespace reflected and emitted; omitted for all (`--namespace`). */
+  namespace?: string;
+  /** The Emitter's settings. */
+  emitter: EmitterConfig;
+  /** The Reflector's settings. */
+  reflector: ReflectorConfig;
+}
+
+/** What to do: run with a config, or print `output` to `stream` and exit with `code`. */
+export type ParseResult =
+  | { kind: "run"; config: Config }
+  | { kind: "exit"; code: number; stream: "stdout" | "stderr"; output: string };
+
+/** Options of {@linkcode parseFlags}. */
+export interface ParseFlagsOptions {
+  /** Reads `KUBERNETES_SERVICE_*` for {@linkcode Config.inCluster} (default: `Deno.env.get`). */
+  env?: (name: string) => string | undefined;
+}
+
+function exit(code: number, output: string): ParseResult {
+  return { kind: "exit", code, stream: code === 0 ? "stdout" : "stderr", output };
+}
+
+/** Checks every value, in --help order, then the rules between flags. */
+function resolve(
+  values: Map<string, string | string[]>,
+  env: (name: string) => string | undefined,
+): Config {
+  const text = (flag: string) => {
+    const value = values.get(flag) ?? "";
+    return typeof value === "string" ? value : value.join(",");
+  };
+  const list = (flag: string) => [values.get(flag) ?? []].flat();
+  const check = <T>(flag: string, parse: (flag: string, value: string) => T) =>
+    parse(flag, text(flag));
+  const optional = <K extends string>(key: K, flag: string) =>
+    (text(flag) === "" ? {} : { [key]: text(flag) }) as { [P in K]?: string };
+
+  const logLevel = check("--log-level", parseLogLevel);
+  const listen = check("--listen", parseListen);
+  const namespace = text("--namespace") === ""
+    ? {}
+    : { namespace: check("--namespace", parseNamespace) };
+  const emitter = {
+    enabled: check("--emitter", parseBool),
+    selector: check("--emitter.selector", parseSelector),
+    insecurePort: check("--emitter.insecure-port", parsePort),
+    securePort: check("--emitter.secure-port", parsePort),
+    bindAddress: check("--emitter.bind-address", parseIp),
+  };
+  const reflector = {
+    enabled: check("--reflector", parseBool),
+    sources: parseSources(
+      list("--reflector.source-api"),
+      list("--reflector.source-kubeconfig"),
+    ),
+    selector: check("--reflector.selector", parseSelector),
+    workers: parsePositiveInteger("--reflector.workers", text("--reflector.workers"), 1000),
+    legacyEndpoints: check("--reflector.endpoints", parseBool),
+    createNamespaces: check("--reflector.create-namespaces", parseBool),
+  };
+  if (!emitter.enabled && !reflector.enabled) {
+    throw new UsageError(
+      "--emitter=false and --reflector=false leave nothing to run: enable at least one",
+    );
+  }
+  if (emitter.enabled && emitter.insecurePort === 0 && emitter.securePort === 0) {
+    throw new UsageError(
+      "--emitter.insecure-port=0 and --emitter.secure-port=0 leave the Emitter nothing to " +
+        "listen on: turn a port on or pass --emitter=false",
+    );
+  }
+  const certFile = text("--emitter.tls-cert-file");
+  const keyFile = text("--emitter.tls-private-key-file");
+  if ((certFile === "") !== (keyFile === "")) {
+    const given = certFile === "" ? "--emitter.tls-private-key-file" : "--emitter.tls-cert-file";
+    throw new UsageError(
+      `--emitter.tls-cert-file and --emitter.tls-private-key-file must be given together: ` +
+        `only ${given} is set`,
+    );
+  }
+  const kubeconfig = optional("kubeconfig", "--kubeconfig");
+  // client-go's rest.InClusterConfig decides on exactly these two variables.
+  const inCluster = kubeconfig.kubeconfig === undefined &&
+    Boolean(env("KUBERNETES_SERVICE_HOST")) && Boolean(env("KUBERNETES_SERVICE_PORT"));
+  return {
+    ...kubeconfig,
+    inCluster,
+    listen,
+    logLevel,
+    ...namespace,
+    emitter: {
+      ...emitter,
+      ...(certFile === "" ? {} : { tls: { certFile, keyFile } }),
+      ...optional("certDir", "--emitter.cert-dir"),
+      ...optional("tokenFile", "--emitter.token-file"),
+      ...optional("clientCaFile", "--emitter.client-ca"),
+    },
+    reflector,
+  };
+}
+
+/**
+ * Parses `argv` (the arguments after the program name). Returns the config
+ * to run with, or what to print and the exit code: 0 and stdout for
+ * `--help` and `--version`, 2 and a one-line stderr message starting with
+ * `service-reflector: ` for a bad flag. `output` has no trailing newline.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseFlags } from "./flags.ts";
+ *
+ * const result = parseFlags(["--reflector.source-api=http://emitter.b:8080"], { env: () => undefined });
+ * if (result.kind === "run") result.config.reflector.sources; // [{ name: "emitter-b", url: ... }]
+ * ```
+ */
+export function parseFlags(argv: readonly string[], options: ParseFlagsOptions = {}): ParseResult {
+  let stdout = "";
+  const command = program()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => void (stdout += text),
+      writeErr: () => {},
+      outputError: () => {},
+      getOutHelpWidth: () => 100,
+      getErrHelpWidth: () => 100,
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
+    });
+  try {
+    command.parse(normalize(argv), { from: "user" });
+    const [extra] = command.args;
+    if (extra !== undefined) {
+      throw new UsageError(
+        `unexpected argument ${JSON.stringify(extra)}: ${name} takes flags only, and a ` +
+          "boolean flag takes its value as --flag=false",
+      );
+    }
+    const env = options.env ?? ((variable: string) => Deno.env.get(variable));
+    return { kind: "run", config: resolve(flagValues(command), env) };
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return exit(0, stdout.replace(/\n$/, ""));
+      return exit(2, `${name}: ${commanderMessage(error)}`);
+    }
+    if (error instanceof UsageError) {
+      return exit(2, `${name}: ${error.message}`);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,326 @@
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { version } from "../version.ts";
+import { type Config, parseFlags, type ParseResult } from "./flags.ts";
+
+const noEnv = () => undefined;
+
+function config(argv: string[], env: (name: string) => string | undefined = noEnv): Config {
+  const result = parseFlags(argv, { env });
+  if (result.kind !== "run") throw new Error(`expected a config, got: ${result.output}`);
+  return result.config;
+}
+
+function exit(argv: string[]): Extract<ParseResult, { kind: "exit" }> {
+  const result = parseFlags(argv, { env: noEnv });
+  if (result.kind !== "exit") throw new Error(`expected an exit, got: ${JSON.stringify(result)}`);
+  return result;
+}
+
+const defaults: Config = {
+  inCluster: false,
+  listen: { hostname: "0.0.0.0", port: 9090 },
+  logLevel: "info",
+  emitter: {
+    enabled: true,
+    selector: "",
+    insecurePort: 8080,
+    securePort: 6443,
+    bindAddress: "0.0.0.0",
+  },
+  reflector: {
+    enabled: true,
+    sources: [],
+    selector: "",
+    workers: 4,
+    legacyEndpoints: false,
+    createNamespaces: true,
+  },
+};
+
+Deno.test("parseFlags() without flags gives the original's defaults", () => {
+  deepEqual(config([]), defaults);
+});
+
+Deno.test("parseFlags() takes every value flag as --flag=value and as --flag value", () => {
+  const cases: [flag: string, value: string, read: (config: Config) => unknown, want: unknown][] = [
+    ["--kubeconfig", "/etc/kube/config", (c) => c.kubeconfig, "/etc/kube/config"],
+    ["--listen", "127.0.0.1:9191", (c) => c.listen, { hostname: "127.0.0.1", port: 9191 }],
+    ["--log-level", "debug", (c) => c.logLevel, "debug"],
+    ["--namespace", "kube-system", (c) => c.namespace, "kube-system"],
+    ["--emitter.selector", "app=web", (c) => c.emitter.selector, "app=web"],
+    ["--emitter.insecure-port", "18080", (c) => c.emitter.insecurePort, 18080],
+    ["--emitter.secure-port", "0", (c) => c.emitter.securePort, 0],
+    ["--emitter.bind-address", "::", (c) => c.emitter.bindAddress, "::"],
+    ["--emitter.cert-dir", "/var/lib/certs", (c) => c.emitter.certDir, "/var/lib/certs"],
+    ["--emitter.token-file", "/etc/tokens", (c) => c.emitter.tokenFile, "/etc/tokens"],
+    ["--emitter.client-ca", "/etc/ca.pem", (c) => c.emitter.clientCaFile, "/etc/ca.pem"],
+    ["--reflector.selector", "!legacy", (c) => c.reflector.selector, "!legacy"],
+    ["--reflector.workers", "16", (c) => c.reflector.workers, 16],
+    ["--reflector.source-api", "http://b:8080", (c) => c.reflector.sources, [
+      { name: "b", url: "http://b:8080" },
+    ]],
+    ["--reflector.source-kubeconfig", "/k/b.yaml", (c) => c.reflector.sources, [
+      { name: "b", kubeconfig: "/k/b.yaml" },
+    ]],
+  ];
+  for (const [flag, value, read, want] of cases) {
+    deepEqual(read(config([`${flag}=${value}`])), want, `${flag}=${value}`);
+    deepEqual(read(config([flag, value])), want, `${flag} ${value}`);
+  }
+});
+
+Deno.test("parseFlags() reads booleans as Go's flag package does", () => {
+  const cases: [argv: string[], emitter: boolean, reflector: boolean][] = [
+    [["--emitter"], true, true],
+    [["--reflector=false"], true, false],
+    [["--emitter=false"], false, true],
+    [["--emitter=0", "--reflector=T"], false, true],
+    [["--emitter=FALSE", "--reflector"], false, true],
+    [["--reflector=f", "--emitter=1"], true, false],
+    [["--emitter=false", "--emitter=true"], true, true],
+  ];
+  for (const [argv, emitter, reflector] of cases) {
+    const parsed = config(argv);
+    deepEqual([parsed.emitter.enabled, parsed.reflector.enabled], [emitter, reflector], `${argv}`);
+  }
+  const parsed = config(["--reflector.endpoints", "--reflector.create-namespaces=false"]);
+  deepEqual([parsed.reflector.legacyEndpoints, parsed.reflector.createNamespaces], [true, false]);
+});
+
+Deno.test("parseFlags() keeps the last value of a repeated flag", () => {
+  equal(config(["--log-level=warn", "--log-level", "error"]).logLevel, "error");
+});
+
+Deno.test("parseFlags() takes the value after a space-form flag even if it starts with --", () => {
+  equal(config(["--kubeconfig", "--odd-file-name"]).kubeconfig, "--odd-file-name");
+});
+
+Deno.test("parseFlags() collects source-api values, repeated and comma-separated, in order", () => {
+  const parsed = config([
+    "--reflector.source-api=http://a:8080,http://b.example:8080",
+    "--reflector.source-kubeconfig=/etc/clusters/c.yaml",
+    "--reflector.source-api=https://c",
+  ]);
+  deepEqual(parsed.reflector.sources, [
+    { name: "a", url: "http://a:8080" },
+    { name: "b-example", url: "http://b.example:8080" },
+    { name: "c", url: "https://c" },
+    { name: "c-2", kubeconfig: "/etc/clusters/c.yaml" },
+  ]);
+});
+
+Deno.test("parseFlags() treats an empty $(SOURCE_API) as no sources yet", () => {
+  const cases = [
+    ["--reflector.source-api="],
+    ["--reflector.source-api", ""],
+    ["--reflector.source-api= , ,"],
+    ["--reflector.source-api=", "--reflector.source-kubeconfig="],
+  ];
+  for (const argv of cases) {
+    deepEqual(config(argv).reflector, defaults.reflector, JSON.stringify(argv));
+  }
+});
+
+Deno.test("parseFlags() resolves the TLS pair only when both files are given", () => {
+  const parsed = config(["--emitter.tls-cert-file=/c.pem", "--emitter.tls-private-key-file", "/k"]);
+  deepEqual(parsed.emitter.tls, { certFile: "/c.pem", keyFile: "/k" });
+});
+
+Deno.test("parseFlags() reports in-cluster only without --kubeconfig and with both variables", () => {
+  const pod = (name: string) =>
+    ({ KUBERNETES_SERVICE_HOST: "10.0.0.1", KUBERNETES_SERVICE_PORT: "443" })[name];
+  equal(config([], pod).inCluster, true);
+  equal(config(["--kubeconfig=/k"], pod).inCluster, false);
+  equal(config(["--kubeconfig="], pod).inCluster, true);
+  equal(
+    config([], (name) => name === "KUBERNETES_SERVICE_HOST" ? "10.0.0.1" : undefined).inCluster,
+    false,
+  );
+});
+
+Deno.test("parseFlags() turns every bad value into exit code 2 with a one-line message", () => {
+  const cases: [argv: string[], message: string][] = [
+    [
+      ["--emitter.insecure-port=abc"],
+      'invalid value "abc" for --emitter.insecure-port: must be a port from 0 to 65535',
+    ],
+    [
+      ["--emitter.secure-port", "65536"],
+      'invalid value "65536" for --emitter.secure-port: must be a port from 0 to 65535',
+    ],
+    [
+      ["--listen=9090"],
+      'invalid value "9090" for --listen: must be host:port, [ipv6]:port or :port with a port from 0 to 65535',
+    ],
+    [
+      ["--listen=::1:9090"],
+      'invalid value "::1:9090" for --listen: must be host:port, [ipv6]:port or :port with a port from 0 to 65535',
+    ],
+    [
+      ["--log-level=verbose"],
+      'invalid value "verbose" for --log-level: must be one of all, debug, info, warn, error, none',
+    ],
+    [
+      ["--namespace=Kube_System"],
+      'invalid value "Kube_System" for --namespace: must be a namespace name: at most 63 lowercase alphanumeric characters or "-", starting and ending with an alphanumeric character',
+    ],
+    [["--emitter=yes"], 'invalid value "yes" for --emitter: must be true or false'],
+    [["--reflector="], 'invalid value "" for --reflector: must be true or false'],
+    [
+      ["--reflector.endpoints=on"],
+      'invalid value "on" for --reflector.endpoints: must be true or false',
+    ],
+    [
+      ["--reflector.create-namespaces=no"],
+      'invalid value "no" for --reflector.create-namespaces: must be true or false',
+    ],
+    [["--version=maybe"], 'invalid value "maybe" for --version: must be true or false'],
+    [
+      ["--emitter.selector=a in"],
+      'invalid value "a in" for --emitter.selector: must be a label selector: expected "(" at position 5',
+    ],
+    [
+      ["--reflector.selector=a=b=c"],
+      'invalid value "a=b=c" for --reflector.selector: must be a label selector: expected "," or the end at position 4, found "="',
+    ],
+    [
+      ["--emitter.bind-address=localhost"],
+      'invalid value "localhost" for --emitter.bind-address: must be an IPv4 or IPv6 address',
+    ],
+    [
+      ["--reflector.workers=0"],
+      'invalid value "0" for --reflector.workers: must be an integer from 1 to 1000',
+    ],
+    [
+      ["--reflector.workers=1.5"],
+      'invalid value "1.5" for --reflector.workers: must be an integer from 1 to 1000',
+    ],
+    [
+      ["--reflector.source-api=http://a,b:80"],
+      'invalid value "b:80" for --reflector.source-api: its scheme must be http or https',
+    ],
+    [
+      ["--reflector.source-api=emitter"],
+      'invalid value "emitter" for --reflector.source-api: it is not an absolute URL',
+    ],
+    [
+      ["--reflector.source-api=http://u:p@a"],
+      'invalid value "http://u:p@a" for --reflector.source-api: it must not carry a query, fragment or user info',
+    ],
+    [
+      ["--reflector.source-kubeconfig=b=/x", "--reflector.source-kubeconfig=b=/y"],
+      'invalid value "b=/y" for --reflector.source-kubeconfig: source name "b" is already used by "b=/x"',
+    ],
+    [
+      ["--emitter=false", "--reflector=false"],
+      "--emitter=false and --reflector=false leave nothing to run: enable at least one",
+    ],
+    [
+      ["--emitter.insecure-port=0", "--emitter.secure-port=0"],
+      "--emitter.insecure-port=0 and --emitter.secure-port=0 leave the Emitter nothing to listen on: turn a port on or pass --emitter=false",
+    ],
+    [
+      ["--emitter.tls-cert-file=/c.pem"],
+      "--emitter.tls-cert-file and --emitter.tls-private-key-file must be given together: only --emitter.tls-cert-file is set",
+    ],
+    [
+      ["--emitter.tls-private-key-file=/k"],
+      "--emitter.tls-cert-file and --emitter.tls-private-key-file must be given together: only --emitter.tls-private-key-file is set",
+    ],
+    [
+      ["--reflector", "false"],
+      'unexpected argument "false": service-reflector takes flags only, and a boolean flag takes its value as --flag=false',
+    ],
+    [
+      ["--", "--emitter"],
+      'unexpected argument "--emitter": service-reflector takes flags only, and a boolean flag takes its value as --flag=false',
+    ],
+    [["--emiter"], 'unknown flag "--emiter" (did you mean --emitter?)'],
+    [["--emitter.port=8080"], 'unknown flag "--emitter.port"'],
+    [["-k"], 'unknown flag "-k"'],
+    [["--kubeconfig"], "flag --kubeconfig needs a value"],
+    [
+      ["--listen", "--reflector.source-api"],
+      'invalid value "--reflector.source-api" for --listen: must be host:port, [ipv6]:port or :port with a port from 0 to 65535',
+    ],
+  ];
+  for (const [argv, message] of cases) {
+    deepEqual(exit(argv), {
+      kind: "exit",
+      code: 2,
+      stream: "stderr",
+      output: `service-reflector: ${message}`,
+    }, JSON.stringify(argv));
+  }
+});
+
+Deno.test("parseFlags() accepts the Emitter's ports both off when the Emitter is off", () => {
+  const parsed = config([
+    "--emitter=false",
+    "--emitter.insecure-port=0",
+    "--emitter.secure-port=0",
+  ]);
+  deepEqual([parsed.emitter.enabled, parsed.reflector.enabled], [false, true]);
+});
+
+Deno.test("parseFlags() prints --help on stdout, documenting every flag and its default", () => {
+  for (const argv of [["--help"], ["-h"], ["--help=true"], ["--listen=bad", "--help"]]) {
+    const { code, stream, output } = exit(argv);
+    deepEqual([code, stream], [0, "stdout"]);
+    match(output, /^Usage: service-reflector \[flags\]\n/);
+    ok(!output.endsWith("\n"));
+    for (
+      const flag of [
+        "--kubeconfig <path>",
+        "--listen <address>",
+        "--log-level <level>",
+        "--namespace <namespace>",
+        "--version",
+        "-h, --help",
+        "--emitter[=<bool>]",
+        "--emitter.selector <selector>",
+        "--emitter.insecure-port <port>",
+        "--emitter.secure-port <port>",
+        "--emitter.bind-address <ip>",
+        "--emitter.tls-cert-file <path>",
+        "--emitter.tls-private-key-file <path>",
+        "--emitter.cert-dir <directory>",
+        "--emitter.token-file <path>",
+        "--emitter.client-ca <path>",
+        "--reflector[=<bool>]",
+        "--reflector.source-api <urls>",
+        "--reflector.source-kubeconfig <[name=]path>",
+        "--reflector.selector <selector>",
+        "--reflector.workers <n>",
+        "--reflector.endpoints[=<bool>]",
+        "--reflector.create-namespaces[=<bool>]",
+      ]
+    ) {
+      ok(output.includes(`  ${flag} `), `--help names ${flag}`);
+    }
+    for (
+      const shown of [
+        ':9090"',
+        '"info"',
+        "(default: 8080)",
+        "(default: 6443)",
+        '"0.0.0.0"',
+        "(default: 4)",
+      ]
+    ) {
+      ok(output.includes(shown), `--help shows ${shown}`);
+    }
+    match(
+      output,
+      /\(default: true\)[^]*\(default: true\)[^]*\(default:\s+false\)[^]*default: true/,
+    );
+    match(output, /Each source of the Reflector gets a name/);
+  }
+});
+
+Deno.test("parseFlags() prints the version on stdout for --version, before checking values", () => {
+  for (const argv of [["--version"], ["--version=true"], ["--listen=bad", "--version"]]) {
+    deepEqual(exit(argv), { kind: "exit", code: 0, stream: "stdout", output: version });
+  }
+  deepEqual(config(["--version=false"]), defaults);
+});

@@ -1,0 +1,242 @@
+/**
+ * Runs service-reflector from a parsed {@linkcode Config}: start-up in the
+ * order config -> clients -> informers (inside the components) -> servers,
+ * then everything until `signal` aborts, then a shutdown that stops the
+ * servers, drains the Reflector's workers and ends the Emitter's watches.
+ *
+ * Everything that can be wrong in the configuration (a kubeconfig that
+ * does not load, a token file or certificate that cannot be read) is found
+ * before anything runs and reported as a {@linkcode StartupError} naming
+ * the flag, so the command can exit 2 with one line.
+ *
+ * @module
+ */
+
+import type { Registry } from "prom-client";
+import { Emitter } from "../emitter/emitter.ts";
+import { emitterMetrics } from "../emitter/metrics.ts";
+import { serveEmitter } from "../emitter/servers.ts";
+import { serve, type Server } from "../emitter/serve.ts";
+import { tokenAuthenticator } from "../emitter/token_auth.ts";
+import { type ClientConfig, configFromUrl } from "../kube/client_config.ts";
+import { inClusterConfig } from "../kube/in_cluster.ts";
+import { loadKubeconfig } from "../kube/kubeconfig.ts";
+import { parseLabelSelector } from "../kube/label_selector.ts";
+import { RestClient } from "../kube/rest.ts";
+import { Transport } from "../kube/transport.ts";
+import type { Logger } from "../log/logger.ts";
+import { reflectorMetrics } from "../reflector/metrics.ts";
+import { Reflector } from "../reflector/reflector.ts";
+import type { SourceOptions } from "../reflector/source.ts";
+import type { Config } from "./flags.ts";
+import { listenHandler } from "./listen_server.ts";
+
+/** A configuration problem found at start-up; the command exits 2 with its message. */
+export class StartupError extends Error {
+  /** The flag whose value is at fault. */
+  readonly flag: string;
+
+  /** Creates the error for `flag`, keeping `cause`. */
+  constructor(flag: string, cause: unknown) {
+    super(`${flag}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = "StartupError";
+    this.flag = flag;
+  }
+}
+
+/** Options of {@linkcode runService}. */
+export interface RunServiceOptions {
+  /** Aborting starts the shutdown. */
+  signal: AbortSignal;
+  /** Where logs go. */
+  logger: Logger;
+  /** Where metrics are registered (and served on `--listen`). */
+  registry: Registry;
+  /** Told when every server listens, with the `--listen` port (useful with port 0). */
+  onListening?: (ports: { listen: number }) => void;
+}
+
+async function attempt<T>(flag: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    throw new StartupError(flag, error);
+  }
+}
+
+/** The own cluster's client config, as `--kubeconfig` (or in-cluster, or kubectl's defaults) says. */
+async function ownCluster(config: Config): Promise<ClientConfig> {
+  if (config.kubeconfig) {
+    const path = config.kubeconfig;
+    return (await attempt("--kubeconfig", () => loadKubeconfig({ path }))).config;
+  }
+  if (config.inCluster) return (await attempt("--kubeconfig", () => inClusterConfig())).config;
+  return (await attempt("--kubeconfig", () => loadKubeconfig())).config;
+}
+
+/** Runs the configured components until `options.signal` aborts. Throws StartupError on bad configuration. */
+export async function runService(config: Config, options: RunServiceOptions): Promise<void> {
+  const { logger, registry, signal } = options;
+  const own = await ownCluster(config);
+  const transports: Transport[] = [];
+  const transport = (client: ClientConfig) => {
+    const created = new Transport(client);
+    transports.push(created);
+    return new RestClient(created);
+  };
+
+  // Everything is loaded and checked before anything starts.
+  const emitterSetup = config.emitter.enabled
+    ? {
+      authenticate: config.emitter.tokenFile
+        ? await attempt("--emitter.token-file", () =>
+          tokenAuthenticator(config.emitter.tokenFile as string, {
+            onReloadError: (error) =>
+              logger.warn("cannot reload the token file", { component: "emitter", error }),
+          }))
+        : undefined,
+      tls: config.emitter.tls
+        ? {
+          cert: await attempt("--emitter.tls-cert-file", () =>
+            Deno.readTextFile(config.emitter.tls?.certFile ?? "")),
+          key: await attempt("--emitter.tls-private-key-file", () =>
+            Deno.readTextFile(config.emitter.tls?.keyFile ?? "")),
+        }
+        : undefined,
+      clientCa: config.emitter.clientCaFile
+        ? [
+          await attempt(
+            "--emitter.client-ca",
+            () =>
+              Deno.readTextFile(config.emitter.clientCaFile as string),
+          ),
+        ]
+        : undefined,
+    }
+    : undefined;
+  const sources: SourceOptions[] = [];
+  if (config.reflector.enabled) {
+    for (const source of config.reflector.sources) {
+      const client = "url" in source
+        ? configFromUrl(source.url)
+        : (await attempt("--reflector.source-kubeconfig", () =>
+          loadKubeconfig({ path: source.kubeconfig }))).config;
+      const log = logger.child({ component: "reflector", source: source.name });
+      sources.push({
+        name: source.name,
+        config: client,
+        selector: config.reflector.selector,
+        onMode: (mode) => log.info("reading endpoints", { api: mode }),
+      });
+    }
+  }
+
+  const running: Promise<void>[] = [];
+  const servers: Server[] = [];
+  const ready: Record<string, () => boolean> = {};
+  const stop = new AbortController();
+  try {
+    if (emitterSetup) {
+      const log = logger.child({ component: "emitter" });
+      const emitter = new Emitter({
+        rest: transport(own),
+        selector: parseLabelSelector(config.emitter.selector),
+        ...(config.namespace ? { namespace: config.namespace } : {}),
+        ...(emitterSetup.authenticate ? { authenticate: emitterSetup.authenticate } : {}),
+        ...emitterMetrics(registry),
+        onUpstreamError: (error, resource, phase) =>
+          log.warn("upstream failure", { resource, phase, error }),
+        onError: (error) => log.error("request failed", { error }),
+      });
+      running.push(emitter.run(stop.signal));
+      ready["emitter"] = () => emitter.ready;
+      const listening = await serveEmitter(emitter.handler, {
+        bindAddress: config.emitter.bindAddress,
+        insecurePort: config.emitter.insecurePort,
+        securePort: config.emitter.securePort,
+        ...(emitterSetup.tls ? { tls: emitterSetup.tls } : {}),
+        ...(config.emitter.certDir ? { certDir: config.emitter.certDir } : {}),
+        ...(emitterSetup.clientCa ? { clientCa: emitterSetup.clientCa } : {}),
+        signal: stop.signal,
+        onError: (error) => log.error("serving failed", { error }),
+      });
+      for (const server of [listening.insecure, listening.secure]) if (server) servers.push(server);
+      log.info("serving", {
+        insecurePort: listening.insecure?.port ?? 0,
+        securePort: listening.secure?.port ?? 0,
+        ...(listening.selfSignedFingerprint
+          ? { selfSignedSha256: listening.selfSignedFingerprint }
+          : {}),
+      });
+    }
+    if (config.reflector.enabled) {
+      const log = logger.child({ component: "reflector" });
+      const late: { reflector?: Reflector } = {};
+      const metrics = reflectorMetrics(registry, {
+        queueLength: () => late.reflector?.queueLength ?? 0,
+        mirrors: () => late.reflector?.mirrors ?? 0,
+        sourcesSynced: () => late.reflector?.sourcesSynced ?? {},
+      });
+      const reflector = new Reflector({
+        host: transport(own),
+        sources,
+        ...(config.namespace ? { namespace: config.namespace } : {}),
+        createNamespaces: config.reflector.createNamespaces,
+        legacyEndpoints: config.reflector.legacyEndpoints,
+        workers: config.reflector.workers,
+        onAttempt: (attempt) => {
+          metrics.onAttempt(attempt);
+          const fields = {
+            key: attempt.key,
+            reconcileId: attempt.reconcileId,
+            outcome: attempt.outcome.kind,
+          };
+          if (attempt.outcome.kind === "retry" || attempt.outcome.kind === "terminal") {
+            log.warn("reconcile failed", { ...fields, error: attempt.outcome.error });
+          } else {
+            log.debug("reconciled", { ...fields, ms: Math.round(attempt.durationMs) });
+          }
+        },
+        onWrite: (write) => {
+          metrics.onWrite(write);
+          log.info("wrote", { ...write });
+        },
+        onUnowned: (key) => {
+          metrics.onUnowned(key);
+          log.warn(
+            "not mirrored: the host has a Service of that name that service-reflector does not own",
+            { key },
+          );
+        },
+        onNamespaceMissing: (key) => log.warn("waiting for the namespace", { key }),
+        onInformerError: (error, cluster, phase) =>
+          log.warn("informer failure", { cluster, phase, error }),
+      });
+      late.reflector = reflector;
+      running.push(reflector.run(stop.signal));
+      ready["reflector"] = () => reflector.synced;
+      if (sources.length === 0) log.info("no sources configured yet: the Reflector is idle");
+    }
+    const listen = await serve(
+      listenHandler({
+        registry,
+        ready: () =>
+          Object.fromEntries(Object.entries(ready).map(([name, isReady]) => [name, isReady()])),
+      }),
+      { hostname: config.listen.hostname, port: config.listen.port, signal: stop.signal },
+    );
+    servers.push(listen);
+    logger.info("started", { listen: listen.port });
+    options.onListening?.({ listen: listen.port });
+
+    await new Promise<void>((resolve) => {
+      if (signal.aborted) return resolve();
+      signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+    logger.info("shutting down");
+  } finally {
+    stop.abort();
+    await Promise.all([...running, ...servers.map((server) => server.finished)]);
+    for (const each of transports) each.close();
+  }
+}
