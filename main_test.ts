@@ -10,6 +10,18 @@ import { poll } from "./tests/support/poll.ts";
 
 const main = new URL("main.ts", import.meta.url).pathname;
 
+/**
+ * The permissions `deno task compile` bakes into the binary, read from
+ * deno.json, so the process test proves that exactly these are enough.
+ */
+async function compiledPermissions(): Promise<string[]> {
+  const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", import.meta.url))) as {
+    tasks: Record<string, string>;
+  };
+  const task = config.tasks["compile"] ?? "";
+  return task.split(/\s+/).filter((word) => word.startsWith("--allow-") || word === "--no-prompt");
+}
+
 async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", main, ...args],
@@ -50,17 +62,22 @@ Deno.test("service-reflector refuses bad flags and configuration with exit 2 and
   }
 });
 
-Deno.test("service-reflector mirrors between two clusters, serves metrics and health, and stops on SIGTERM", async () => {
+Deno.test("service-reflector, with only the compiled binary's permissions, mirrors between two clusters, serves metrics and health, and stops on SIGTERM", async () => {
   await withClusters(["cli-source", "cli-host"], async ([source, host]) => {
     if (!source || !host) throw new Error("clusters missing");
     await source.kubectl("create", "namespace", "shop");
     await source.kubectl("create", "service", "clusterip", "web", "-n", "shop", "--tcp=80:8080");
     await source.kubectl("label", "service", "web", "-n", "shop", "export=yes");
     const [listen, emitterPort] = freePorts(2) as [number, number];
+    const permissions = await compiledPermissions();
+    ok(
+      permissions.includes("--allow-net") && !permissions.includes("--allow-all"),
+      permissions.join(" "),
+    );
     const child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
-        "--allow-all",
+        ...permissions,
         main,
         `--kubeconfig=${host.kubeconfig}`,
         `--listen=127.0.0.1:${listen}`,
