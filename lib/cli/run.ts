@@ -148,7 +148,7 @@ export async function runService(config: Config, options: RunServiceOptions): Pr
           log.warn("upstream failure", { resource, phase, error }),
         onError: (error) => log.error("request failed", { error }),
       });
-      running.push(emitter.run(stop.signal));
+      running.push(emitter.run(stop.signal).then(() => log.debug("stopped")));
       ready["emitter"] = () => emitter.ready;
       const listening = await serveEmitter(emitter.handler, {
         bindAddress: config.emitter.bindAddress,
@@ -209,11 +209,12 @@ export async function runService(config: Config, options: RunServiceOptions): Pr
           );
         },
         onNamespaceMissing: (key) => log.warn("waiting for the namespace", { key }),
+        onStopping: (phase) => log.debug("stopping", { phase }),
         onInformerError: (error, cluster, phase) =>
           log.warn("informer failure", { cluster, phase, error }),
       });
       late.reflector = reflector;
-      running.push(reflector.run(stop.signal));
+      running.push(reflector.run(stop.signal).then(() => log.debug("stopped")));
       ready["reflector"] = () => reflector.synced;
       if (sources.length === 0) log.info("no sources configured yet: the Reflector is idle");
     }
@@ -236,7 +237,10 @@ export async function runService(config: Config, options: RunServiceOptions): Pr
     logger.info("shutting down");
   } finally {
     stop.abort();
-    await Promise.all([...running, ...servers.map((server) => server.finished)]);
+    await Promise.all(running);
+    logger.debug("components stopped");
+    await Promise.all(servers.map((server) => server.finished));
+    logger.debug("servers closed");
     for (const each of transports) each.close();
   }
 }

@@ -27,7 +27,7 @@ export interface Attempt {
 export interface ControllerOptions {
   /** Concurrent reconciles. Defaults to 4. */
   workers?: number;
-  /** Aborting drains the queue and stops the workers. */
+  /** Aborting shuts the queue down; the workers finish their current key and stop. */
   signal: AbortSignal;
   /** Told of every attempt. */
   onAttempt?: (attempt: Attempt) => void;
@@ -52,13 +52,19 @@ export function applyOutcome(queue: RateLimitingQueue, key: string, outcome: Out
   }
 }
 
-/** Reconciles keys from `queue` until `options.signal` aborts and the queue drained. */
+/** Reconciles keys from `queue` until `options.signal` aborts and the keys in hand are done. */
 export async function runController(
   queue: RateLimitingQueue,
   reconcile: Reconciler,
   options: ControllerOptions,
 ): Promise<void> {
   const { signal, workers = 4, onAttempt } = options;
+  // On abort, keys still queued are left alone: the next start reconciles
+  // everything from fresh caches anyway. Workers finish the key in hand
+  // (its calls see the aborted signal) and return.
+  const stop = () => queue.shutDown();
+  if (signal.aborted) stop();
+  else signal.addEventListener("abort", stop, { once: true });
   await runWorkers(queue, async (key) => {
     const reconcileId = `${Date.now().toString(36)}-${(++sequence).toString(36)}`;
     const started = performance.now();
@@ -75,5 +81,6 @@ export async function runController(
     } catch {
       // A failing reporter must not stop the workers.
     }
-  }, { workers, signal });
+  }, { workers });
+  signal.removeEventListener("abort", stop);
 }

@@ -61,6 +61,8 @@ export interface ReflectorOptions {
   onInformerError?: (error: unknown, cluster: string, phase: InformerPhase | "discovery") => void;
   /** Told of a same-named host Service the Reflector does not own and leaves alone. */
   onUnowned?: (key: string) => void;
+  /** Told of shutdown progress, for logs. */
+  onStopping?: (phase: string) => void;
   /** Told of a key waiting for its namespace (only without `createNamespaces`). */
   onNamespaceMissing?: (key: string) => void;
 }
@@ -197,6 +199,7 @@ export class Reflector {
     } catch {
       // Aborted before the host synced.
     }
+    this.#options.onStopping?.("workers");
     this.#queue.shutDown();
     await Promise.all(informers);
   }

@@ -8,6 +8,7 @@
 // deno-lint-ignore-file no-console
 
 import { benchClusterStart } from "./cluster_start.ts";
+import { benchCommand } from "./command.ts";
 import { benchEmitter } from "./emitter.ts";
 import { benchInformer } from "./informer.ts";
 import { benchReflector } from "./reflector.ts";
@@ -17,6 +18,7 @@ const benchmarks: Record<string, (signal: AbortSignal) => Promise<BenchCase[]>> 
   cluster_start: (signal) => benchClusterStart({ signal }),
   informer: () => benchInformer(),
   emitter: () => benchEmitter(),
+  command: () => benchCommand(),
   reflector: (signal) => benchReflector({ signal }),
 };
 
