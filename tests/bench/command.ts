@@ -23,6 +23,8 @@ export interface CommandBenchOptions {
   services?: number;
   /** Concurrent writers creating them. Defaults to 16. */
   writers?: number;
+  /** More flags for the command, e.g. `--emitter=false`; the Reflector must stay on (mirrors are awaited). */
+  extraArgs?: string[];
 }
 
 /** Resident memory of process `pid` in bytes, read from outside (`/proc/<pid>/status`). */
@@ -40,7 +42,7 @@ async function metric(listen: number, name: string): Promise<number> {
 
 /** Runs the command benchmark on two fresh clusters. */
 export async function benchCommand(options: CommandBenchOptions = {}): Promise<BenchCase[]> {
-  const { services: count = 1000, writers = 16 } = options;
+  const { services: count = 1000, writers = 16, extraArgs = [] } = options;
   await using source = await startCluster({ name: "bench-cmd-source" });
   await using host = await startCluster({ name: "bench-cmd-host" });
   const config = JSON.parse(
@@ -66,6 +68,7 @@ export async function benchCommand(options: CommandBenchOptions = {}): Promise<B
       `--reflector.source-kubeconfig=source=${source.kubeconfig}`,
       "--reflector.selector=export=yes",
       "--log-level=info",
+      ...extraArgs,
     ],
     stdout: "null",
     stderr: "piped",
