@@ -10,7 +10,7 @@ set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
-summary() { echo "tests: $1 passed, $2 failed"; }
+summary() { printf 'tests: %d passed, %d failed\n' "$1" "$2"; }
 
 deno="$(scripts/ensure_deno.sh)" || { summary 0 0; exit 1; }
 scripts/build_cluster.sh >/dev/null || { summary 0 0; exit 1; }
