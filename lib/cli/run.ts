@@ -171,12 +171,7 @@ export async function runService(config: Config, options: RunServiceOptions): Pr
     }
     if (config.reflector.enabled) {
       const log = logger.child({ component: "reflector" });
-      const late: { reflector?: Reflector } = {};
-      const metrics = reflectorMetrics(registry, {
-        queueLength: () => late.reflector?.queueLength ?? 0,
-        mirrors: () => late.reflector?.mirrors ?? 0,
-        sourcesSynced: () => late.reflector?.sourcesSynced ?? {},
-      });
+      const metrics = reflectorMetrics(registry);
       const reflector = new Reflector({
         host: transport(own),
         sources,
@@ -213,7 +208,7 @@ export async function runService(config: Config, options: RunServiceOptions): Pr
         onInformerError: (error, cluster, phase) =>
           log.warn("informer failure", { cluster, phase, error }),
       });
-      late.reflector = reflector;
+      metrics.observe(reflector);
       running.push(reflector.run(stop.signal).then(() => log.debug("stopped")));
       ready["reflector"] = () => reflector.synced;
       if (sources.length === 0) log.info("no sources configured yet: the Reflector is idle");

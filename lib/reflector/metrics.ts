@@ -10,18 +10,23 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { Attempt } from "../controller/controller.ts";
 import type { Write } from "./applier.ts";
 
-/** What the gauges read at scrape time. */
+/** What the gauges read at scrape time (a Reflector has these). */
 export interface ReflectorGauges {
   /** Keys waiting in the queue. */
-  queueLength(): number;
+  readonly queueLength: number;
   /** Mirror Services the host holds. */
-  mirrors(): number;
+  readonly mirrors: number;
   /** Sync state by source name. */
-  sourcesSynced(): Record<string, boolean>;
+  readonly sourcesSynced: Record<string, boolean>;
 }
 
-/** Hooks to pass to the Reflector's options. */
+/** Hooks to pass to the Reflector's options, and where its gauges are read from. */
 export interface ReflectorMetrics {
+  /**
+   * Names what the gauges read. The Reflector needs the hooks before it
+   * exists, so it is given here once created; until then the gauges read 0.
+   */
+  observe(gauges: ReflectorGauges): void;
   /** For `onAttempt`. */
   onAttempt(attempt: Attempt): void;
   /** For `onWrite`. */
@@ -31,8 +36,9 @@ export interface ReflectorMetrics {
 }
 
 /** Registers the Reflector's metrics in `registry` and returns its hooks. */
-export function reflectorMetrics(registry: Registry, gauges: ReflectorGauges): ReflectorMetrics {
+export function reflectorMetrics(registry: Registry): ReflectorMetrics {
   const registers = [registry];
+  let gauges: ReflectorGauges = { queueLength: 0, mirrors: 0, sourcesSynced: {} };
   const attempts = new Counter({
     name: "service_reflector_reconcile_attempts_total",
     help: "Reconcile attempts, one per key processed.",
@@ -65,7 +71,7 @@ export function reflectorMetrics(registry: Registry, gauges: ReflectorGauges): R
     help: "Keys waiting to be reconciled.",
     registers,
     collect() {
-      this.set(gauges.queueLength());
+      this.set(gauges.queueLength);
     },
   });
   new Gauge({
@@ -73,7 +79,7 @@ export function reflectorMetrics(registry: Registry, gauges: ReflectorGauges): R
     help: "Mirror Services managed in the host.",
     registers,
     collect() {
-      this.set(gauges.mirrors());
+      this.set(gauges.mirrors);
     },
   });
   new Gauge({
@@ -82,12 +88,15 @@ export function reflectorMetrics(registry: Registry, gauges: ReflectorGauges): R
     labelNames: ["source"],
     registers,
     collect() {
-      for (const [source, synced] of Object.entries(gauges.sourcesSynced())) {
+      for (const [source, synced] of Object.entries(gauges.sourcesSynced)) {
         this.set({ source }, synced ? 1 : 0);
       }
     },
   });
   return {
+    observe(observed) {
+      gauges = observed;
+    },
     onAttempt(attempt) {
       attempts.inc();
       if (attempt.outcome.kind === "retry" || attempt.outcome.kind === "terminal") errors.inc();

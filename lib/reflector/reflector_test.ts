@@ -40,13 +40,7 @@ function startReflector(
   const unowned: string[] = [];
   const settled = new Set<string>();
   const registry = new Registry();
-  // The gauges read the Reflector, which needs the hooks first.
-  const late: { reflector?: Reflector } = {};
-  const metrics = reflectorMetrics(registry, {
-    queueLength: () => late.reflector?.queueLength ?? 0,
-    mirrors: () => late.reflector?.mirrors ?? 0,
-    sourcesSynced: () => late.reflector?.sourcesSynced ?? {},
-  });
+  const metrics = reflectorMetrics(registry);
   const reflector = new Reflector({
     host: new RestClient(transport),
     sources: [{ name: "east", config: source, selector: "export=yes" }],
@@ -69,7 +63,7 @@ function startReflector(
       }
     },
   });
-  late.reflector = reflector;
+  metrics.observe(reflector);
   const controller = new AbortController();
   const running = reflector.run(controller.signal);
   return {
