@@ -291,7 +291,7 @@ export class RestClient {
       for await (
         const event of decodeWatchEvents<T>(
           response.body,
-          optional("maxLineBytes", options.maxLineBytes),
+          { ...optional("maxLineBytes", options.maxLineBytes), ...optional("signal", signal) },
         )
       ) {
         if (event.type === "ERROR") {

@@ -90,6 +90,13 @@ export function splitLines(
 export interface DecodeOptions {
   /** Bound on one encoded event. Defaults to {@linkcode defaultMaxLineBytes}. */
   maxLineBytes?: number;
+  /**
+   * Aborting cancels `body` and ends decoding with the signal's reason, even
+   * if `body` itself never ends or errors. A fetch body does not always do so
+   * when the fetch's own signal aborts (Deno 2.9 leaves some reads of a busy
+   * HTTP/2 stream pending), so a watch passes its signal here too.
+   */
+  signal?: AbortSignal;
 }
 
 const types = new Set<string>(["ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"]);
@@ -98,14 +105,18 @@ const types = new Set<string>(["ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERRO
  * Yields the events of a watch response body. Throws a
  * {@linkcode WatchStreamError} for a protocol violation; ERROR events are
  * yielded like any other (the caller decides what a Status means). Breaking
- * out of the loop cancels the body.
+ * out of the loop cancels the body, and so does `options.signal`.
  */
 export async function* decodeWatchEvents<T>(
   body: ReadableStream<Uint8Array>,
   options: DecodeOptions = {},
 ): AsyncGenerator<WatchEvent<T>> {
   const decoder = new TextDecoder("utf-8", { fatal: true });
-  for await (const line of body.pipeThrough(splitLines(options.maxLineBytes))) {
+  const lines = body.pipeThrough(
+    splitLines(options.maxLineBytes),
+    options.signal ? { signal: options.signal } : {},
+  );
+  for await (const line of lines) {
     let event: { type?: unknown; object?: unknown };
     try {
       event = JSON.parse(decoder.decode(line));

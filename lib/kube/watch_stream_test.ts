@@ -114,6 +114,35 @@ Deno.test("decodeWatchEvents() cancels the body when the consumer stops early", 
   deepStrictEqual(cancelled, true);
 });
 
+Deno.test("decodeWatchEvents() ends on abort with the reason and cancels a body that never ends", async () => {
+  // A body that delivers one event and then neither ends nor errors, like a
+  // fetch body whose read stays pending after its fetch aborted.
+  let cancelled = false;
+  let sent = false;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller): Promise<void> | void {
+      if (sent) return new Promise<void>(() => {});
+      sent = true;
+      controller.enqueue(
+        encoder.encode(JSON.stringify({ type: "ADDED", object: service("a", "b") }) + "\n"),
+      );
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+  const controller = new AbortController();
+  const seen: string[] = [];
+  const reason = new Error("stopping");
+  await rejects(async () => {
+    for await (const event of decodeWatchEvents(body, { signal: controller.signal })) {
+      seen.push(event.type);
+      controller.abort(reason);
+    }
+  }, (error) => error === reason);
+  deepStrictEqual({ seen, cancelled }, { seen: ["ADDED"], cancelled: true });
+});
+
 Deno.test("splitLines() throws if maxLineBytes is not a positive integer", () => {
   throws(() => splitLines(0), {
     name: "RangeError",
