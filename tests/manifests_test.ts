@@ -1,11 +1,11 @@
 /**
  * The manifests under `manifests/` on a real API server: the kustomization
  * builds and applies, its Pod template passes the "restricted" Pod Security
- * Standard and parses with the real flag parser, its ClusterRole grants
- * exactly {@linkcode permissions} (checked with `kubectl auth can-i` as the
- * ServiceAccount), and the Reflector and the Emitter really run as that
- * ServiceAccount through the in-cluster configuration, exercising every
- * permission for real.
+ * Standard and parses with the real flag parser, its ClusterRole and Role
+ * grant exactly {@linkcode permissions} (checked with `kubectl auth can-i` as
+ * the ServiceAccount), and the Reflector (under leader election) and the
+ * Emitter really run as that ServiceAccount through the in-cluster
+ * configuration, exercising every permission for real.
  *
  * There is no kubelet, so the Deployment never runs a Pod; the Reflector
  * runs in this process instead, because `main.ts` reads the ServiceAccount
@@ -17,7 +17,8 @@ import { fileURLToPath } from "node:url";
 import type { ConfigMap, Event, Pod, PodSpec, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import type { Deployment } from "kubernetes-types/apps/v1.d.ts";
-import type { ClusterRole } from "kubernetes-types/rbac/v1.d.ts";
+import type { Lease, LeaseSpec } from "kubernetes-types/coordination/v1.d.ts";
+import type { ClusterRole, Role } from "kubernetes-types/rbac/v1.d.ts";
 import { parseAllDocuments } from "yaml";
 import { type Cluster, createReadyPod, KubectlError, withClusters } from "./cluster/mod.ts";
 import { poll } from "./support/poll.ts";
@@ -26,6 +27,7 @@ import { parseFlags } from "../lib/cli/flags.ts";
 import { Emitter } from "../lib/emitter/emitter.ts";
 import { inClusterConfig } from "../lib/kube/in_cluster.ts";
 import { loadKubeconfig } from "../lib/kube/kubeconfig.ts";
+import { LeaderElector } from "../lib/kube/leader_election.ts";
 import { parseLabelSelector } from "../lib/kube/label_selector.ts";
 import type { KubeObject } from "../lib/kube/object.ts";
 import type { ResourceType } from "../lib/kube/resource.ts";
@@ -48,6 +50,8 @@ interface Permission {
   resource: string;
   /** Whether the resource lives in namespaces (can-i is then asked across all of them). */
   namespaced: boolean;
+  /** Granted in this namespace only, by a Role; omitted: cluster-wide, by the ClusterRole. */
+  namespace?: string;
   /** Exactly the verbs the code sends. */
   verbs: string[];
   /** Which code sends them. */
@@ -56,8 +60,8 @@ interface Permission {
 
 /**
  * Every request service-reflector sends to its own cluster. The ClusterRole
- * in `manifests/rbac.yaml` must grant exactly these (no more), and the
- * ServiceAccount must be allowed each of them.
+ * and the Role in `manifests/rbac.yaml` must grant exactly these (no more),
+ * and the ServiceAccount must be allowed each of them.
  */
 const permissions: Permission[] = [
   {
@@ -95,10 +99,24 @@ const permissions: Permission[] = [
     verbs: ["create"],
     why: "the Reflector's EventRecorder: NotOwned warnings",
   },
+  {
+    group: "coordination.k8s.io",
+    resource: "leases",
+    namespaced: true,
+    namespace: installNamespace,
+    verbs: ["get", "create", "update"],
+    why: "--leader-elect: read the holder, create the Lease once, acquire, renew and release it",
+  },
 ];
 
 /** Requests the ServiceAccount must not be allowed. */
-const refused: { verb: string; resource: string; subresource?: string; namespaced: boolean }[] = [
+const refused: {
+  verb: string;
+  resource: string;
+  subresource?: string;
+  namespaced: boolean;
+  namespace?: string;
+}[] = [
   { verb: "list", resource: "pods", namespaced: true },
   { verb: "get", resource: "secrets", namespaced: true },
   { verb: "patch", resource: "services", namespaced: true },
@@ -107,6 +125,18 @@ const refused: { verb: string; resource: string; subresource?: string; namespace
   { verb: "list", resource: "nodes", namespaced: false },
   { verb: "delete", resource: "namespaces", namespaced: false },
   { verb: "create", resource: "leases.coordination.k8s.io", namespaced: true },
+  {
+    verb: "update",
+    resource: "leases.coordination.k8s.io",
+    namespaced: true,
+    namespace: "default",
+  },
+  {
+    verb: "delete",
+    resource: "leases.coordination.k8s.io",
+    namespaced: true,
+    namespace: installNamespace,
+  },
   { verb: "update", resource: "services", subresource: "finalizers", namespaced: true },
 ];
 
@@ -125,9 +155,11 @@ async function canI(
   resource: string,
   namespaced: boolean,
   subresource?: string,
+  namespace?: string,
 ): Promise<boolean> {
   const args = ["auth", "can-i", verb, resource, `--as=${serviceAccountUser}`];
-  if (namespaced) args.push("--all-namespaces");
+  if (namespace) args.push("-n", namespace);
+  else if (namespaced) args.push("--all-namespaces");
   if (subresource) args.push(`--subresource=${subresource}`);
   try {
     const answer = (await cluster.kubectl(...args)).trim();
@@ -170,6 +202,8 @@ const expectedObjects = [
   "ConfigMap/service-reflector",
   "Deployment/service-reflector",
   "Namespace/service-reflector",
+  "Role/service-reflector-leader-election",
+  "RoleBinding/service-reflector-leader-election",
   "Service/service-reflector-emitter",
   "Service/service-reflector-metrics",
   "ServiceAccount/service-reflector",
@@ -218,6 +252,13 @@ Deno.test("manifests/ installs service-reflector with exactly the permissions it
       equal(config.reflector.enabled, true);
       deepStrictEqual(config.reflector.sources, [], "an empty SOURCE_API is no sources yet");
       equal(config.emitter.enabled, true);
+      equal(deployment.spec?.replicas, 2);
+      deepStrictEqual(config.leaderElection, {
+        leaseDurationMs: 15_000,
+        renewDeadlineMs: 10_000,
+        retryPeriodMs: 2_000,
+        name: "service-reflector",
+      }, "two replicas elect one Reflector, with a Lease in the Pod's namespace");
       const two = parseFlags(expand("http://10.4.0.10:8080,https://10.5.0.10:6443"), { env: pod });
       if (two.kind !== "run") throw new Error(`the Deployment's args exit: ${two.output}`);
       equal(two.config.reflector.sources.length, 2);
@@ -365,7 +406,14 @@ Deno.test("manifests/ installs service-reflector with exactly the permissions it
           : permission.resource;
         for (const verb of permission.verbs) {
           equal(
-            await canI(cluster, verb, resource, permission.namespaced),
+            await canI(
+              cluster,
+              verb,
+              resource,
+              permission.namespaced,
+              undefined,
+              permission.namespace,
+            ),
             true,
             `${verb} ${resource} (${permission.why})`,
           );
@@ -374,30 +422,53 @@ Deno.test("manifests/ installs service-reflector with exactly the permissions it
     });
 
     await t.step("the ServiceAccount may not do what the code never does", async () => {
-      for (const { verb, resource, subresource, namespaced } of refused) {
-        const what = `${verb} ${resource}${subresource ? `/${subresource}` : ""}`;
-        equal(await canI(cluster, verb, resource, namespaced, subresource), false, what);
+      for (const { verb, resource, subresource, namespaced, namespace } of refused) {
+        const what = `${verb} ${resource}${subresource ? `/${subresource}` : ""}${
+          namespace ? ` in ${namespace}` : ""
+        }`;
+        equal(
+          await canI(cluster, verb, resource, namespaced, subresource, namespace),
+          false,
+          what,
+        );
       }
     });
 
-    await t.step("the ClusterRole grants exactly the table", async () => {
-      const role = JSON.parse(
+    await t.step("the ClusterRole and the Role grant exactly the table", async () => {
+      const grants = (role: ClusterRole | Role) =>
+        (role.rules ?? []).flatMap((rule) => {
+          equal(rule.resourceNames, undefined);
+          equal(rule.nonResourceURLs, undefined);
+          return (rule.apiGroups ?? []).flatMap((group) =>
+            (rule.resources ?? []).flatMap((resource) =>
+              rule.verbs.map((verb) => `${group}/${resource}:${verb}`)
+            )
+          );
+        }).sort();
+      const documented = (inNamespace: boolean) =>
+        permissions.filter((permission) => (permission.namespace !== undefined) === inNamespace)
+          .flatMap(({ group, resource, verbs }) =>
+            verbs.map((verb) => `${group}/${resource}:${verb}`)
+          ).sort();
+      const clusterRole = JSON.parse(
         await cluster.kubectl("get", "clusterrole", "service-reflector", "-o", "json"),
       ) as ClusterRole;
-      const granted = (role.rules ?? []).flatMap((rule) => {
-        equal(rule.resourceNames, undefined);
-        equal(rule.nonResourceURLs, undefined);
-        return (rule.apiGroups ?? []).flatMap((group) =>
-          (rule.resources ?? []).flatMap((resource) =>
-            rule.verbs.map((verb) => `${group}/${resource}:${verb}`)
-          )
-        );
-      }).sort();
-      const documented = permissions.flatMap(({ group, resource, verbs }) =>
-        verbs.map((verb) => `${group}/${resource}:${verb}`)
-      ).sort();
-      deepStrictEqual(granted, documented);
-      ok(!granted.some((grant) => grant.includes("*")), "no wildcards");
+      const role = JSON.parse(
+        await cluster.kubectl(
+          "get",
+          "role",
+          "service-reflector-leader-election",
+          "-n",
+          installNamespace,
+          "-o",
+          "json",
+        ),
+      ) as Role;
+      deepStrictEqual(grants(clusterRole), documented(false));
+      deepStrictEqual(grants(role), documented(true));
+      for (const grant of [...grants(clusterRole), ...grants(role)]) {
+        ok(!grant.includes("*"), `no wildcards: ${grant}`);
+      }
     });
 
     await t.step(
@@ -412,6 +483,7 @@ Deno.test("manifests/ installs service-reflector with exactly the permissions it
 /** Everything the in-process run observed. */
 interface Observed {
   writes: Write[];
+  leaseErrors: string[];
   attempts: Attempt[];
   informerErrors: string[];
   upstreamErrors: string[];
@@ -441,7 +513,13 @@ async function runAsServiceAccount(host: Cluster, source: Cluster): Promise<void
     await host.kubectl("create", "token", serviceAccount, "-n", installNamespace)
   ).trim();
   const serviceAccountDir = await Deno.makeTempDir({ prefix: "service-reflector-sa-" });
-  const observed: Observed = { writes: [], attempts: [], informerErrors: [], upstreamErrors: [] };
+  const observed: Observed = {
+    writes: [],
+    leaseErrors: [],
+    attempts: [],
+    informerErrors: [],
+    upstreamErrors: [],
+  };
   const stop = new AbortController();
   const running: Promise<void>[] = [];
   const transports: Transport[] = [];
@@ -487,7 +565,21 @@ async function runAsServiceAccount(host: Cluster, source: Cluster): Promise<void
       onUpstreamError: (error, resource, phase) =>
         observed.upstreamErrors.push(`${resource} ${phase}: ${String(error)}`),
     });
-    running.push(reflector.run(stop.signal), emitter.run(stop.signal));
+    // As with --leader-elect in the Deployment: the Reflector runs while holding the Lease.
+    const elector = new LeaderElector({
+      rest,
+      namespace: installNamespace,
+      name: "service-reflector",
+      identity: "manifests-test",
+      leaseDurationMs: 3_000,
+      renewDeadlineMs: 2_000,
+      retryPeriodMs: 300,
+      onError: (error) => observed.leaseErrors.push(String(error)),
+    });
+    running.push(
+      elector.run(stop.signal, { onStartedLeading: (leading) => reflector.run(leading) }),
+      emitter.run(stop.signal),
+    );
     // Waits for `probe`, but stops at the first refused request, naming it.
     const waitFor = async <T>(description: string, probe: () => Promise<T | undefined>) => {
       const result = await poll(async () => {
@@ -569,6 +661,8 @@ async function runAsServiceAccount(host: Cluster, source: Cluster): Promise<void
     const served = await response.json() as { items: Service[] };
     deepStrictEqual(served.items.map((service) => service.metadata?.name), ["api"]);
     equal(reflector.synced, true);
+    equal(elector.isLeader, true);
+    equal((await leaseOf(host)).holderIdentity, "manifests-test", "get, create, update leases");
   } finally {
     stop.abort();
     await Promise.all(running);
@@ -576,6 +670,7 @@ async function runAsServiceAccount(host: Cluster, source: Cluster): Promise<void
     await Deno.remove(serviceAccountDir, { recursive: true });
   }
 
+  equal((await leaseOf(host)).holderIdentity ?? "", "", "the Lease is released on shutdown");
   // Nothing was refused, through the shutdown too: any Forbidden would show up here.
   deepStrictEqual(problems(observed), [], "no request failed");
   ok(
@@ -609,6 +704,21 @@ async function runAsServiceAccount(host: Cluster, source: Cluster): Promise<void
  * Reflector's own previous write) is the optimistic concurrency every write
  * relies on, retried from fresh caches.
  */
+async function leaseOf(cluster: Cluster): Promise<LeaseSpec> {
+  const lease = JSON.parse(
+    await cluster.kubectl(
+      "get",
+      "lease",
+      "service-reflector",
+      "-n",
+      installNamespace,
+      "-o",
+      "json",
+    ),
+  ) as Lease;
+  return lease.spec ?? {};
+}
+
 function problems(observed: Observed): string[] {
   const failed = observed.attempts.filter((attempt) =>
     (attempt.outcome.kind === "retry" || attempt.outcome.kind === "terminal") &&
@@ -617,6 +727,7 @@ function problems(observed: Observed): string[] {
       (isConflict(attempt.outcome.error) || isAlreadyExists(attempt.outcome.error)))
   );
   return [
+    ...observed.leaseErrors.map((error) => `Lease: ${error}`),
     ...observed.informerErrors.map((error) => `Reflector informer: ${error}`),
     ...observed.upstreamErrors.map((error) => `Emitter informer: ${error}`),
     ...failed.map((attempt) =>

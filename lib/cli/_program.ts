@@ -140,6 +140,39 @@ const flagGroups: [heading: string, flags: FlagSpec[]][] = [
       default: "true",
     },
   ]],
+  ["Leader election flags (as kube-controller-manager's):", [
+    {
+      flags: "--leader-elect <bool>",
+      help: "Run the Reflector only while holding a Lease, so that several replicas can run with " +
+        "one writing; the Emitter serves on every replica.",
+      default: "false",
+    },
+    {
+      flags: "--leader-elect-lease-duration <duration>",
+      help: "How long standby replicas wait after the last renewal before taking the Lease over.",
+      default: "15s",
+    },
+    {
+      flags: "--leader-elect-renew-deadline <duration>",
+      help: "How long the leader keeps trying to renew before it stops the Reflector; shorter " +
+        "than the lease duration.",
+      default: "10s",
+    },
+    {
+      flags: "--leader-elect-retry-period <duration>",
+      help: "Pause between attempts to acquire or renew the Lease.",
+      default: "2s",
+    },
+    {
+      flags: "--leader-elect-resource-name <name>",
+      help: "Name of the Lease.",
+      default: "service-reflector",
+    },
+    {
+      flags: "--leader-elect-resource-namespace <namespace>",
+      help: "Namespace of the Lease; empty: the Pod's own namespace in a Pod, else default.",
+    },
+  ]],
 ];
 
 /** Long names of the boolean flags, set Go's way. */
@@ -153,9 +186,9 @@ const valueFlags = new Set(
     .filter((flags) => !flags.endsWith(" <bool>")).map((flags) => flags.split(" ")[0]),
 );
 
-/** A default as --help shows it: numbers and booleans bare, other text quoted. */
+/** A default as --help shows it: numbers, durations and booleans bare, other text quoted. */
 const shown = (value: string) =>
-  /^([0-9]+|true|false)$/.test(value) ? value : JSON.stringify(value);
+  /^([0-9]+|true|false|([0-9]+(h|m|s|ms))+)$/.test(value) ? value : JSON.stringify(value);
 
 /** A fresh command with every flag, its default and its help; it exits by throwing. */
 export function program(): Command {

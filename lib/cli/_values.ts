@@ -8,6 +8,7 @@
  */
 
 import { isIP } from "node:net";
+import parseDurationText from "parse-duration";
 import { parseLabelSelector, SelectorError } from "../kube/label_selector.ts";
 
 /** The command line is wrong; the message says how, in one line. */
@@ -149,4 +150,35 @@ export function parseLogLevel(flag: string, value: string): LogLevel {
     throw new FlagValueError(flag, value, `must be one of ${logLevels.join(", ")}`);
   }
   return level;
+}
+
+// Go's time.ParseDuration grammar for the units these flags need: one or
+// more decimal numbers, each with a unit, and no sign.
+const goDuration = /^([0-9]+(\.[0-9]+)?(h|m|s|ms))+$/;
+
+/** A positive duration in Go's syntax (`15s`, `1m30s`, `500ms`), in milliseconds. */
+export function parseDuration(flag: string, value: string): number {
+  const ms = goDuration.test(value) ? parseDurationText(value) : null;
+  if (ms === null || ms === undefined || !(ms > 0)) {
+    throw new FlagValueError(
+      flag,
+      value,
+      "must be a positive duration such as 15s, 1m30s or 500ms",
+    );
+  }
+  return ms;
+}
+
+const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** An object name that must be a DNS subdomain (Leases, for instance). */
+export function parseObjectName(flag: string, value: string): string {
+  if (value.length > 253 || !dnsSubdomain.test(value)) {
+    throw new FlagValueError(
+      flag,
+      value,
+      `must be an object name: lowercase alphanumeric characters, "-" or ".", starting and ending with an alphanumeric character`,
+    );
+  }
+  return value;
 }

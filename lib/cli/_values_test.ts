@@ -2,10 +2,12 @@ import { deepEqual, equal, throws } from "node:assert/strict";
 import {
   FlagValueError,
   parseBool,
+  parseDuration,
   parseIp,
   parseListen,
   parseLogLevel,
   parseNamespace,
+  parseObjectName,
   parsePort,
   parsePositiveInteger,
   parseSelector,
@@ -155,4 +157,30 @@ Deno.test("FlagValueError keeps the flag and the value", () => {
     'a"b',
     'invalid value "a\\"b" for --listen: must be good',
   ]);
+});
+
+Deno.test("parseDuration() reads Go's duration syntax into milliseconds", () => {
+  const cases: [string, number][] = [
+    ["15s", 15_000],
+    ["500ms", 500],
+    ["1m30s", 90_000],
+    ["1.5h", 5_400_000],
+    ["2s500ms", 2_500],
+  ];
+  for (const [text, ms] of cases) equal(parseDuration("--d", text), ms, text);
+  for (const text of ["", "15", "0s", "-1s", "1d", "15 s", "s", "1.s", "+2s"]) {
+    rejects(
+      () => parseDuration("--d", text),
+      `invalid value ${
+        JSON.stringify(text)
+      } for --d: must be a positive duration such as 15s, 1m30s or 500ms`,
+    );
+  }
+});
+
+Deno.test("parseObjectName() accepts DNS subdomains only", () => {
+  equal(parseObjectName("--n", "service-reflector.lock"), "service-reflector.lock");
+  for (const text of ["", "Upper", "-a", "a-", "a_b", "a".repeat(254)]) {
+    throws(() => parseObjectName("--n", text), FlagValueError, text);
+  }
 });

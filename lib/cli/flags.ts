@@ -22,10 +22,12 @@ import {
   type ListenAddress,
   type LogLevel,
   parseBool,
+  parseDuration,
   parseIp,
   parseListen,
   parseLogLevel,
   parseNamespace,
+  parseObjectName,
   parsePort,
   parsePositiveInteger,
   parseSelector,
@@ -73,6 +75,20 @@ export interface ReflectorConfig {
   createNamespaces: boolean;
 }
 
+/** Leader election settings (`--leader-elect-*`), present when `--leader-elect` is on. */
+export interface LeaderElectionConfig {
+  /** Lease duration in ms (`--leader-elect-lease-duration`, default 15s). */
+  leaseDurationMs: number;
+  /** Renew deadline in ms (`--leader-elect-renew-deadline`, default 10s). */
+  renewDeadlineMs: number;
+  /** Retry period in ms (`--leader-elect-retry-period`, default 2s). */
+  retryPeriodMs: number;
+  /** Lease name (`--leader-elect-resource-name`, default `service-reflector`). */
+  name: string;
+  /** Lease namespace (`--leader-elect-resource-namespace`); omitted: decided at start-up. */
+  namespace?: string;
+}
+
 /** Everything the command line decides, checked and resolved. */
 export interface Config {
   /** Kubeconfig of this process's own cluster (`--kubeconfig`); omitted when empty. */
@@ -94,6 +110,8 @@ export interface Config {
   emitter: EmitterConfig;
   /** The Reflector's settings. */
   reflector: ReflectorConfig;
+  /** Leader election; omitted when `--leader-elect` is off and the Reflector always runs. */
+  leaderElection?: LeaderElectionConfig;
 }
 
 /** What to do: run with a config, or print `output` to `stream` and exit with `code`. */
@@ -169,6 +187,15 @@ function resolve(
         `only ${given} is set`,
     );
   }
+  const leaderElection = check("--leader-elect", parseBool)
+    ? checkLeaderElection(check, text)
+    : undefined;
+  if (leaderElection && !reflector.enabled) {
+    throw new UsageError(
+      "--leader-elect decides which replica runs the Reflector, and --reflector=false runs none: " +
+        "drop one of them",
+    );
+  }
   const kubeconfig = optional("kubeconfig", "--kubeconfig");
   // client-go's rest.InClusterConfig decides on exactly these two variables.
   const inCluster = kubeconfig.kubeconfig === undefined &&
@@ -187,6 +214,39 @@ function resolve(
       ...optional("clientCaFile", "--emitter.client-ca"),
     },
     reflector,
+    ...(leaderElection ? { leaderElection } : {}),
+  };
+}
+
+/** The `--leader-elect-*` values, with client-go's rules between the three durations. */
+function checkLeaderElection(
+  check: <T>(flag: string, parse: (flag: string, value: string) => T) => T,
+  text: (flag: string) => string,
+): LeaderElectionConfig {
+  const leaseDurationMs = check("--leader-elect-lease-duration", parseDuration);
+  const renewDeadlineMs = check("--leader-elect-renew-deadline", parseDuration);
+  const retryPeriodMs = check("--leader-elect-retry-period", parseDuration);
+  if (!(leaseDurationMs > renewDeadlineMs)) {
+    throw new UsageError(
+      `--leader-elect-lease-duration (${text("--leader-elect-lease-duration")}) must be longer ` +
+        `than --leader-elect-renew-deadline (${text("--leader-elect-renew-deadline")})`,
+    );
+  }
+  if (!(renewDeadlineMs > 1.2 * retryPeriodMs)) {
+    throw new UsageError(
+      `--leader-elect-renew-deadline (${text("--leader-elect-renew-deadline")}) must be longer ` +
+        `than 1.2 x --leader-elect-retry-period (${text("--leader-elect-retry-period")})`,
+    );
+  }
+  const namespace = text("--leader-elect-resource-namespace");
+  return {
+    leaseDurationMs,
+    renewDeadlineMs,
+    retryPeriodMs,
+    name: check("--leader-elect-resource-name", parseObjectName),
+    ...(namespace === ""
+      ? {}
+      : { namespace: check("--leader-elect-resource-namespace", parseNamespace) }),
   };
 }
 

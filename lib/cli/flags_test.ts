@@ -237,6 +237,34 @@ Deno.test("parseFlags() turns every bad value into exit code 2 with a one-line m
     ],
     [["--emiter"], 'unknown flag "--emiter" (did you mean --emitter?)'],
     [["--emitter.port=8080"], 'unknown flag "--emitter.port"'],
+    [
+      ["--leader-elect", "--leader-elect-lease-duration=15"],
+      'invalid value "15" for --leader-elect-lease-duration: must be a positive duration such as 15s, 1m30s or 500ms',
+    ],
+    [
+      ["--leader-elect", "--leader-elect-retry-period=-2s"],
+      'invalid value "-2s" for --leader-elect-retry-period: must be a positive duration such as 15s, 1m30s or 500ms',
+    ],
+    [
+      ["--leader-elect", "--leader-elect-renew-deadline=20s"],
+      "--leader-elect-lease-duration (15s) must be longer than --leader-elect-renew-deadline (20s)",
+    ],
+    [
+      ["--leader-elect", "--leader-elect-retry-period=9s"],
+      "--leader-elect-renew-deadline (10s) must be longer than 1.2 x --leader-elect-retry-period (9s)",
+    ],
+    [
+      ["--leader-elect", "--leader-elect-resource-name=Reflector"],
+      'invalid value "Reflector" for --leader-elect-resource-name: must be an object name: lowercase alphanumeric characters, "-" or ".", starting and ending with an alphanumeric character',
+    ],
+    [
+      ["--leader-elect", "--leader-elect-resource-namespace=a.b"],
+      'invalid value "a.b" for --leader-elect-resource-namespace: must be a namespace name: at most 63 lowercase alphanumeric characters or "-", starting and ending with an alphanumeric character',
+    ],
+    [
+      ["--leader-elect", "--reflector=false"],
+      "--leader-elect decides which replica runs the Reflector, and --reflector=false runs none: drop one of them",
+    ],
     [["-k"], 'unknown flag "-k"'],
     [["--kubeconfig"], "flag --kubeconfig needs a value"],
     [
@@ -252,6 +280,38 @@ Deno.test("parseFlags() turns every bad value into exit code 2 with a one-line m
       output: `service-reflector: ${message}`,
     }, JSON.stringify(argv));
   }
+});
+
+Deno.test("parseFlags() reads leader election as kube-controller-manager's flags", () => {
+  deepEqual(config(["--leader-elect"]).leaderElection, {
+    leaseDurationMs: 15_000,
+    renewDeadlineMs: 10_000,
+    retryPeriodMs: 2_000,
+    name: "service-reflector",
+  });
+  deepEqual(
+    config([
+      "--leader-elect=true",
+      "--leader-elect-lease-duration=1m30s",
+      "--leader-elect-renew-deadline",
+      "1m",
+      "--leader-elect-retry-period=500ms",
+      "--leader-elect-resource-name=reflector.lock",
+      "--leader-elect-resource-namespace=ops",
+    ]).leaderElection,
+    {
+      leaseDurationMs: 90_000,
+      renewDeadlineMs: 60_000,
+      retryPeriodMs: 500,
+      name: "reflector.lock",
+      namespace: "ops",
+    },
+  );
+  // Off, the other values are not even checked, as with the original's flags.
+  equal(
+    config(["--leader-elect=false", "--leader-elect-retry-period=1d"]).leaderElection,
+    undefined,
+  );
 });
 
 Deno.test("parseFlags() accepts the Emitter's ports both off when the Emitter is off", () => {
@@ -294,6 +354,12 @@ Deno.test("parseFlags() prints --help on stdout, documenting every flag and its 
         "--reflector.workers <n>",
         "--reflector.endpoints[=<bool>]",
         "--reflector.create-namespaces[=<bool>]",
+        "--leader-elect[=<bool>]",
+        "--leader-elect-lease-duration <duration>",
+        "--leader-elect-renew-deadline <duration>",
+        "--leader-elect-retry-period <duration>",
+        "--leader-elect-resource-name <name>",
+        "--leader-elect-resource-namespace <namespace>",
       ]
     ) {
       ok(output.includes(`  ${flag} `), `--help names ${flag}`);
@@ -306,6 +372,7 @@ Deno.test("parseFlags() prints --help on stdout, documenting every flag and its 
         "(default: 6443)",
         '"0.0.0.0"',
         "(default: 4)",
+        '(default: "service-reflector")',
       ]
     ) {
       ok(output.includes(shown), `--help shows ${shown}`);
@@ -315,6 +382,7 @@ Deno.test("parseFlags() prints --help on stdout, documenting every flag and its 
       /\(default: true\)[^]*\(default: true\)[^]*\(default:\s+false\)[^]*default: true/,
     );
     match(output, /Each source of the Reflector gets a name/);
+    match(output, /\(default:\s+15s\)[^]*\(default:\s+10s\)[^]*\(default:\s+2s\)/);
   }
 });
 

@@ -5,21 +5,35 @@
  *
  * - `/metrics`: the registry in Prometheus text format (with prom-client's
  *   default process metrics);
- * - `/healthz` and the original's `/health`: the process is alive;
- * - `/readyz`: every component is ready (caches synced), else 503 with
- *   the components that are not.
+ * - `/healthz`, `/livez` and the original's `/health`: the liveness checks;
+ * - `/readyz`: the readiness checks.
+ *
+ * Health answers follow kube-apiserver's: `ok` when every check passes;
+ * otherwise (or with `?verbose`) one line per check, `[+]name ok` or
+ * `[-]name failed: reason`, then `<path> check passed|failed`. A failing
+ * check answers 500 for liveness and 503 for readiness.
  *
  * @module
  */
 
 import type { Registry } from "prom-client";
 
+/** One named check: `undefined` while it passes, else why it fails. */
+export interface HealthCheck {
+  /** Shown as `[+]name` or `[-]name`. */
+  readonly name: string;
+  /** Runs on every probe; must be cheap and must not throw. */
+  check(): string | undefined;
+}
+
 /** Options of {@linkcode listenHandler}. */
 export interface ListenHandlerOptions {
   /** Metrics to expose. */
   registry: Registry;
-  /** Readiness of each component, by name. */
-  ready: () => Record<string, boolean>;
+  /** Checks of `/healthz` (and `/livez`, `/health`): failing means restart the process. */
+  live: readonly HealthCheck[];
+  /** Checks of `/readyz`: failing means do not send traffic yet. */
+  ready: readonly HealthCheck[];
 }
 
 /** The `--listen` server's handler. */
@@ -27,11 +41,11 @@ export function listenHandler(
   options: ListenHandlerOptions,
 ): (request: Request) => Promise<Response> {
   return async (request) => {
-    const path = new URL(request.url).pathname;
+    const url = new URL(request.url);
     if (request.method !== "GET" && request.method !== "HEAD") {
       return new Response("method not allowed\n", { status: 405 });
     }
-    switch (path) {
+    switch (url.pathname) {
       case "/metrics":
         return new Response(await options.registry.metrics(), {
           headers: { "content-type": options.registry.contentType },
@@ -39,17 +53,27 @@ export function listenHandler(
       case "/healthz":
       case "/livez":
       case "/health":
-        return new Response("ok\n");
-      case "/readyz": {
-        const waiting = Object.entries(options.ready()).filter(([, ready]) => !ready).map((
-          [name],
-        ) => name);
-        return waiting.length === 0
-          ? new Response("ok\n")
-          : new Response(`not ready: ${waiting.join(", ")}\n`, { status: 503 });
-      }
+        return answer(options.live, url, 500);
+      case "/readyz":
+        return answer(options.ready, url, 503);
       default:
         return new Response("not found\n", { status: 404 });
     }
   };
+}
+
+function answer(checks: readonly HealthCheck[], url: URL, failedStatus: number): Response {
+  const results = checks.map((each) => ({ name: each.name, failure: each.check() }));
+  const failed = results.some((result) => result.failure !== undefined);
+  const headers = { "content-type": "text/plain; charset=utf-8" };
+  if (!failed && !url.searchParams.has("verbose")) return new Response("ok\n", { headers });
+  const lines = results.map(({ name, failure }) =>
+    failure === undefined ? `[+]${name} ok` : `[-]${name} failed: ${failure}`
+  );
+  const what = url.pathname.slice(1);
+  lines.push(`${what} check ${failed ? "failed" : "passed"}`);
+  return new Response(lines.join("\n") + "\n", {
+    status: failed ? failedStatus : 200,
+    headers,
+  });
 }

@@ -4,6 +4,11 @@
  * then everything until `signal` aborts, then a shutdown that stops the
  * servers, drains the Reflector's workers and ends the Emitter's watches.
  *
+ * With `--leader-elect`, the Emitter and the servers run on every replica
+ * and the Reflector only on the one holding the Lease; `/readyz` then waits
+ * for the Reflector's host caches on the leader only, and `/healthz` fails
+ * when the leader's renewals are overdue (a stuck process).
+ *
  * Everything that can be wrong in the configuration (a kubeconfig that
  * does not load, a token file or certificate that cannot be read) is found
  * before anything runs and reported as a {@linkcode StartupError} naming
@@ -21,15 +26,18 @@ import { tokenAuthenticator } from "../emitter/token_auth.ts";
 import { type ClientConfig, configFromUrl } from "../kube/client_config.ts";
 import { inClusterConfig } from "../kube/in_cluster.ts";
 import { loadKubeconfig } from "../kube/kubeconfig.ts";
+import { defaultIdentity, LeaderElector } from "../kube/leader_election.ts";
 import { parseLabelSelector } from "../kube/label_selector.ts";
 import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
 import type { Logger } from "../log/logger.ts";
 import { reflectorMetrics } from "../reflector/metrics.ts";
-import { Reflector } from "../reflector/reflector.ts";
+import type { Reflector } from "../reflector/reflector.ts";
 import type { SourceOptions } from "../reflector/source.ts";
 import type { Config } from "./flags.ts";
-import { listenHandler } from "./listen_server.ts";
+import { leaderMetrics, runWhileLeading } from "./_leader.ts";
+import { commandReflector } from "./_reflector.ts";
+import { type HealthCheck, listenHandler } from "./listen_server.ts";
 
 /** A configuration problem found at start-up; the command exits 2 with its message. */
 export class StartupError extends Error {
@@ -64,14 +72,19 @@ async function attempt<T>(flag: string, load: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The own cluster's client config, as `--kubeconfig` (or in-cluster, or kubectl's defaults) says. */
-async function ownCluster(config: Config): Promise<ClientConfig> {
+/** This cluster's client config, and the Pod's namespace when it came from in-cluster config. */
+async function ownCluster(
+  config: Config,
+): Promise<{ client: ClientConfig; podNamespace?: string }> {
   if (config.kubeconfig) {
     const path = config.kubeconfig;
-    return (await attempt("--kubeconfig", () => loadKubeconfig({ path }))).config;
+    return { client: (await attempt("--kubeconfig", () => loadKubeconfig({ path }))).config };
   }
-  if (config.inCluster) return (await attempt("--kubeconfig", () => inClusterConfig())).config;
-  return (await attempt("--kubeconfig", () => loadKubeconfig())).config;
+  if (config.inCluster) {
+    const inCluster = await attempt("--kubeconfig", () => inClusterConfig());
+    return { client: inCluster.config, podNamespace: inCluster.namespace };
+  }
+  return { client: (await attempt("--kubeconfig", () => loadKubeconfig())).config };
 }
 
 /** Runs the configured components until `options.signal` aborts. Throws StartupError on bad configuration. */
@@ -133,13 +146,14 @@ export async function runService(config: Config, options: RunServiceOptions): Pr
 
   const running: Promise<void>[] = [];
   const servers: Server[] = [];
-  const ready: Record<string, () => boolean> = {};
+  const live: HealthCheck[] = [];
+  const ready: HealthCheck[] = [];
   const stop = new AbortController();
   try {
     if (emitterSetup) {
       const log = logger.child({ component: "emitter" });
       const emitter = new Emitter({
-        rest: transport(own),
+        rest: transport(own.client),
         selector: parseLabelSelector(config.emitter.selector),
         ...(config.namespace ? { namespace: config.namespace } : {}),
         ...(emitterSetup.authenticate ? { authenticate: emitterSetup.authenticate } : {}),
@@ -149,7 +163,10 @@ export async function runService(config: Config, options: RunServiceOptions): Pr
         onError: (error) => log.error("request failed", { error }),
       });
       running.push(emitter.run(stop.signal).then(() => log.debug("stopped")));
-      ready["emitter"] = () => emitter.ready;
+      ready.push({
+        name: "emitter",
+        check: () => emitter.ready ? undefined : "caches not synced",
+      });
       const listening = await serveEmitter(emitter.handler, {
         bindAddress: config.emitter.bindAddress,
         insecurePort: config.emitter.insecurePort,
@@ -172,53 +189,68 @@ export async function runService(config: Config, options: RunServiceOptions): Pr
     if (config.reflector.enabled) {
       const log = logger.child({ component: "reflector" });
       const metrics = reflectorMetrics(registry);
-      const reflector = new Reflector({
-        host: transport(own),
-        sources,
-        ...(config.namespace ? { namespace: config.namespace } : {}),
-        createNamespaces: config.reflector.createNamespaces,
-        legacyEndpoints: config.reflector.legacyEndpoints,
-        workers: config.reflector.workers,
-        onAttempt: (attempt) => {
-          metrics.onAttempt(attempt);
-          const fields = {
-            key: attempt.key,
-            reconcileId: attempt.reconcileId,
-            outcome: attempt.outcome.kind,
-          };
-          if (attempt.outcome.kind === "retry" || attempt.outcome.kind === "terminal") {
-            log.warn("reconcile failed", { ...fields, error: attempt.outcome.error });
-          } else {
-            log.debug("reconciled", { ...fields, ms: Math.round(attempt.durationMs) });
-          }
-        },
-        onWrite: (write) => {
-          metrics.onWrite(write);
-          log.info("wrote", { ...write });
-        },
-        onUnowned: (key) => {
-          metrics.onUnowned(key);
-          log.warn(
-            "not mirrored: the host has a Service of that name that service-reflector does not own",
-            { key },
-          );
-        },
-        onNamespaceMissing: (key) => log.warn("waiting for the namespace", { key }),
-        onStopping: (phase) => log.debug("stopping", { phase }),
-        onInformerError: (error, cluster, phase) =>
-          log.warn("informer failure", { cluster, phase, error }),
-      });
-      metrics.observe(reflector);
-      running.push(reflector.run(stop.signal).then(() => log.debug("stopped")));
-      ready["reflector"] = () => reflector.synced;
-      if (sources.length === 0) log.info("no sources configured yet: the Reflector is idle");
+      const host = transport(own.client);
+      // The Reflector of the current term; a replica that wins the Lease again gets a new one.
+      let current: Reflector | undefined;
+      const runReflector = async (signal: AbortSignal) => {
+        const reflector = commandReflector({
+          host,
+          sources,
+          config: config.reflector,
+          ...(config.namespace ? { namespace: config.namespace } : {}),
+          logger,
+          metrics,
+        });
+        current = reflector;
+        if (sources.length === 0) log.info("no sources configured yet: the Reflector is idle");
+        try {
+          await reflector.run(signal);
+        } finally {
+          current = undefined;
+          log.debug("stopped");
+        }
+      };
+      if (config.leaderElection) {
+        const election = config.leaderElection;
+        const elector = new LeaderElector({
+          rest: host,
+          namespace: election.namespace ?? own.podNamespace ?? "default",
+          name: election.name,
+          identity: defaultIdentity(),
+          leaseDurationMs: election.leaseDurationMs,
+          renewDeadlineMs: election.renewDeadlineMs,
+          retryPeriodMs: election.retryPeriodMs,
+          onError: (error) =>
+            logger.warn("lease request failed", { component: "leader-election", error }),
+        });
+        leaderMetrics(registry, elector);
+        running.push(runWhileLeading({
+          elector,
+          lead: runReflector,
+          signal: stop.signal,
+          logger: logger.child({ component: "leader-election" }),
+        }));
+        live.push({
+          name: "leader-election",
+          check: () => elector.healthy() ? undefined : "the Lease has not been renewed in time",
+        });
+        ready.push({
+          name: "reflector",
+          check: () =>
+            !elector.isLeader || current?.hostSynced
+              ? undefined
+              : "leading, host caches not synced",
+        });
+      } else {
+        running.push(runReflector(stop.signal));
+        ready.push({
+          name: "reflector",
+          check: () => current?.hostSynced ? undefined : "host caches not synced",
+        });
+      }
     }
     const listen = await serve(
-      listenHandler({
-        registry,
-        ready: () =>
-          Object.fromEntries(Object.entries(ready).map(([name, isReady]) => [name, isReady()])),
-      }),
+      listenHandler({ registry, live, ready }),
       { hostname: config.listen.hostname, port: config.listen.port, signal: stop.signal },
     );
     servers.push(listen);

@@ -140,7 +140,16 @@ export class Reflector {
 
   /** Whether the host caches and every source have synced. */
   get synced(): boolean {
-    return this.#hostSynced && this.#sources.every((source) => source.synced);
+    return this.hostSynced && this.#sources.every((source) => source.synced);
+  }
+
+  /**
+   * Whether the host caches have synced, so keys are being reconciled. A
+   * source that has not synced only delays that source's mirrors.
+   */
+  get hostSynced(): boolean {
+    return this.#hostServices.hasSynced && this.#hostSlices.hasSynced &&
+      this.#hostEndpoints.hasSynced;
   }
 
   /** Keys waiting to be reconciled (informational). */
@@ -156,11 +165,6 @@ export class Reflector {
   /** Sync state of each source, by name. */
   get sourcesSynced(): Record<string, boolean> {
     return Object.fromEntries(this.#sources.map((source) => [source.name, source.synced]));
-  }
-
-  get #hostSynced(): boolean {
-    return this.#hostServices.hasSynced && this.#hostSlices.hasSynced &&
-      this.#hostEndpoints.hasSynced;
   }
 
   /** Runs until `signal` aborts, then drains the workers. */

@@ -1,0 +1,52 @@
+/**
+ * Leadership for the command: the Reflector runs only while this replica
+ * holds the Lease, and a replica that loses it stops the Reflector and
+ * campaigns again, so at most one replica writes mirrors at a time while
+ * every replica's Emitter keeps serving.
+ *
+ * @module
+ */
+
+import { Gauge, type Registry } from "prom-client";
+import type { LeaderElector } from "../kube/leader_election.ts";
+import type { Logger } from "../log/logger.ts";
+
+/** Options of {@linkcode runWhileLeading}. */
+export interface RunWhileLeadingOptions {
+  /** The candidate. */
+  elector: LeaderElector;
+  /** Runs while leading, until its signal aborts. */
+  lead: (signal: AbortSignal) => Promise<void>;
+  /** Aborting stops the work, releases the Lease and resolves. */
+  signal: AbortSignal;
+  /** Leadership changes are logged at info. */
+  logger: Logger;
+}
+
+/** Campaigns until `signal` aborts, running `lead` each time leadership is won. */
+export async function runWhileLeading(options: RunWhileLeadingOptions): Promise<void> {
+  const { elector, lead, signal, logger } = options;
+  while (!signal.aborted) {
+    await elector.run(signal, {
+      onStartedLeading: (leading) => {
+        logger.info("started leading");
+        return lead(leading);
+      },
+      onStoppedLeading: () => logger.info("stopped leading"),
+      onNewLeader: (identity) => logger.info("leader observed", { leader: identity }),
+    });
+    if (!signal.aborted) logger.warn("lost the Lease; campaigning again");
+  }
+}
+
+/** Registers `service_reflector_leader` (1 while `elector` leads) in `registry`. */
+export function leaderMetrics(registry: Registry, elector: LeaderElector): void {
+  new Gauge({
+    name: "service_reflector_leader",
+    help: "1 while this replica holds the Lease and runs the Reflector, else 0.",
+    registers: [registry],
+    collect() {
+      this.set(elector.isLeader ? 1 : 0);
+    },
+  });
+}
