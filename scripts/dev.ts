@@ -1,13 +1,17 @@
 /**
- * The live demo: two real local clusters, "east" and "west". An Emitter
- * serves east's exported Services; a Reflector in west mirrors them by the
- * Emitter's URL alone. A demo Service with Ready Pods is created in east,
- * its mirror and EndpointSlice appear in west, then the Pods are scaled and
- * the slice follows. Everything stays up until Ctrl-C (SIGINT) or SIGTERM,
- * then every process and file is removed.
+ * The live demo: two real local clusters, "east" and "west", and the
+ * service-reflector command (`main.ts`, with the compiled binary's
+ * permissions) twice, as users would deploy it: in east with only the
+ * Emitter, serving east's exported Services; in west with only the
+ * Reflector, mirroring them by that Emitter's URL alone. A demo Service
+ * with Ready Pods is created in east, its mirror and EndpointSlice appear
+ * in west, then the Pods are scaled and the slice follows. Everything stays
+ * up until Ctrl-C (SIGINT) or SIGTERM; then both commands get SIGTERM, and
+ * every process and file is removed.
  *
  * `--check` runs the same steps without waiting for Ctrl-C and exits 0 only
- * if every step was seen (the test suite runs it so).
+ * if every step was seen and both commands stopped cleanly (the test suite
+ * runs it so).
  *
  * Run with `deno task dev` or, on a fresh machine, `./scripts/dev.sh`.
  *
@@ -19,15 +23,13 @@ import type { Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { type Cluster, createReadyPod, startCluster } from "../tests/cluster/mod.ts";
 import { clusterBinary } from "../tests/cluster/binary.ts";
+import { freePorts } from "../tests/cluster/ports.ts";
 import { adminConfig } from "../tests/support/client_configs.ts";
+import { type CommandProcess, startCommand } from "../tests/support/command.ts";
 import { poll } from "../tests/support/poll.ts";
-import { Emitter } from "../lib/emitter/emitter.ts";
-import { configFromUrl } from "../lib/kube/client_config.ts";
-import { parseLabelSelector } from "../lib/kube/label_selector.ts";
 import { endpointSlices, services } from "../lib/kube/resource.ts";
 import { RestClient } from "../lib/kube/rest.ts";
 import { Transport } from "../lib/kube/transport.ts";
-import { Reflector } from "../lib/reflector/reflector.ts";
 
 const namespace = "demo";
 const exportLabel = "service-reflector.squat.ai/export";
@@ -77,10 +79,11 @@ async function run(signal: AbortSignal, check: boolean): Promise<void> {
     ["east", "west"].map((name) => startCluster({ name, signal })),
   );
   const clusters = results.flatMap((result) => result.status === "fulfilled" ? [result.value] : []);
-  const stop = new AbortController();
-  const running: Promise<void>[] = [];
+  const commands: { name: string; process: CommandProcess }[] = [];
   const transports: Transport[] = [];
-  let server: Deno.HttpServer<Deno.NetAddr> | undefined;
+  // Whether every step was seen, and whether a command exited with an error.
+  let completed = false;
+  let unclean = false;
   try {
     for (const result of results) {
       if (result.status === "rejected") throw result.reason;
@@ -88,26 +91,30 @@ async function run(signal: AbortSignal, check: boolean): Promise<void> {
     const [east, westCluster] = clusters as [Cluster, Cluster];
     console.log(`Clusters ready in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 
-    const eastTransport = new Transport(adminConfig(east));
-    const westTransport = new Transport(adminConfig(westCluster));
-    transports.push(eastTransport, westTransport);
-    const emitter = new Emitter({
-      rest: new RestClient(eastTransport),
-      selector: parseLabelSelector(`${exportLabel}=true`),
-    });
-    running.push(emitter.run(stop.signal));
-    server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, emitter.handler);
-    const emitterUrl = `http://127.0.0.1:${server.addr.port}`;
-    const west = new RestClient(westTransport);
-    const reflector = new Reflector({
-      host: west,
-      sources: [{ name: "east", config: configFromUrl(emitterUrl), selector: "" }],
-      createNamespaces: true,
-      legacyEndpoints: false,
-    });
-    running.push(reflector.run(stop.signal));
-    console.log(`Emitter for east: ${emitterUrl}; Reflector in west reads it.`);
+    const [emitterPort] = freePorts(1) as [number];
+    const emitterUrl = `http://127.0.0.1:${emitterPort}`;
+    const emitter = await startCommand([
+      `--kubeconfig=${east.kubeconfig}`,
+      "--reflector=false",
+      `--emitter.selector=${exportLabel}=true`,
+      "--emitter.bind-address=127.0.0.1",
+      `--emitter.insecure-port=${emitterPort}`,
+      "--emitter.secure-port=0",
+    ], { logFile: `${east.dir}/logs/service-reflector.log` });
+    commands.push({ name: "east (Emitter)", process: emitter });
+    const reflector = await startCommand([
+      `--kubeconfig=${westCluster.kubeconfig}`,
+      "--emitter=false",
+      `--reflector.source-api=${emitterUrl}`,
+    ], { logFile: `${westCluster.dir}/logs/service-reflector.log` });
+    commands.push({ name: "west (Reflector)", process: reflector });
+    await Promise.all([emitter.ready(), reflector.ready()]);
+    console.log(`service-reflector in east serves its Emitter on ${emitterUrl};`);
+    console.log("service-reflector in west reflects from that URL.");
 
+    const westTransport = new Transport(adminConfig(westCluster));
+    transports.push(westTransport);
+    const west = new RestClient(westTransport);
     await east.kubectl("create", "namespace", namespace);
     await east.kubectl("create", "service", "clusterip", "hello", "-n", namespace, "--tcp=80:8080");
     await east.kubectl("label", "service", "hello", "-n", namespace, `${exportLabel}=true`);
@@ -118,30 +125,41 @@ async function run(signal: AbortSignal, check: boolean): Promise<void> {
     console.log("Scaled demo/hello to 4 Pods in east.");
     console.log(`Mirror in west, endpoints: ${(await waitForEndpoints(west, 4)).join(", ")}`);
     console.log("Demo mirrored and followed a scale-up.\n");
-    if (check) return;
-
-    for (const cluster of [east, westCluster]) {
-      console.log(`${cluster.name}:`);
-      console.log(`  kubeconfig  ${cluster.kubeconfig}`);
-      console.log(
-        `  try         ${binary} kubectl --kubeconfig=${cluster.kubeconfig} get svc,endpointslices -n ${namespace}`,
-      );
-      console.log(`  logs        ${cluster.dir}/logs/`);
+    completed = true;
+    if (!check) {
+      for (const cluster of [east, westCluster]) {
+        console.log(`${cluster.name}:`);
+        console.log(`  kubeconfig  ${cluster.kubeconfig}`);
+        console.log(
+          `  try         ${binary} kubectl --kubeconfig=${cluster.kubeconfig} get svc,endpointslices -n ${namespace}`,
+        );
+        console.log(`  logs        ${cluster.dir}/logs/ (service-reflector.log is the command's)`);
+      }
+      console.log(`emitter:\n  try         ${binary} kubectl --server=${emitterUrl} get svc -A`);
+      for (const { name, process } of commands) {
+        console.log(`metrics of ${name}: http://127.0.0.1:${process.listen}/metrics`);
+      }
+      console.log("\nPress Ctrl-C to stop.");
+      await new Promise<void>((resolve) => {
+        if (signal.aborted) resolve();
+        signal.addEventListener("abort", () => resolve(), { once: true });
+      });
     }
-    console.log(`emitter:\n  try         ${binary} kubectl --server=${emitterUrl} get svc -A`);
-    console.log("\nPress Ctrl-C to stop.");
-    await new Promise<void>((resolve) => {
-      if (signal.aborted) resolve();
-      signal.addEventListener("abort", () => resolve(), { once: true });
-    });
   } finally {
     console.log("Stopping...");
-    stop.abort();
-    await Promise.all(running);
-    await server?.shutdown();
+    const codes = await Promise.all(commands.map(({ process }) => process.stop("SIGTERM")));
+    for (const [index, status] of codes.entries()) {
+      const { name, process } = commands[index] as (typeof commands)[number];
+      if (status.code !== 0) unclean = true;
+      if (status.code !== 0 || !completed) {
+        console.error(`service-reflector in ${name} exited ${status.code}; its last logs:`);
+        console.error(process.logs().trim().split("\n").slice(-20).join("\n"));
+      }
+    }
     for (const transport of transports) transport.close();
     await Promise.all(clusters.map((cluster) => cluster.stop()));
   }
+  if (unclean) throw new Error("A service-reflector command did not stop cleanly; see above.");
 }
 
 if (import.meta.main) {

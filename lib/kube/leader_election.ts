@@ -349,25 +349,44 @@ export class LeaderElector {
     this.#observe(updated);
   }
 
-  /** Gives the Lease up if the last observation says this candidate holds it, as client-go's release. */
+  /**
+   * Gives the Lease up if the last observation says this candidate holds it,
+   * as client-go's release. A renewal cut off by the abort may still have
+   * reached the server, leaving the observed resourceVersion behind: on 409
+   * the Lease is read again and released if it still names this candidate.
+   */
   async #release(): Promise<void> {
-    const lease = this.#lease;
-    if (!lease || this.#observed?.holderIdentity !== this.#identity) return;
+    const last = this.#lease;
+    if (!last || this.#observed?.holderIdentity !== this.#identity) return;
     const now = microTime(this.#clock.now());
     try {
       await this.#bounded(undefined, this.#renewDeadlineMs, async (signal) => {
-        const released = await this.#rest.update<Lease>(leases, {
-          ...lease,
-          spec: {
-            ...lease.spec,
-            holderIdentity: "",
-            leaseDurationSeconds: 1,
-            acquireTime: now,
-            renewTime: now,
-            leaseTransitions: lease.spec?.leaseTransitions ?? 0,
-          },
-        }, { signal });
-        this.#observe(released);
+        let lease = last;
+        for (let attempt = 1;; attempt++) {
+          try {
+            this.#observe(
+              await this.#rest.update<Lease>(leases, {
+                ...lease,
+                spec: {
+                  ...lease.spec,
+                  holderIdentity: "",
+                  leaseDurationSeconds: 1,
+                  acquireTime: now,
+                  renewTime: now,
+                  leaseTransitions: lease.spec?.leaseTransitions ?? 0,
+                },
+              }, { signal }),
+            );
+            return;
+          } catch (error) {
+            if (!isConflict(error) || attempt === 2) throw error;
+          }
+          lease = await this.#rest.get<Lease>(leases, this.#name, {
+            namespace: this.#namespace,
+            signal,
+          });
+          if (lease.spec?.holderIdentity !== this.#identity) return;
+        }
       });
     } catch (error) {
       if (!isConflict(error)) this.#report(error);

@@ -218,6 +218,26 @@ async function singleCandidate(rest: RestClient): Promise<void> {
   deepStrictEqual(solo.errors, []);
 }
 
+async function staleRelease(rest: RestClient): Promise<void> {
+  // No renewal within the test: the leader's copy of the Lease stays as it wrote it.
+  const slow = { leaseDurationMs: 30_000, renewDeadlineMs: 20_000, retryPeriodMs: 10_000 };
+  const leader = new Candidate(rest, { name: "stale", identity: "stale", ...slow });
+  try {
+    await leads(leader, "stale to lead");
+    // A write the leader did not see (as a renewal cut off by the abort after the
+    // server applied it): the Lease still names the leader, at a newer resourceVersion.
+    const lease = await readLease(rest, "stale");
+    await rest.update<Lease>(leases, {
+      ...lease,
+      metadata: { ...lease.metadata, annotations: { "test/touched": "true" } },
+    });
+  } finally {
+    await leader.stop();
+  }
+  equal((await readLease(rest, "stale")).spec?.holderIdentity ?? "", "", "released anyway");
+  deepStrictEqual(leader.errors, []);
+}
+
 async function twoCandidates(rest: RestClient): Promise<void> {
   const a = new Candidate(rest, { name: "pair", identity: "a" });
   const b = new Candidate(rest, { name: "pair", identity: "b" });
@@ -499,6 +519,10 @@ Deno.test("LeaderElector against a real apiserver", async (t) => {
     await t.step(
       "a single candidate creates the Lease, renews it and releases it on cancel",
       () => singleCandidate(rest),
+    );
+    await t.step(
+      "a leader whose copy of the Lease is stale still releases it on cancel",
+      () => staleRelease(rest),
     );
     await t.step(
       "of two concurrent candidates exactly one leads, and its released Lease passes to the other",

@@ -2,15 +2,19 @@
  * The `service-reflector` command as a process (with the compiled binary's
  * permissions): time from start to `/readyz` 200, resident memory idle and
  * with 1,000 mirrored Services (VmRSS of the process, read from outside),
- * and time from SIGTERM to exit.
+ * time from SIGTERM to exit with those mirrors; then two replicas with
+ * `--leader-elect` (the defaults: 15 s lease, 2 s retry) and the time a
+ * standby takes to lead after the leader stops cleanly (the Lease is
+ * released) and after it is killed (the Lease must expire).
  *
  * @module
  */
 
 import type { Service } from "kubernetes-types/core/v1.d.ts";
-import { startCluster } from "../cluster/mod.ts";
+import { type Cluster, startCluster } from "../cluster/mod.ts";
 import { freePorts } from "../cluster/ports.ts";
 import { adminConfig } from "../support/client_configs.ts";
+import { type CommandProcess, startCommand } from "../support/command.ts";
 import { poll } from "../support/poll.ts";
 import { namespaces, services } from "../../lib/kube/resource.ts";
 import { RestClient } from "../../lib/kube/rest.ts";
@@ -34,10 +38,19 @@ async function residentBytes(pid: number): Promise<number> {
   return Number(kib) * 1024;
 }
 
-async function metric(listen: number, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${listen}/metrics`)).text();
-  const line = text.split("\n").find((entry) => entry.startsWith(`${name} `));
-  return Number(line?.split(" ")[1] ?? NaN);
+/** The command between `host` and `source`, its Emitter on a free loopback port. */
+function startBetween(host: Cluster, source: Cluster, args: string[]): Promise<CommandProcess> {
+  const [emitterPort] = freePorts(1) as [number];
+  return startCommand([
+    `--kubeconfig=${host.kubeconfig}`,
+    "--emitter.bind-address=127.0.0.1",
+    `--emitter.insecure-port=${emitterPort}`,
+    "--emitter.secure-port=0",
+    `--reflector.source-kubeconfig=source=${source.kubeconfig}`,
+    "--reflector.selector=export=yes",
+    "--log-level=warn",
+    ...args,
+  ]);
 }
 
 /** Runs the command benchmark on two fresh clusters. */
@@ -45,91 +58,75 @@ export async function benchCommand(options: CommandBenchOptions = {}): Promise<B
   const { services: count = 1000, writers = 16, extraArgs = [] } = options;
   await using source = await startCluster({ name: "bench-cmd-source" });
   await using host = await startCluster({ name: "bench-cmd-host" });
-  const config = JSON.parse(
-    await Deno.readTextFile(new URL("../../deno.json", import.meta.url)),
-  ) as {
-    tasks: Record<string, string>;
-  };
-  const permissions = (config.tasks["compile"] ?? "").split(/\s+/).filter((word) =>
-    word.startsWith("--allow-") || word === "--no-prompt"
-  );
-  const [listen, emitterPort] = freePorts(2) as [number, number];
+
   const started = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      ...permissions,
-      new URL("../../main.ts", import.meta.url).pathname,
-      `--kubeconfig=${host.kubeconfig}`,
-      `--listen=127.0.0.1:${listen}`,
-      "--emitter.bind-address=127.0.0.1",
-      `--emitter.insecure-port=${emitterPort}`,
-      "--emitter.secure-port=0",
-      `--reflector.source-kubeconfig=source=${source.kubeconfig}`,
-      "--reflector.selector=export=yes",
-      "--log-level=info",
-      ...extraArgs,
-    ],
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let logs = "";
-  const reading = (async () => {
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) logs += chunk;
-  })();
-  try {
-    await poll(async () => {
-      const response = await fetch(`http://127.0.0.1:${listen}/readyz`).catch(() => undefined);
-      await response?.body?.cancel();
-      return response?.ok || undefined;
-    }, { description: "/readyz", timeoutMs: 60_000, intervalMs: 20 });
-    const readyMs = performance.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    const idle = await residentBytes(child.pid);
+  await using command = await startBetween(host, source, extraArgs);
+  await command.ready();
+  const readyMs = performance.now() - started;
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const idle = await residentBytes(command.child.pid);
 
-    using transport = new Transport(adminConfig(source));
-    const rest = new RestClient(transport);
-    await rest.create(namespaces, { metadata: { name: "bulk" } });
-    let next = 0;
-    await Promise.all(Array.from({ length: writers }, async () => {
-      while (next < count) {
-        const index = next++;
-        await rest.create<Service>(services, {
-          metadata: { name: `svc-${index}`, namespace: "bulk", labels: { export: "yes" } },
-          spec: { selector: { app: `svc-${index}` }, ports: [{ name: "http", port: 80 }] },
-        });
-      }
-    }));
-    await poll(
-      async () => (await metric(listen, "service_reflector_mirrors")) >= count || undefined,
-      {
-        description: `${count} mirrors`,
-        timeoutMs: 300_000,
-        intervalMs: 500,
-      },
-    );
-    const loaded = await residentBytes(child.pid);
-
-    const stopping = performance.now();
-    child.kill("SIGTERM");
-    const status = await child.status;
-    const stopMs = performance.now() - stopping;
-    await reading;
-    return [
-      { name: "start to /readyz 200 (clusters up)", unit: "ms", samples: [readyMs] },
-      { name: "RSS idle (no mirrors)", unit: "MiB", samples: [idle / 2 ** 20] },
-      { name: `RSS with ${count} mirrored Services`, unit: "MiB", samples: [loaded / 2 ** 20] },
-      { name: "SIGTERM to exit", unit: "ms", samples: [stopMs] },
-      // 0 is a clean shutdown; 1 means the 15 s shutdown bound was hit.
-      { name: "exit code after SIGTERM", unit: "code", samples: [status.code] },
-    ];
-  } finally {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // Already exited.
+  using transport = new Transport(adminConfig(source));
+  const rest = new RestClient(transport);
+  await rest.create(namespaces, { metadata: { name: "bulk" } });
+  let next = 0;
+  await Promise.all(Array.from({ length: writers }, async () => {
+    while (next < count) {
+      const index = next++;
+      await rest.create<Service>(services, {
+        metadata: { name: `svc-${index}`, namespace: "bulk", labels: { export: "yes" } },
+        spec: { selector: { app: `svc-${index}` }, ports: [{ name: "http", port: 80 }] },
+      });
     }
-    await child.status;
-    await reading.catch(() => {});
-  }
+  }));
+  await poll(
+    async () => (await command.metric("service_reflector_mirrors")) >= count || undefined,
+    { description: `${count} mirrors`, timeoutMs: 300_000, intervalMs: 500 },
+  );
+  const loaded = await residentBytes(command.child.pid);
+  const stopping = performance.now();
+  const status = await command.stop("SIGTERM");
+  const stopMs = performance.now() - stopping;
+
+  const released = await failover(host, source, "SIGTERM");
+  const killed = await failover(host, source, "SIGKILL");
+  return [
+    { name: "start to /readyz 200 (clusters up)", unit: "ms", samples: [readyMs] },
+    { name: "RSS idle (no mirrors)", unit: "MiB", samples: [idle / 2 ** 20] },
+    { name: `RSS with ${count} mirrored Services`, unit: "MiB", samples: [loaded / 2 ** 20] },
+    { name: `SIGTERM to exit with ${count} mirrors`, unit: "ms", samples: [stopMs] },
+    // 0 is a clean shutdown; 1 means the 15 s shutdown bound was hit.
+    { name: "exit code after SIGTERM", unit: "code", samples: [status.code] },
+    { name: "failover: leader SIGTERM to standby leading", unit: "ms", samples: [released] },
+    { name: "failover: leader SIGKILL to standby leading", unit: "ms", samples: [killed] },
+  ];
+}
+
+/**
+ * Two replicas with `--leader-elect` (default timings) on `host`; stops the
+ * leader with `signal` and measures until the standby reports leading.
+ */
+async function failover(host: Cluster, source: Cluster, signal: Deno.Signal): Promise<number> {
+  const namespace = `failover-${signal.toLowerCase()}`;
+  await host.kubectl("create", "namespace", namespace);
+  const args = ["--leader-elect", `--leader-elect-resource-namespace=${namespace}`];
+  await using first = await startBetween(host, source, args);
+  await using second = await startBetween(host, source, args);
+  const replicas = [first, second];
+  const leading = await poll(async () => {
+    const flags = await Promise.all(
+      replicas.map((each) => each.metric("service_reflector_leader")),
+    );
+    return flags.filter((flag) => flag === 1).length === 1 ? flags.indexOf(1) : undefined;
+  }, { description: "one replica leading", timeoutMs: 60_000 });
+  const leader = replicas[leading] as CommandProcess;
+  const standby = replicas[1 - leading] as CommandProcess;
+  const stopped = performance.now();
+  await leader.stop(signal);
+  await poll(async () => (await standby.metric("service_reflector_leader")) === 1 || undefined, {
+    description: "the standby leading",
+    timeoutMs: 60_000,
+    intervalMs: 20,
+  });
+  return performance.now() - stopped;
 }

@@ -1,0 +1,115 @@
+/**
+ * `main.ts` as users run it: its own process, with exactly the permissions
+ * `deno task compile` bakes into the binary (read from deno.json, so that a
+ * test passing with them proves they are enough), its JSON logs collected.
+ *
+ * @module
+ */
+
+import { freePorts } from "../cluster/ports.ts";
+import { poll } from "./poll.ts";
+
+const root = new URL("../../", import.meta.url);
+
+/** The `--allow-*` and `--no-prompt` flags of deno.json's `compile` task. */
+export async function compiledPermissions(): Promise<string[]> {
+  const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", root))) as {
+    tasks: Record<string, string>;
+  };
+  const task = config.tasks["compile"] ?? "";
+  return task.split(/\s+/).filter((word) => word.startsWith("--allow-") || word === "--no-prompt");
+}
+
+/** A running `main.ts`. */
+export interface CommandProcess extends AsyncDisposable {
+  /** The process. */
+  readonly child: Deno.ChildProcess;
+  /** The `--listen` port (metrics and health). */
+  readonly listen: number;
+  /** What it logged on stderr so far. */
+  logs(): string;
+  /** Resolves once `/readyz` answers 200; rejects after `timeoutMs` (default 60 s). */
+  ready(timeoutMs?: number): Promise<void>;
+  /** The value of an unlabelled metric, or the sum of every series of a labelled one. */
+  metric(name: string): Promise<number>;
+  /** Sends `signal` (default SIGTERM) and resolves with the exit status once its logs are read. */
+  stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
+}
+
+/** Options of {@linkcode startCommand}. */
+export interface StartCommandOptions {
+  /** Also append the logs to this file. */
+  logFile?: string;
+}
+
+/**
+ * Starts `main.ts` with `args`, serving `--listen` on a free loopback port
+ * (pass `--listen` in `args` to choose it). stdout is discarded.
+ */
+export function startCommand(
+  args: string[],
+  options: StartCommandOptions = {},
+): Promise<CommandProcess> {
+  return compiledPermissions().then((permissions) => spawn(permissions, args, options));
+}
+
+function spawn(permissions: string[], args: string[], options: StartCommandOptions) {
+  const given = args.find((arg) => arg.startsWith("--listen="));
+  const listen = given ? Number(given.split(":").at(-1)) : (freePorts(1)[0] as number);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      ...permissions,
+      new URL("main.ts", root).pathname,
+      ...(given ? [] : [`--listen=127.0.0.1:${listen}`]),
+      ...args,
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  let logs = "";
+  const file = options.logFile
+    ? Deno.openSync(options.logFile, { append: true, create: true })
+    : undefined;
+  const encoder = new TextEncoder();
+  const reading = (async () => {
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      logs += chunk;
+      file?.writeSync(encoder.encode(chunk));
+    }
+  })().finally(() => file?.close());
+  const stop = async (signal: Deno.Signal = "SIGTERM") => {
+    try {
+      child.kill(signal);
+    } catch {
+      // Already exited.
+    }
+    const status = await child.status;
+    await reading;
+    return status;
+  };
+  const metricsText = async () => await (await fetch(`http://127.0.0.1:${listen}/metrics`)).text();
+  const process: CommandProcess = {
+    child,
+    listen,
+    logs: () => logs,
+    async ready(timeoutMs = 60_000) {
+      await poll(async () => {
+        const response = await fetch(`http://127.0.0.1:${listen}/readyz`).catch(() => undefined);
+        await response?.body?.cancel();
+        return response?.ok || undefined;
+      }, { description: `/readyz of main.ts on ${listen}`, timeoutMs, intervalMs: 20 });
+    },
+    async metric(name) {
+      return (await metricsText()).split("\n")
+        .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+        .reduce((sum, line) => sum + Number(line.split(" ").at(-1)), 0);
+    },
+    stop,
+    async [Symbol.asyncDispose]() {
+      await stop("SIGKILL");
+    },
+  };
+  return process;
+}
