@@ -12,12 +12,16 @@ RUN deno install --frozen
 COPY main.ts ./
 COPY lib ./lib
 RUN deno task compile
+# The one directory the binary may write besides /tmp, created here because
+# the runtime stage has no shell to create it.
+RUN mkdir -p /out/var/lib/service-reflector
 
 # Runtime stage: glibc and CA certificates, no shell, no package manager.
 FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=build /src/dist/service-reflector /usr/local/bin/service-reflector
-# The self-signed Emitter certificate is kept here (--emitter.cert-dir);
-# mount a volume when the root filesystem is read-only.
+# Owned by the runtime user, for --emitter.cert-dir=/var/lib/service-reflector
+# (mount a volume there when the root filesystem is read-only).
+COPY --from=build --chown=65532:65532 /out/var/lib/service-reflector /var/lib/service-reflector
 WORKDIR /var/lib/service-reflector
 USER 65532:65532
 EXPOSE 8080 6443 9090
