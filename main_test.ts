@@ -80,7 +80,7 @@ Deno.test("service-reflector, with only the compiled binary's permissions, mirro
       return json ? JSON.parse(json) as Service : undefined;
     }, { description: "the mirror in the host" });
     equal(mirror.metadata?.labels?.["service-reflector.squat.ai/source"], "east");
-    ok(await command.metric("service_reflector_reconcile_attempts_total") >= 1);
+    ok((await command.metric("service_reflector_reconcile_attempts_total") ?? 0) >= 1);
     const metrics = await (await fetch(`http://127.0.0.1:${command.listen}/metrics`)).text();
     ok(
       metrics.includes("service_reflector_emitter_requests_total"),
@@ -119,6 +119,7 @@ Deno.test("service-reflector stays ready while a source cluster is unreachable",
       .text();
     equal(verbose, "[+]reflector ok\nreadyz check passed\n");
     equal(await command.metric("service_reflector_source_synced"), 0, "the source is not synced");
+    equal(await command.metric("service_reflector_leader"), undefined, "no leader election");
     equal((await command.stop()).code, 0, command.logs());
   });
 });
@@ -139,7 +140,8 @@ Deno.test("two replicas with --leader-elect: one Reflector writes, the other tak
         `--reflector.source-kubeconfig=east=${source.kubeconfig}`,
         "--reflector.selector=export=yes",
         "--leader-elect",
-        "--leader-elect-lease-duration=4s",
+        // A lease far longer than the takeover allowed below: only a release explains it.
+        "--leader-elect-lease-duration=30s",
         "--leader-elect-renew-deadline=3s",
         "--leader-elect-retry-period=500ms",
         "--leader-elect-resource-namespace=default",
@@ -167,15 +169,20 @@ Deno.test("two replicas with --leader-elect: one Reflector writes, the other tak
       await host.kubectl("get", "lease", "service-reflector", "-n", "default", "-o", "json"),
     ) as { spec?: { holderIdentity?: string; leaseTransitions?: number } };
     ok(lease.spec?.holderIdentity, "the Lease names its holder");
-    ok(await leader.metric("service_reflector_writes_total") >= 2, "the leader wrote");
-    equal(await standby.metric("service_reflector_writes_total"), 0, "the standby wrote nothing");
+    ok((await leader.metric("service_reflector_writes_total") ?? 0) >= 2, "the leader wrote");
+    equal(
+      await standby.metric("service_reflector_writes_total") ?? 0,
+      0,
+      "the standby wrote nothing",
+    );
+    equal(await standby.metric("service_reflector_leader"), 0, "the standby says so");
 
     // A clean stop releases the Lease: the standby takes over without waiting for it to expire.
     equal((await leader.stop("SIGTERM")).code, 0, leader.logs());
     const releasedAt = performance.now();
     await poll(async () => (await standby.metric("service_reflector_leader")) === 1 || undefined, {
       description: "the standby leading",
-      timeoutMs: 10_000,
+      timeoutMs: 15_000,
     });
     const takeoverMs = performance.now() - releasedAt;
     await source.kubectl("create", "service", "clusterip", "api", "-n", "shop", "--tcp=81:8081");
@@ -190,6 +197,6 @@ Deno.test("two replicas with --leader-elect: one Reflector writes, the other tak
     ) as { spec?: { holderIdentity?: string; leaseTransitions?: number } };
     ok(after.spec?.holderIdentity && after.spec.holderIdentity !== lease.spec?.holderIdentity);
     equal(after.spec?.leaseTransitions, (lease.spec?.leaseTransitions ?? 0) + 1);
-    ok(takeoverMs < 4_000, `taken over in ${takeoverMs.toFixed(0)} ms, before the lease expired`);
+    ok(takeoverMs < 15_000, `taken over in ${takeoverMs.toFixed(0)} ms, long before expiry`);
   });
 });

@@ -8,6 +8,7 @@
  */
 
 import { Gauge, type Registry } from "prom-client";
+import { type Clock, realClock } from "../kube/clock.ts";
 import type { LeaderElector } from "../kube/leader_election.ts";
 import type { Logger } from "../log/logger.ts";
 
@@ -21,21 +22,37 @@ export interface RunWhileLeadingOptions {
   signal: AbortSignal;
   /** Leadership changes are logged at info. */
   logger: Logger;
+  /** Pause before campaigning again after a term ended (the elector's retry period). */
+  pauseMs: number;
+  /** Time source. Defaults to the real clock. */
+  clock?: Clock;
 }
 
-/** Campaigns until `signal` aborts, running `lead` each time leadership is won. */
+/**
+ * Campaigns until `signal` aborts, running `lead` each time leadership is
+ * won. After a term ends (the Lease lost, or `lead` failed) it pauses before
+ * campaigning again, so a work that fails at once cannot spin.
+ */
 export async function runWhileLeading(options: RunWhileLeadingOptions): Promise<void> {
-  const { elector, lead, signal, logger } = options;
+  const { elector, lead, signal, logger, pauseMs, clock = realClock } = options;
   while (!signal.aborted) {
-    await elector.run(signal, {
-      onStartedLeading: (leading) => {
-        logger.info("started leading");
-        return lead(leading);
-      },
-      onStoppedLeading: () => logger.info("stopped leading"),
-      onNewLeader: (identity) => logger.info("leader observed", { leader: identity }),
-    });
-    if (!signal.aborted) logger.warn("lost the Lease; campaigning again");
+    let led = false;
+    try {
+      await elector.run(signal, {
+        onStartedLeading: (leading) => {
+          led = true;
+          logger.info("started leading");
+          return lead(leading);
+        },
+        onStoppedLeading: () => logger.info("stopped leading"),
+        onNewLeader: (identity) => logger.info("leader observed", { leader: identity }),
+      });
+    } catch (error) {
+      logger.error("leader election failed", { error });
+    }
+    if (signal.aborted) break;
+    if (led) logger.warn("the term ended; campaigning again", { pauseMs });
+    await clock.sleep(pauseMs, signal).catch(() => {});
   }
 }
 

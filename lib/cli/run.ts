@@ -144,7 +144,33 @@ export async function runService(config: Config, options: RunServiceOptions): Pr
     }
   }
 
+  const host = config.reflector.enabled ? transport(own.client) : undefined;
+  const election = config.leaderElection;
+  let elector: LeaderElector | undefined;
+  try {
+    elector = host && election
+      ? await attempt("--leader-elect-resource-namespace", () =>
+        Promise.resolve(
+          new LeaderElector({
+            rest: host,
+            namespace: election.namespace ?? own.podNamespace ?? "default",
+            name: election.name,
+            identity: defaultIdentity(),
+            leaseDurationMs: election.leaseDurationMs,
+            renewDeadlineMs: election.renewDeadlineMs,
+            retryPeriodMs: election.retryPeriodMs,
+            onError: (error) =>
+              logger.warn("leader election error", { component: "leader-election", error }),
+          }),
+        ))
+      : undefined;
+  } catch (error) {
+    for (const each of transports) each.close();
+    throw error;
+  }
+
   const running: Promise<void>[] = [];
+  let stopped: PromiseSettledResult<void>[] = [];
   const servers: Server[] = [];
   const live: HealthCheck[] = [];
   const ready: HealthCheck[] = [];
@@ -186,10 +212,9 @@ export async function runService(config: Config, options: RunServiceOptions): Pr
           : {}),
       });
     }
-    if (config.reflector.enabled) {
+    if (host) {
       const log = logger.child({ component: "reflector" });
       const metrics = reflectorMetrics(registry);
-      const host = transport(own.client);
       // The Reflector of the current term; a replica that wins the Lease again gets a new one.
       let current: Reflector | undefined;
       const runReflector = async (signal: AbortSignal) => {
@@ -207,32 +232,26 @@ export async function runService(config: Config, options: RunServiceOptions): Pr
           await reflector.run(signal);
         } finally {
           current = undefined;
+          // A standby runs no Reflector: its gauges read as idle, not as the last term's.
+          metrics.observe({ queueLength: 0, mirrors: 0, sourcesSynced: {} });
           log.debug("stopped");
         }
       };
-      if (config.leaderElection) {
-        const election = config.leaderElection;
-        const elector = new LeaderElector({
-          rest: host,
-          namespace: election.namespace ?? own.podNamespace ?? "default",
-          name: election.name,
-          identity: defaultIdentity(),
-          leaseDurationMs: election.leaseDurationMs,
-          renewDeadlineMs: election.renewDeadlineMs,
-          retryPeriodMs: election.retryPeriodMs,
-          onError: (error) =>
-            logger.warn("lease request failed", { component: "leader-election", error }),
-        });
+      if (elector && election) {
         leaderMetrics(registry, elector);
         running.push(runWhileLeading({
           elector,
           lead: runReflector,
           signal: stop.signal,
           logger: logger.child({ component: "leader-election" }),
+          pauseMs: election.retryPeriodMs,
         }));
         live.push({
           name: "leader-election",
-          check: () => elector.healthy() ? undefined : "the Lease has not been renewed in time",
+          check: () =>
+            elector.healthy()
+              ? undefined
+              : "leading, but the Lease was last renewed more than the lease duration + 20 s ago",
         });
         ready.push({
           name: "reflector",
@@ -264,10 +283,14 @@ export async function runService(config: Config, options: RunServiceOptions): Pr
     logger.info("shutting down");
   } finally {
     stop.abort();
-    await Promise.all(running);
+    // Every component finishes its shutdown (the Lease is released only after
+    // the Reflector stopped) before a failure of one is passed on.
+    stopped = await Promise.allSettled(running);
     logger.debug("components stopped");
-    await Promise.all(servers.map((server) => server.finished));
+    await Promise.allSettled(servers.map((server) => server.finished));
     logger.debug("servers closed");
     for (const each of transports) each.close();
   }
+  const failed = stopped.find((result) => result.status === "rejected");
+  if (failed) throw failed.reason;
 }

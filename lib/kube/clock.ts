@@ -8,7 +8,11 @@
 
 /** A source of the current time and of cancellable sleeps. */
 export interface Clock {
-  /** Milliseconds since the epoch. */
+  /**
+   * Milliseconds since the epoch, never going backwards: a difference of two
+   * readings is the time that really passed, even across a step of the
+   * system clock (which deadlines and lease expiry depend on).
+   */
   now(): number;
   /**
    * Resolves after `ms` milliseconds (immediately if `ms <= 0`), or rejects
@@ -17,9 +21,12 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** The real clock: `Date.now()` and `setTimeout`. */
+/**
+ * The real clock: the wall time at start-up plus the monotonic time since
+ * (`performance.timeOrigin + performance.now()`), and `setTimeout`.
+ */
 export const realClock: Clock = {
-  now: () => Date.now(),
+  now: () => performance.timeOrigin + performance.now(),
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);

@@ -278,7 +278,7 @@ export class Informer<T extends KubeObject> {
     if (!signal.aborted && events === 0 && this.#clock.now() - started < shortWatchMs) {
       throw new Error(
         `The ${type.resource} watch ended after ${
-          this.#clock.now() - started
+          Math.round(this.#clock.now() - started)
         } ms without any event`,
       );
     }

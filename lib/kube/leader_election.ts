@@ -108,6 +108,8 @@ export class LeaderElector {
   #observedTime = 0;
   /** Start of the last successful acquire or renew attempt (local clock). */
   #lastRenew = 0;
+  /** The last write was cut off unanswered: the server may hold it, unobserved here. */
+  #writeCutOff = false;
   #reportedLeader: string | undefined;
 
   /**
@@ -322,10 +324,11 @@ export class LeaderElector {
       });
     } catch (error) {
       if (!isNotFound(error)) throw error;
-      const created = await this.#rest.create<Lease>(leases, {
-        metadata: { name: this.#name, namespace: this.#namespace },
-        spec: this.#spec(microTime(now), now, 0),
-      }, { signal });
+      const created = await this.#writing(signal, () =>
+        this.#rest.create<Lease>(leases, {
+          metadata: { name: this.#name, namespace: this.#namespace },
+          spec: this.#spec(microTime(now), now, 0),
+        }, { signal }));
       this.#observe(created);
       return true;
     }
@@ -342,27 +345,44 @@ export class LeaderElector {
     const transitions = spec.leaseTransitions ?? 0;
     const held = spec.holderIdentity === this.#identity;
     const acquired = held && spec.acquireTime ? spec.acquireTime : microTime(now);
-    const updated = await this.#rest.update<Lease>(leases, {
-      ...lease,
-      spec: { ...spec, ...this.#spec(acquired, now, held ? transitions : transitions + 1) },
-    }, { signal });
+    const updated = await this.#writing(signal, () =>
+      this.#rest.update<Lease>(leases, {
+        ...lease,
+        spec: { ...spec, ...this.#spec(acquired, now, held ? transitions : transitions + 1) },
+      }, { signal }));
     this.#observe(updated);
+  }
+
+  /** Runs `write`, remembering whether `signal` cut it off before an answer came. */
+  async #writing<T>(signal: AbortSignal, write: () => Promise<T>): Promise<T> {
+    this.#writeCutOff = false;
+    try {
+      return await write();
+    } catch (error) {
+      this.#writeCutOff = signal.aborted;
+      throw error;
+    }
   }
 
   /**
    * Gives the Lease up if the last observation says this candidate holds it,
-   * as client-go's release. A renewal cut off by the abort may still have
-   * reached the server, leaving the observed resourceVersion behind: on 409
-   * the Lease is read again and released if it still names this candidate.
+   * as client-go's release. A write cut off by the abort may still have
+   * reached the server unobserved: then the Lease is read first, and on 409
+   * it is read again; either way it is released only while it names this
+   * candidate.
    */
   async #release(): Promise<void> {
+    const cutOff = this.#writeCutOff;
     const last = this.#lease;
-    if (!last || this.#observed?.holderIdentity !== this.#identity) return;
+    if (!cutOff && (!last || this.#observed?.holderIdentity !== this.#identity)) return;
     const now = microTime(this.#clock.now());
+    const read = (signal: AbortSignal) =>
+      this.#rest.get<Lease>(leases, this.#name, { namespace: this.#namespace, signal });
     try {
       await this.#bounded(undefined, this.#renewDeadlineMs, async (signal) => {
-        let lease = last;
+        let lease = cutOff || !last ? await read(signal) : last;
         for (let attempt = 1;; attempt++) {
+          if (lease.spec?.holderIdentity !== this.#identity) return;
           try {
             this.#observe(
               await this.#rest.update<Lease>(leases, {
@@ -381,15 +401,14 @@ export class LeaderElector {
           } catch (error) {
             if (!isConflict(error) || attempt === 2) throw error;
           }
-          lease = await this.#rest.get<Lease>(leases, this.#name, {
-            namespace: this.#namespace,
-            signal,
-          });
-          if (lease.spec?.holderIdentity !== this.#identity) return;
+          lease = await read(signal);
         }
       });
     } catch (error) {
-      if (!isConflict(error)) this.#report(error);
+      // NotFound: a create cut off before the server made the Lease; nothing to give up.
+      if (!isConflict(error) && !isNotFound(error)) this.#report(error);
+    } finally {
+      this.#writeCutOff = false;
     }
   }
 
@@ -489,5 +508,5 @@ export function defaultIdentity(): string {
 
 /** A Kubernetes MicroTime: RFC 3339 in UTC with exactly six fractional digits. */
 function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/Z$/, "000Z");
+  return new Date(Math.floor(ms)).toISOString().replace(/Z$/, "000Z");
 }

@@ -136,6 +136,8 @@ export async function* decodeWatchEvents<T>(
         }`,
       );
     }
+    // The pipe may hand over one more line after an abort; it is not an event any more.
+    options.signal?.throwIfAborted();
     yield event as WatchEvent<T>;
   }
 }

@@ -143,6 +143,28 @@ Deno.test("decodeWatchEvents() ends on abort with the reason and cancels a body 
   deepStrictEqual({ seen, cancelled }, { seen: ["ADDED"], cancelled: true });
 });
 
+Deno.test("decodeWatchEvents() yields nothing after abort, even from a busy body", async () => {
+  let sent = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      controller.enqueue(
+        encoder.encode(
+          JSON.stringify({ type: "ADDED", object: service(`s${++sent}`, "b") }) + "\n",
+        ),
+      );
+    },
+  });
+  const controller = new AbortController();
+  const seen: string[] = [];
+  await rejects(async () => {
+    for await (const event of decodeWatchEvents(body, { signal: controller.signal })) {
+      seen.push((event.object as { metadata: { name: string } }).metadata.name);
+      controller.abort(new Error("stopping"));
+    }
+  }, { message: "stopping" });
+  deepStrictEqual(seen, ["s1"]);
+});
+
 Deno.test("splitLines() throws if maxLineBytes is not a positive integer", () => {
   throws(() => splitLines(0), {
     name: "RangeError",

@@ -88,6 +88,8 @@ export function reflectorMetrics(registry: Registry): ReflectorMetrics {
     labelNames: ["source"],
     registers,
     collect() {
+      // Only the sources of the observed Reflector: none on a standby replica.
+      this.reset();
       for (const [source, synced] of Object.entries(gauges.sourcesSynced)) {
         this.set({ source }, synced ? 1 : 0);
       }

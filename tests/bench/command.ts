@@ -80,7 +80,7 @@ export async function benchCommand(options: CommandBenchOptions = {}): Promise<B
     }
   }));
   await poll(
-    async () => (await command.metric("service_reflector_mirrors")) >= count || undefined,
+    async () => (await command.metric("service_reflector_mirrors") ?? 0) >= count || undefined,
     { description: `${count} mirrors`, timeoutMs: 300_000, intervalMs: 500 },
   );
   const loaded = await residentBytes(command.child.pid);

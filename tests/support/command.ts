@@ -30,8 +30,11 @@ export interface CommandProcess extends AsyncDisposable {
   logs(): string;
   /** Resolves once `/readyz` answers 200; rejects after `timeoutMs` (default 60 s). */
   ready(timeoutMs?: number): Promise<void>;
-  /** The value of an unlabelled metric, or the sum of every series of a labelled one. */
-  metric(name: string): Promise<number>;
+  /**
+   * The value of an unlabelled metric, or the sum of every series of a
+   * labelled one; undefined when it has no series (yet).
+   */
+  metric(name: string): Promise<number | undefined>;
   /** Sends `signal` (default SIGTERM) and resolves with the exit status once its logs are read. */
   stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
 }
@@ -102,9 +105,10 @@ function spawn(permissions: string[], args: string[], options: StartCommandOptio
       }, { description: `/readyz of main.ts on ${listen}`, timeoutMs, intervalMs: 20 });
     },
     async metric(name) {
-      return (await metricsText()).split("\n")
-        .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
-        .reduce((sum, line) => sum + Number(line.split(" ").at(-1)), 0);
+      const series = (await metricsText()).split("\n")
+        .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `));
+      if (series.length === 0) return undefined;
+      return series.reduce((sum, line) => sum + Number(line.split(" ").at(-1)), 0);
     },
     stop,
     async [Symbol.asyncDispose]() {
