@@ -30,6 +30,8 @@ import { type Clock, realClock } from "./clock.ts";
 import { leases, resourcePath } from "./resource.ts";
 import type { RestClient } from "./rest.ts";
 import { isAlreadyExists, isConflict, isNotFound } from "./status_error.ts";
+import { boundedCall } from "./_bounded_call.ts";
+import { checkedDurations, jitterFactor, microTime } from "./_leader_election_config.ts";
 
 /** Options of {@linkcode LeaderElector}; the default durations are client-go's. */
 export interface LeaderElectorOptions {
@@ -83,9 +85,6 @@ export interface LeaderCallbacks {
   onNewLeader?: (identity: string) => void;
 }
 
-/** Extra random share of the retry period added to each acquire attempt, as client-go's `JitterFactor`. */
-const jitterFactor = 1.2;
-
 /** Campaigns for one Lease and runs the caller's work while it holds it. */
 export class LeaderElector {
   readonly #rest: RestClient;
@@ -120,30 +119,7 @@ export class LeaderElector {
    * for a `namespace` or `name` that is not a valid name.
    */
   constructor(options: LeaderElectorOptions) {
-    const {
-      leaseDurationMs = 15_000,
-      renewDeadlineMs = 10_000,
-      retryPeriodMs = 2_000,
-    } = options;
-    for (
-      const [field, value] of Object.entries({ leaseDurationMs, renewDeadlineMs, retryPeriodMs })
-    ) {
-      if (!(Number.isFinite(value) && value > 0)) {
-        throw new RangeError(
-          `Cannot create leader elector as '${field}' must be a positive finite number: current value is ${value}`,
-        );
-      }
-    }
-    if (!(leaseDurationMs > renewDeadlineMs)) {
-      throw new RangeError(
-        `Cannot create leader elector as 'leaseDurationMs' must be greater than 'renewDeadlineMs' (${renewDeadlineMs}): current value is ${leaseDurationMs}`,
-      );
-    }
-    if (!(renewDeadlineMs > jitterFactor * retryPeriodMs)) {
-      throw new RangeError(
-        `Cannot create leader elector as 'renewDeadlineMs' must be greater than ${jitterFactor} times 'retryPeriodMs' (${retryPeriodMs}): current value is ${renewDeadlineMs}`,
-      );
-    }
+    const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = checkedDurations(options);
     if (!options.identity) {
       throw new RangeError(
         `Cannot create leader elector as 'identity' must not be empty: current value is "${options.identity}"`,
@@ -293,7 +269,13 @@ export class LeaderElector {
   /** One attempt of client-go's tryAcquireOrRenew, bounded by `timeoutMs`. */
   async #tryAcquireOrRenew(signal: AbortSignal, timeoutMs: number): Promise<boolean> {
     try {
-      return await this.#bounded(signal, timeoutMs, (callSignal) => this.#attempt(callSignal));
+      return await boundedCall(
+        this.#clock,
+        signal,
+        timeoutMs,
+        `Lease ${this.#describe()}`,
+        (callSignal) => this.#attempt(callSignal),
+      );
     } catch (error) {
       if (!signal.aborted && !isConflict(error) && !isAlreadyExists(error)) this.#report(error);
       return false;
@@ -379,31 +361,37 @@ export class LeaderElector {
     const read = (signal: AbortSignal) =>
       this.#rest.get<Lease>(leases, this.#name, { namespace: this.#namespace, signal });
     try {
-      await this.#bounded(undefined, this.#renewDeadlineMs, async (signal) => {
-        let lease = cutOff || !last ? await read(signal) : last;
-        for (let attempt = 1;; attempt++) {
-          if (lease.spec?.holderIdentity !== this.#identity) return;
-          try {
-            this.#observe(
-              await this.#rest.update<Lease>(leases, {
-                ...lease,
-                spec: {
-                  ...lease.spec,
-                  holderIdentity: "",
-                  leaseDurationSeconds: 1,
-                  acquireTime: now,
-                  renewTime: now,
-                  leaseTransitions: lease.spec?.leaseTransitions ?? 0,
-                },
-              }, { signal }),
-            );
-            return;
-          } catch (error) {
-            if (!isConflict(error) || attempt === 2) throw error;
+      await boundedCall(
+        this.#clock,
+        undefined,
+        this.#renewDeadlineMs,
+        `Lease ${this.#describe()}`,
+        async (signal) => {
+          let lease = cutOff || !last ? await read(signal) : last;
+          for (let attempt = 1;; attempt++) {
+            if (lease.spec?.holderIdentity !== this.#identity) return;
+            try {
+              this.#observe(
+                await this.#rest.update<Lease>(leases, {
+                  ...lease,
+                  spec: {
+                    ...lease.spec,
+                    holderIdentity: "",
+                    leaseDurationSeconds: 1,
+                    acquireTime: now,
+                    renewTime: now,
+                    leaseTransitions: lease.spec?.leaseTransitions ?? 0,
+                  },
+                }, { signal }),
+              );
+              return;
+            } catch (error) {
+              if (!isConflict(error) || attempt === 2) throw error;
+            }
+            lease = await read(signal);
           }
-          lease = await read(signal);
-        }
-      });
+        },
+      );
     } catch (error) {
       // NotFound: a create cut off before the server made the Lease; nothing to give up.
       if (!isConflict(error) && !isNotFound(error)) this.#report(error);
@@ -437,37 +425,6 @@ export class LeaderElector {
     const seconds = this.#observed?.leaseDurationSeconds ?? 0;
     const durationMs = seconds > 0 ? seconds * 1000 : this.#leaseDurationMs;
     return this.#observedTime + durationMs > now;
-  }
-
-  /**
-   * Runs `call` with a signal that aborts with `signal` or after
-   * `timeoutMs` on the clock, whichever comes first; no timer or listener
-   * outlives it. (A listener rather than `AbortSignal.any`, which retained
-   * every combined signal on a long-lived one in older Deno releases.)
-   */
-  async #bounded<T>(
-    signal: AbortSignal | undefined,
-    timeoutMs: number,
-    call: (signal: AbortSignal) => Promise<T>,
-  ): Promise<T> {
-    const bound = new AbortController();
-    const done = new AbortController();
-    const onAbort = () => bound.abort(signal?.reason);
-    if (signal?.aborted) onAbort();
-    else signal?.addEventListener("abort", onAbort, { once: true });
-    this.#clock.sleep(timeoutMs, done.signal).then(() =>
-      bound.abort(
-        new DOMException(
-          `Lease ${this.#describe()} got no answer within ${Math.round(timeoutMs)} ms`,
-          "TimeoutError",
-        ),
-      ), () => {});
-    try {
-      return await call(bound.signal);
-    } finally {
-      done.abort();
-      signal?.removeEventListener("abort", onAbort);
-    }
   }
 
   #reportNewLeader(callbacks: LeaderCallbacks): void {
@@ -504,9 +461,4 @@ export class LeaderElector {
  */
 export function defaultIdentity(): string {
   return `${Deno.hostname()}_${crypto.randomUUID()}`;
-}
-
-/** A Kubernetes MicroTime: RFC 3339 in UTC with exactly six fractional digits. */
-function microTime(ms: number): string {
-  return new Date(Math.floor(ms)).toISOString().replace(/Z$/, "000Z");
 }

@@ -10,6 +10,7 @@
  * - Caches: {@linkcode Informer} (list then watch, bookmarks, relist on 410,
  *   backoff) over an indexed {@linkcode Store}.
  * - Work: the rate-limited workqueue in `./workqueue/mod.ts`.
+ * - Leadership: {@linkcode LeaderElector} on a Lease, with client-go's rules.
  *
  * @example Watching Services of a cluster
  * ```ts ignore
@@ -56,6 +57,12 @@ export {
   type InformerStats,
 } from "./informer.ts";
 export { type LoadedKubeconfig, loadKubeconfig, type LoadKubeconfigOptions } from "./kubeconfig.ts";
+export {
+  defaultIdentity,
+  type LeaderCallbacks,
+  LeaderElector,
+  type LeaderElectorOptions,
+} from "./leader_election.ts";
 export {
   type KubeObject,
   objectKey,
