@@ -317,7 +317,7 @@ async function lostLeadership(rest: RestClient): Promise<void> {
     const intrudedAt = Date.now();
     await a.ended("a to stop leading", timings.renewDeadlineMs + 2_000);
     const abortedAfter = (a.abortedAt ?? Infinity) - intrudedAt;
-    ok(abortedAfter <= timings.renewDeadlineMs + 500, `work aborted after ${abortedAfter} ms`);
+    ok(abortedAfter <= timings.renewDeadlineMs + 1_000, `work aborted after ${abortedAfter} ms`);
     match(String(a.workSignal?.reason), /Lost lease election\/taken to "intruder"/);
     deepStrictEqual(a.log, ["started", "work settled", "stopped"]);
     equal(a.elector.isLeader, false);
@@ -487,7 +487,7 @@ async function hungApiserver(cluster: Cluster, rest: RestClient): Promise<void> 
       intervalMs: 10,
     });
     const lostAfter = (a.abortedAt ?? Infinity) - frozenAt;
-    ok(lostAfter <= timings.renewDeadlineMs + 500, `a stopped leading ${lostAfter} ms after`);
+    ok(lostAfter <= timings.renewDeadlineMs + 1_000, `a stopped leading ${lostAfter} ms after`);
     match(String(a.workSignal?.reason), /no renewal succeeded within 1000 ms/);
     await leads(b, "b to take over", 5_000);
     ok((b.startedAt ?? 0) > (a.abortedAt ?? Infinity), "never two leaders at once");
