@@ -101,6 +101,17 @@ Deno.test("service-reflector, with only the compiled binary's permissions, mirro
       JSON.parse(line) as { msg: string }
     );
     ok(lines.some((line) => line.msg === "stopped"), "the last words are logged as JSON");
+    // Nothing is left behind: no process answers on its ports any more.
+    for (const port of [command.listen, emitterPort]) {
+      const answer = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        async (response) => {
+          await response.body?.cancel();
+          return response.status;
+        },
+        () => "refused",
+      );
+      equal(answer, "refused", `port ${port} after exit`);
+    }
   });
 });
 
