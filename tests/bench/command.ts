@@ -29,6 +29,8 @@ export interface CommandBenchOptions {
   writers?: number;
   /** More flags for the command, e.g. `--emitter=false`; the Reflector must stay on (mirrors are awaited). */
   extraArgs?: string[];
+  /** Failovers measured per way of stopping the leader. Defaults to 3. */
+  failovers?: number;
 }
 
 /** Resident memory of process `pid` in bytes, read from outside (`/proc/<pid>/status`). */
@@ -55,7 +57,7 @@ function startBetween(host: Cluster, source: Cluster, args: string[]): Promise<C
 
 /** Runs the command benchmark on two fresh clusters. */
 export async function benchCommand(options: CommandBenchOptions = {}): Promise<BenchCase[]> {
-  const { services: count = 1000, writers = 16, extraArgs = [] } = options;
+  const { services: count = 1000, writers = 16, extraArgs = [], failovers = 3 } = options;
   await using source = await startCluster({ name: "bench-cmd-source" });
   await using host = await startCluster({ name: "bench-cmd-host" });
 
@@ -88,8 +90,12 @@ export async function benchCommand(options: CommandBenchOptions = {}): Promise<B
   const status = await command.stop("SIGTERM");
   const stopMs = performance.now() - stopping;
 
-  const released = await failover(host, source, "SIGTERM");
-  const killed = await failover(host, source, "SIGKILL");
+  const released: number[] = [];
+  const killed: number[] = [];
+  for (let run = 0; run < failovers; run++) {
+    released.push(await failover(host, source, "SIGTERM", run));
+    killed.push(await failover(host, source, "SIGKILL", run));
+  }
   return [
     { name: "start to /readyz 200 (clusters up)", unit: "ms", samples: [readyMs] },
     { name: "RSS idle (no mirrors)", unit: "MiB", samples: [idle / 2 ** 20] },
@@ -97,8 +103,8 @@ export async function benchCommand(options: CommandBenchOptions = {}): Promise<B
     { name: `SIGTERM to exit with ${count} mirrors`, unit: "ms", samples: [stopMs] },
     // 0 is a clean shutdown; 1 means the 15 s shutdown bound was hit.
     { name: "exit code after SIGTERM", unit: "code", samples: [status.code] },
-    { name: "failover: leader SIGTERM to standby leading", unit: "ms", samples: [released] },
-    { name: "failover: leader SIGKILL to standby leading", unit: "ms", samples: [killed] },
+    { name: "failover: leader SIGTERM to standby leading", unit: "ms", samples: released },
+    { name: "failover: leader SIGKILL to standby leading", unit: "ms", samples: killed },
   ];
 }
 
@@ -106,8 +112,13 @@ export async function benchCommand(options: CommandBenchOptions = {}): Promise<B
  * Two replicas with `--leader-elect` (default timings) on `host`; stops the
  * leader with `signal` and measures until the standby reports leading.
  */
-async function failover(host: Cluster, source: Cluster, signal: Deno.Signal): Promise<number> {
-  const namespace = `failover-${signal.toLowerCase()}`;
+async function failover(
+  host: Cluster,
+  source: Cluster,
+  signal: Deno.Signal,
+  run: number,
+): Promise<number> {
+  const namespace = `failover-${signal.toLowerCase()}-${run}`;
   await host.kubectl("create", "namespace", namespace);
   const args = ["--leader-elect", `--leader-elect-resource-namespace=${namespace}`];
   await using first = await startBetween(host, source, args);
