@@ -3,10 +3,16 @@
  * flags only, between two real clusters.
  */
 import { equal, ok } from "node:assert/strict";
+import type { Lease } from "kubernetes-types/coordination/v1.d.ts";
 import type { Service } from "kubernetes-types/core/v1.d.ts";
 import { withClusters } from "./tests/cluster/mod.ts";
 import { freePorts } from "./tests/cluster/ports.ts";
-import { compiledPermissions, startCommand } from "./tests/support/command.ts";
+import {
+  compiledPermissions,
+  leaderIndex,
+  startBetween,
+  startCommand,
+} from "./tests/support/command.ts";
 import { poll } from "./tests/support/poll.ts";
 
 const main = new URL("main.ts", import.meta.url).pathname;
@@ -57,21 +63,18 @@ Deno.test("service-reflector, with only the compiled binary's permissions, mirro
     await source.kubectl("create", "namespace", "shop");
     await source.kubectl("create", "service", "clusterip", "web", "-n", "shop", "--tcp=80:8080");
     await source.kubectl("label", "service", "web", "-n", "shop", "export=yes");
-    const [emitterPort] = freePorts(1) as [number];
     const permissions = await compiledPermissions();
     ok(
       permissions.includes("--allow-net") && !permissions.includes("--allow-all"),
       permissions.join(" "),
     );
-    await using command = await startCommand([
-      `--kubeconfig=${host.kubeconfig}`,
-      "--emitter.bind-address=127.0.0.1",
-      `--emitter.insecure-port=${emitterPort}`,
-      "--emitter.secure-port=0",
-      `--reflector.source-kubeconfig=east=${source.kubeconfig}`,
-      "--reflector.selector=export=yes",
-      "--log-level=debug",
-    ]);
+    await using command = await startBetween({
+      host,
+      source,
+      sourceName: "east",
+      args: ["--log-level=debug"],
+    });
+    const { emitterPort } = command;
     await command.ready();
     const mirror = await poll(async () => {
       const json = await host.kubectl("get", "service", "web", "-n", "shop", "-o", "json").catch(
@@ -141,45 +144,40 @@ Deno.test("two replicas with --leader-elect: one Reflector writes, the other tak
     await source.kubectl("create", "namespace", "shop");
     await source.kubectl("create", "service", "clusterip", "web", "-n", "shop", "--tcp=80:8080");
     await source.kubectl("label", "service", "web", "-n", "shop", "export=yes");
-    const replica = () => {
-      const [emitterPort] = freePorts(1) as [number];
-      return startCommand([
-        `--kubeconfig=${host.kubeconfig}`,
-        "--emitter.bind-address=127.0.0.1",
-        `--emitter.insecure-port=${emitterPort}`,
-        "--emitter.secure-port=0",
-        `--reflector.source-kubeconfig=east=${source.kubeconfig}`,
-        "--reflector.selector=export=yes",
-        "--leader-elect",
-        // A lease far longer than the takeover allowed below: only a release explains it.
-        "--leader-elect-lease-duration=30s",
-        "--leader-elect-renew-deadline=3s",
-        "--leader-elect-retry-period=500ms",
-        "--leader-elect-resource-namespace=default",
-      ]);
-    };
+    const replica = () =>
+      startBetween({
+        host,
+        source,
+        args: [
+          "--leader-elect",
+          // A lease far longer than the takeover allowed below: only a release explains it.
+          "--leader-elect-lease-duration=30s",
+          "--leader-elect-renew-deadline=3s",
+          "--leader-elect-retry-period=500ms",
+          "--leader-elect-resource-namespace=default",
+        ],
+      });
+    const mirrored = (name: string) =>
+      poll(
+        () =>
+          host.kubectl("get", "service", name, "-n", "shop", "-o", "name").catch(() => undefined),
+        { description: `the mirror of shop/${name}` },
+      );
+    const readLease = async () =>
+      (JSON.parse(
+        await host.kubectl("get", "lease", "service-reflector", "-n", "default", "-o", "json"),
+      ) as Lease).spec ?? {};
     await using first = await replica();
     await using second = await replica();
     const replicas = [first, second];
     // Leader or standby, each replica's Emitter serves, so each is ready.
     for (const each of replicas) await each.ready();
-    const leading = await poll(async () => {
-      const flags = await Promise.all(
-        replicas.map((each) => each.metric("service_reflector_leader")),
-      );
-      return flags.filter((flag) => flag === 1).length === 1 ? flags.indexOf(1) : undefined;
-    }, { description: "exactly one replica leading" });
+    const leading = await leaderIndex(replicas);
     const leader = replicas[leading] as typeof first;
     const standby = replicas[1 - leading] as typeof first;
-    await poll(
-      () =>
-        host.kubectl("get", "service", "web", "-n", "shop", "-o", "name").catch(() => undefined),
-      { description: "the mirror of shop/web" },
-    );
-    const lease = JSON.parse(
-      await host.kubectl("get", "lease", "service-reflector", "-n", "default", "-o", "json"),
-    ) as { spec?: { holderIdentity?: string; leaseTransitions?: number } };
-    ok(lease.spec?.holderIdentity, "the Lease names its holder");
+    await mirrored("web");
+    const lease = await readLease();
+    ok(lease.holderIdentity, "the Lease names its holder");
     ok((await leader.metric("service_reflector_writes_total") ?? 0) >= 2, "the leader wrote");
     equal(
       await standby.metric("service_reflector_writes_total") ?? 0,
@@ -198,16 +196,10 @@ Deno.test("two replicas with --leader-elect: one Reflector writes, the other tak
     const takeoverMs = performance.now() - releasedAt;
     await source.kubectl("create", "service", "clusterip", "api", "-n", "shop", "--tcp=81:8081");
     await source.kubectl("label", "service", "api", "-n", "shop", "export=yes");
-    await poll(
-      () =>
-        host.kubectl("get", "service", "api", "-n", "shop", "-o", "name").catch(() => undefined),
-      { description: "the new leader mirroring shop/api" },
-    );
-    const after = JSON.parse(
-      await host.kubectl("get", "lease", "service-reflector", "-n", "default", "-o", "json"),
-    ) as { spec?: { holderIdentity?: string; leaseTransitions?: number } };
-    ok(after.spec?.holderIdentity && after.spec.holderIdentity !== lease.spec?.holderIdentity);
-    equal(after.spec?.leaseTransitions, (lease.spec?.leaseTransitions ?? 0) + 1);
+    await mirrored("api");
+    const after = await readLease();
+    ok(after.holderIdentity && after.holderIdentity !== lease.holderIdentity);
+    equal(after.leaseTransitions, (lease.leaseTransitions ?? 0) + 1);
     ok(takeoverMs < 15_000, `taken over in ${takeoverMs.toFixed(0)} ms, long before expiry`);
   });
 });

@@ -12,9 +12,8 @@
 
 import type { Service } from "kubernetes-types/core/v1.d.ts";
 import { type Cluster, startCluster } from "../cluster/mod.ts";
-import { freePorts } from "../cluster/ports.ts";
 import { adminConfig } from "../support/client_configs.ts";
-import { type CommandProcess, startCommand } from "../support/command.ts";
+import { type CommandProcess, leaderIndex, startBetween } from "../support/command.ts";
 import { poll } from "../support/poll.ts";
 import { namespaces, services } from "../../lib/kube/resource.ts";
 import { RestClient } from "../../lib/kube/rest.ts";
@@ -40,21 +39,6 @@ async function residentBytes(pid: number): Promise<number> {
   return Number(kib) * 1024;
 }
 
-/** The command between `host` and `source`, its Emitter on a free loopback port. */
-function startBetween(host: Cluster, source: Cluster, args: string[]): Promise<CommandProcess> {
-  const [emitterPort] = freePorts(1) as [number];
-  return startCommand([
-    `--kubeconfig=${host.kubeconfig}`,
-    "--emitter.bind-address=127.0.0.1",
-    `--emitter.insecure-port=${emitterPort}`,
-    "--emitter.secure-port=0",
-    `--reflector.source-kubeconfig=source=${source.kubeconfig}`,
-    "--reflector.selector=export=yes",
-    "--log-level=warn",
-    ...args,
-  ]);
-}
-
 /** Runs the command benchmark on two fresh clusters. */
 export async function benchCommand(options: CommandBenchOptions = {}): Promise<BenchCase[]> {
   const { services: count = 1000, writers = 16, extraArgs = [], failovers = 3 } = options;
@@ -62,7 +46,11 @@ export async function benchCommand(options: CommandBenchOptions = {}): Promise<B
   await using host = await startCluster({ name: "bench-cmd-host" });
 
   const started = performance.now();
-  await using command = await startBetween(host, source, extraArgs);
+  await using command = await startBetween({
+    host,
+    source,
+    args: ["--log-level=warn", ...extraArgs],
+  });
   await command.ready();
   const readyMs = performance.now() - started;
   await new Promise((resolve) => setTimeout(resolve, 2_000));
@@ -120,16 +108,15 @@ async function failover(
 ): Promise<number> {
   const namespace = `failover-${signal.toLowerCase()}-${run}`;
   await host.kubectl("create", "namespace", namespace);
-  const args = ["--leader-elect", `--leader-elect-resource-namespace=${namespace}`];
-  await using first = await startBetween(host, source, args);
-  await using second = await startBetween(host, source, args);
+  const args = [
+    "--log-level=warn",
+    "--leader-elect",
+    `--leader-elect-resource-namespace=${namespace}`,
+  ];
+  await using first = await startBetween({ host, source, args });
+  await using second = await startBetween({ host, source, args });
   const replicas = [first, second];
-  const leading = await poll(async () => {
-    const flags = await Promise.all(
-      replicas.map((each) => each.metric("service_reflector_leader")),
-    );
-    return flags.filter((flag) => flag === 1).length === 1 ? flags.indexOf(1) : undefined;
-  }, { description: "one replica leading", timeoutMs: 60_000 });
+  const leading = await leaderIndex(replicas, 60_000);
   const leader = replicas[leading] as CommandProcess;
   const standby = replicas[1 - leading] as CommandProcess;
   const stopped = performance.now();

@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { Cluster } from "../cluster/mod.ts";
 import { freePorts } from "../cluster/ports.ts";
 import { poll } from "./poll.ts";
 
@@ -116,4 +117,48 @@ function spawn(permissions: string[], args: string[], options: StartCommandOptio
     },
   };
   return process;
+}
+
+/** A command started by {@linkcode startBetween}. */
+export interface ReflectingCommand extends CommandProcess {
+  /** The Emitter's plain HTTP port (loopback). */
+  readonly emitterPort: number;
+}
+
+/** Options of {@linkcode startBetween}. */
+export interface StartBetweenOptions {
+  /** Where mirrors go (`--kubeconfig`). */
+  host: Cluster;
+  /** Reflected through its kubeconfig, Services labelled `export=yes` only. */
+  source: Cluster;
+  /** The source's name. Defaults to `source`. */
+  sourceName?: string;
+  /** More flags. */
+  args?: string[];
+}
+
+/** Starts the command in `host` reflecting `source`, its Emitter on a free loopback port. */
+export async function startBetween(options: StartBetweenOptions): Promise<ReflectingCommand> {
+  const { host, source, sourceName = "source", args = [] } = options;
+  const [emitterPort] = freePorts(1) as [number];
+  const command = await startCommand([
+    `--kubeconfig=${host.kubeconfig}`,
+    "--emitter.bind-address=127.0.0.1",
+    `--emitter.insecure-port=${emitterPort}`,
+    "--emitter.secure-port=0",
+    `--reflector.source-kubeconfig=${sourceName}=${source.kubeconfig}`,
+    "--reflector.selector=export=yes",
+    ...args,
+  ]);
+  return Object.assign(command, { emitterPort });
+}
+
+/** Waits until exactly one of `replicas` reports `service_reflector_leader 1`; its index. */
+export function leaderIndex(replicas: CommandProcess[], timeoutMs = 30_000): Promise<number> {
+  return poll(async () => {
+    const flags = await Promise.all(
+      replicas.map((each) => each.metric("service_reflector_leader")),
+    );
+    return flags.filter((flag) => flag === 1).length === 1 ? flags.indexOf(1) : undefined;
+  }, { description: "exactly one replica leading", timeoutMs });
 }
