@@ -8,7 +8,7 @@
  */
 
 import { Gauge, type Registry } from "prom-client";
-import { type Clock, realClock } from "../kube/clock.ts";
+import { type Clock, realClock } from "../clock.ts";
 import type { LeaderElector } from "../kube/leader_election.ts";
 import type { Logger } from "../log/logger.ts";
 

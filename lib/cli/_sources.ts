@@ -23,7 +23,7 @@
  */
 
 import { basename, extname } from "node:path";
-import { configFromUrl } from "../kube/client_config.ts";
+import { configFromUrl } from "../kube/config/client_config.ts";
 import { FlagValueError } from "./_values.ts";
 
 /** A source reached by URL alone (an Emitter or an anonymous API server). */

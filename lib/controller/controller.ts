@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { RateLimitingQueue } from "../kube/workqueue/rate_limiting_queue.ts";
-import { runWorkers } from "../kube/workqueue/run_workers.ts";
+import type { RateLimitingQueue } from "../workqueue/rate_limiting_queue.ts";
+import { runWorkers } from "../workqueue/run_workers.ts";
 import { type Outcome, type Reconciler, retry } from "./reconcile.ts";
 
 /** What one reconcile attempt did, for logs and metrics. */

@@ -1,6 +1,6 @@
 import { deepStrictEqual, equal, throws } from "node:assert/strict";
-import { RateLimitingQueue } from "../kube/workqueue/rate_limiting_queue.ts";
-import { ExponentialFailureRateLimiter } from "../kube/workqueue/rate_limiters.ts";
+import { RateLimitingQueue } from "../workqueue/rate_limiting_queue.ts";
+import { ExponentialFailureRateLimiter } from "../workqueue/rate_limiters.ts";
 import { FakeClock } from "../../tests/support/fake_clock.ts";
 import { poll } from "../../tests/support/poll.ts";
 import { applyOutcome, type Attempt, runController } from "./controller.ts";

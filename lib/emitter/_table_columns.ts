@@ -9,7 +9,19 @@
  * @module
  */
 
-import type { TableColumnDefinition } from "./table.ts";
+/** One column of a Table, as `meta.k8s.io/v1` TableColumnDefinition. */
+export interface TableColumnDefinition {
+  /** Human-readable name; kubectl upper-cases it for the header, e.g. `Cluster-IP`. */
+  name: string;
+  /** OpenAPI type of the cells: every column here is `string`. */
+  type: string;
+  /** OpenAPI format: `name` marks the object's name column, otherwise empty. */
+  format: string;
+  /** What the column holds (the API field's documentation). */
+  description: string;
+  /** 0 for columns always shown; higher for `-o wide` only. */
+  priority: number;
+}
 
 const describe = {
   name:

@@ -10,7 +10,7 @@
 
 import type { Endpoints, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
-import type { Clock } from "../kube/clock.ts";
+import type { Clock } from "../clock.ts";
 import { Informer, type InformerPhase } from "../kube/informer.ts";
 import type { LabelSelector } from "../kube/label_selector.ts";
 import { type KubeObject, objectKey } from "../kube/object.ts";

@@ -25,23 +25,15 @@ import type { Endpoints, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import type { ObjectMeta } from "kubernetes-types/meta/v1.d.ts";
 import { endpointsCells, endpointSliceCells, serviceCells } from "./_table_cells.ts";
-import { endpointsColumns, endpointSliceColumns, serviceColumns } from "./_table_columns.ts";
+import {
+  endpointsColumns,
+  endpointSliceColumns,
+  serviceColumns,
+  type TableColumnDefinition,
+} from "./_table_columns.ts";
 
 export { isTableRequest } from "./_table_accept.ts";
-
-/** One column of a {@linkcode Table}, as `meta.k8s.io/v1` TableColumnDefinition. */
-export interface TableColumnDefinition {
-  /** Human-readable name; kubectl upper-cases it for the header, e.g. `Cluster-IP`. */
-  name: string;
-  /** OpenAPI type of the cells: every column here is `string`. */
-  type: string;
-  /** OpenAPI format: `name` marks the object's name column, otherwise empty. */
-  format: string;
-  /** What the column holds (the API field's documentation). */
-  description: string;
-  /** 0 for columns always shown; higher for `-o wide` only. */
-  priority: number;
-}
+export type { TableColumnDefinition } from "./_table_columns.ts";
 
 /** The `metadata` of an object without the rest, as `meta.k8s.io/v1` sends it in Table rows. */
 export interface PartialObjectMetadata {

@@ -28,8 +28,8 @@
  * @module
  */
 
-import { type Clock, realClock } from "../kube/clock.ts";
-import { type FileStamp, fileStamp, sameFileStamp } from "../kube/file_stamp.ts";
+import { type Clock, realClock } from "../clock.ts";
+import { type FileStamp, fileStamp, sameFileStamp } from "../kube/config/file_stamp.ts";
 
 /** How often, at most, the token file is checked for a change. */
 export const tokenAuthRecheckMs = 1000;

@@ -17,7 +17,7 @@
 
 import type { Endpoints, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
-import { type Clock, realClock } from "../kube/clock.ts";
+import { type Clock, realClock } from "../clock.ts";
 import { type KubeObject, resourceVersionOf } from "../kube/object.ts";
 import type { ReadonlyStore } from "../kube/store.ts";
 import { isReflected } from "../ownership.ts";

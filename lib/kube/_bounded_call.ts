@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../clock.ts";
 
 /**
  * Runs `call` with a signal that aborts with `signal`, or after `timeoutMs`

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { type Clock, realClock } from "./clock.ts";
+import { type Clock, realClock } from "../clock.ts";
 
 /** Options of {@linkcode Backoff}; the defaults are client-go's reflector's. */
 export interface BackoffOptions {

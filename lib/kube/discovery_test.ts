@@ -1,7 +1,7 @@
 import { equal } from "node:assert/strict";
 import { withClusters } from "../../tests/cluster/mod.ts";
 import { adminConfig } from "../../tests/support/client_configs.ts";
-import { configFromUrl } from "./client_config.ts";
+import { configFromUrl } from "./config/client_config.ts";
 import { servesResource } from "./discovery.ts";
 import { endpoints, endpointSlices, type ResourceType, services } from "./resource.ts";
 import { RestClient } from "./rest.ts";

@@ -21,7 +21,7 @@
  */
 
 import { Backoff, type BackoffOptions } from "./backoff.ts";
-import { type Clock, realClock } from "./clock.ts";
+import { type Clock, realClock } from "../clock.ts";
 import { type KubeObject, objectKey, resourceVersionOf } from "./object.ts";
 import type { ResourceType } from "./resource.ts";
 import type { RestClient } from "./rest.ts";

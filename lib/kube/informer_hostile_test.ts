@@ -5,7 +5,7 @@
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import type { ConfigMap } from "kubernetes-types/core/v1.d.ts";
-import { configFromUrl } from "./client_config.ts";
+import { configFromUrl } from "./config/client_config.ts";
 import { Informer } from "./informer.ts";
 import { RestClient } from "./rest.ts";
 import { configMaps } from "../../tests/support/resources.ts";

@@ -26,7 +26,7 @@
  */
 
 import type { Lease, LeaseSpec } from "kubernetes-types/coordination/v1.d.ts";
-import { type Clock, realClock } from "./clock.ts";
+import { type Clock, realClock } from "../clock.ts";
 import { leases, resourcePath } from "./resource.ts";
 import type { RestClient } from "./rest.ts";
 import { isAlreadyExists, isConflict, isNotFound } from "./status_error.ts";

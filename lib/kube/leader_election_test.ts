@@ -3,7 +3,7 @@ import type { Lease } from "kubernetes-types/coordination/v1.d.ts";
 import { type Cluster, withClusters } from "../../tests/cluster/mod.ts";
 import { adminConfig } from "../../tests/support/client_configs.ts";
 import { delay, poll } from "../../tests/support/poll.ts";
-import { type Clock, realClock } from "./clock.ts";
+import { type Clock, realClock } from "../clock.ts";
 import {
   defaultIdentity,
   type LeaderCallbacks,

@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { ClientCertificate, ClientConfig } from "./client_config.ts";
+import type { ClientCertificate, ClientConfig } from "./config/client_config.ts";
 import { statusErrorFrom } from "./status_error.ts";
 import { version } from "../version.ts";
 

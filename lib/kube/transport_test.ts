@@ -1,5 +1,5 @@
 import { deepStrictEqual, equal, ok, rejects, throws } from "node:assert/strict";
-import { configFromUrl } from "./client_config.ts";
+import { configFromUrl } from "./config/client_config.ts";
 import { isNotFound, StatusError } from "./status_error.ts";
 import { Transport, TransportError } from "./transport.ts";
 import { version } from "../version.ts";

@@ -8,8 +8,8 @@
  */
 
 import type { Event, ObjectReference } from "kubernetes-types/core/v1.d.ts";
-import type { Clock } from "../kube/clock.ts";
-import { realClock } from "../kube/clock.ts";
+import type { Clock } from "../clock.ts";
+import { realClock } from "../clock.ts";
 import { events } from "../kube/resource.ts";
 import type { RestClient } from "../kube/rest.ts";
 

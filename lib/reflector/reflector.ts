@@ -18,12 +18,12 @@ import type { Endpoints, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { type Attempt, runController } from "../controller/controller.ts";
 import { done, type Outcome, requeueAfter, terminal } from "../controller/reconcile.ts";
-import type { Clock } from "../kube/clock.ts";
+import type { Clock } from "../clock.ts";
 import { Informer, type InformerPhase } from "../kube/informer.ts";
 import { type KubeObject, objectKey } from "../kube/object.ts";
 import { endpoints, endpointSlices, services } from "../kube/resource.ts";
 import type { RestClient } from "../kube/rest.ts";
-import { RateLimitingQueue } from "../kube/workqueue/rate_limiting_queue.ts";
+import { RateLimitingQueue } from "../workqueue/rate_limiting_queue.ts";
 import {
   endpointSliceControllerName,
   endpointSliceManagedByLabel,

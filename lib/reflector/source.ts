@@ -16,8 +16,8 @@
 import type { Endpoints, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { Backoff } from "../kube/backoff.ts";
-import type { ClientConfig } from "../kube/client_config.ts";
-import type { Clock } from "../kube/clock.ts";
+import type { ClientConfig } from "../kube/config/client_config.ts";
+import type { Clock } from "../clock.ts";
 import { servesResource } from "../kube/discovery.ts";
 import { Informer, type InformerPhase } from "../kube/informer.ts";
 import { type KubeObject, objectKey } from "../kube/object.ts";

@@ -14,7 +14,7 @@ import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { type Cluster, createReadyPod, withClusters } from "../../tests/cluster/mod.ts";
 import { adminConfig } from "../../tests/support/client_configs.ts";
 import { poll } from "../../tests/support/poll.ts";
-import { configFromUrl } from "../kube/client_config.ts";
+import { configFromUrl } from "../kube/config/client_config.ts";
 import { parseLabelSelector } from "../kube/label_selector.ts";
 import { endpoints, endpointSlices, services } from "../kube/resource.ts";
 import { RestClient } from "../kube/rest.ts";

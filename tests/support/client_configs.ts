@@ -12,7 +12,7 @@ import {
   type CredentialProvider,
   type Credentials,
   staticCredentials,
-} from "../../lib/kube/client_config.ts";
+} from "../../lib/kube/config/client_config.ts";
 
 /** Admin access by client certificate. */
 export function adminConfig(cluster: Cluster): ClientConfig {

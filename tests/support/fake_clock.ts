@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Clock } from "../../lib/kube/clock.ts";
+import type { Clock } from "../../lib/clock.ts";
 
 interface Sleeper {
   wakeAt: number;

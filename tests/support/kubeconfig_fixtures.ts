@@ -10,7 +10,7 @@
 import { equal, ok, rejects } from "node:assert/strict";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { loadKubeconfig } from "../../lib/kube/kubeconfig.ts";
+import { loadKubeconfig } from "../../lib/kube/config/kubeconfig.ts";
 import { clusterBinary } from "../cluster/binary.ts";
 
 /** Runs `fn` with a fresh temporary directory and removes it afterwards, whatever happens. */

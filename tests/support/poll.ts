@@ -5,7 +5,7 @@
  * @module
  */
 
-import { realClock } from "../../lib/kube/clock.ts";
+import { realClock } from "../../lib/clock.ts";
 
 /** Options of {@linkcode poll}. */
 export interface PollOptions {

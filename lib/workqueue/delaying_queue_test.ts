@@ -1,5 +1,5 @@
 import { deepStrictEqual, equal, throws } from "node:assert/strict";
-import { FakeClock } from "../../../tests/support/fake_clock.ts";
+import { FakeClock } from "../../tests/support/fake_clock.ts";
 import { DelayingQueue } from "./delaying_queue.ts";
 
 Deno.test("DelayingQueue.addAfter() adds each key once its own delay has passed", async () => {

@@ -1,5 +1,5 @@
 import { deepStrictEqual, equal } from "node:assert/strict";
-import { FakeClock } from "../../../tests/support/fake_clock.ts";
+import { FakeClock } from "../../tests/support/fake_clock.ts";
 import { ExponentialFailureRateLimiter } from "./rate_limiters.ts";
 import { RateLimitingQueue } from "./rate_limiting_queue.ts";
 

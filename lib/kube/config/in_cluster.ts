@@ -15,7 +15,7 @@
 
 import { join } from "node:path";
 import type { ClientConfig } from "./client_config.ts";
-import { type Clock, realClock } from "./clock.ts";
+import { type Clock, realClock } from "../../clock.ts";
 import { tokenFileCredentials } from "./token_file.ts";
 import { caCertsProblem } from "./_kubeconfig_tls.ts";
 

@@ -17,7 +17,7 @@
  */
 
 import type { CredentialProvider, Credentials } from "./client_config.ts";
-import { type Clock, realClock } from "./clock.ts";
+import { type Clock, realClock } from "../../clock.ts";
 import { type FileStamp, fileStamp, sameFileStamp } from "./file_stamp.ts";
 
 /** How often, at most, the file is checked for a change. */

@@ -11,7 +11,7 @@ import {
   withTempDir,
   writeScript,
   writeYaml,
-} from "../../tests/support/kubeconfig_fixtures.ts";
+} from "../../../tests/support/kubeconfig_fixtures.ts";
 
 const V1 = "client.authentication.k8s.io/v1";
 

@@ -1,7 +1,7 @@
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import fc from "fast-check";
 import { Queue } from "./queue.ts";
-import { flush, track } from "../../../tests/support/promise_state.ts";
+import { flush, track } from "../../tests/support/promise_state.ts";
 
 /** Takes a key from `queue`, which must have one ready. */
 async function take(queue: Queue): Promise<string | undefined> {

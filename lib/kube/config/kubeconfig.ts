@@ -29,7 +29,7 @@ import {
   type Credentials,
   staticCredentials,
 } from "./client_config.ts";
-import { type Clock, realClock } from "./clock.ts";
+import { type Clock, realClock } from "../../clock.ts";
 import {
   type ExecClusterInfo,
   type ExecCredentialOptions,

@@ -1,7 +1,7 @@
 import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
 import { Queue } from "./queue.ts";
 import { runWorkers } from "./run_workers.ts";
-import { flush, track } from "../../../tests/support/promise_state.ts";
+import { flush, track } from "../../tests/support/promise_state.ts";
 
 function sleepTurn(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));

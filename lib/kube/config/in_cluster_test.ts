@@ -1,8 +1,8 @@
 import { deepEqual, equal, ok, rejects } from "node:assert/strict";
 import { join } from "node:path";
 import { inClusterConfig } from "./in_cluster.ts";
-import { FakeClock } from "../../tests/support/fake_clock.ts";
-import { envOf, generatePki, withTempDir } from "../../tests/support/kubeconfig_fixtures.ts";
+import { FakeClock } from "../../../tests/support/fake_clock.ts";
+import { envOf, generatePki, withTempDir } from "../../../tests/support/kubeconfig_fixtures.ts";
 
 const podEnv = envOf({ KUBERNETES_SERVICE_HOST: "10.96.0.1", KUBERNETES_SERVICE_PORT: "443" });
 

@@ -1,8 +1,12 @@
 import { deepEqual, equal, rejects, throws } from "node:assert/strict";
 import { join } from "node:path";
 import { execCredentials, type ExecPlugin } from "./exec_credential.ts";
-import { FakeClock } from "../../tests/support/fake_clock.ts";
-import { generatePki, withTempDir, writeScript } from "../../tests/support/kubeconfig_fixtures.ts";
+import { FakeClock } from "../../../tests/support/fake_clock.ts";
+import {
+  generatePki,
+  withTempDir,
+  writeScript,
+} from "../../../tests/support/kubeconfig_fixtures.ts";
 
 const V1 = "client.authentication.k8s.io/v1";
 const V1BETA1 = "client.authentication.k8s.io/v1beta1";

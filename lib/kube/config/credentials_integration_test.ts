@@ -4,19 +4,19 @@
  * are (SelfSubjectReview).
  */
 import { equal } from "node:assert/strict";
-import { type Cluster, withClusters } from "../../tests/cluster/mod.ts";
+import { type Cluster, withClusters } from "../../../tests/cluster/mod.ts";
 import {
   base64,
   kubeconfig,
   withTempDir,
   writeScript,
   writeYaml,
-} from "../../tests/support/kubeconfig_fixtures.ts";
-import { FakeClock } from "../../tests/support/fake_clock.ts";
+} from "../../../tests/support/kubeconfig_fixtures.ts";
+import { FakeClock } from "../../../tests/support/fake_clock.ts";
 import type { ClientConfig } from "./client_config.ts";
 import { inClusterConfig } from "./in_cluster.ts";
 import { loadKubeconfig } from "./kubeconfig.ts";
-import { Transport } from "./transport.ts";
+import { Transport } from "../transport.ts";
 
 interface SelfSubjectReview {
   status?: { userInfo?: { username?: string; groups?: string[] } };

@@ -1,6 +1,6 @@
 import { deepStrictEqual, equal, throws } from "node:assert/strict";
 import fc from "fast-check";
-import { FakeClock } from "../../../tests/support/fake_clock.ts";
+import { FakeClock } from "../../tests/support/fake_clock.ts";
 import {
   BucketRateLimiter,
   defaultControllerRateLimiter,

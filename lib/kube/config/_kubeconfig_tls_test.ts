@@ -6,7 +6,7 @@ import {
   generatePki,
   kubeconfig,
   rejectsLoading,
-} from "../../tests/support/kubeconfig_fixtures.ts";
+} from "../../../tests/support/kubeconfig_fixtures.ts";
 
 Deno.test("decodeBase64() is strict about alphabet and padding, and round-trips encodeBase64()", () => {
   equal(decodeBase64("aGVsbG8="), "hello");

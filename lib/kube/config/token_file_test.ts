@@ -1,8 +1,8 @@
 import { deepEqual, equal, ok, rejects } from "node:assert/strict";
 import { join } from "node:path";
 import { tokenFileCredentials, tokenFileRecheckMs } from "./token_file.ts";
-import { FakeClock } from "../../tests/support/fake_clock.ts";
-import { withTempDir } from "../../tests/support/kubeconfig_fixtures.ts";
+import { FakeClock } from "../../../tests/support/fake_clock.ts";
+import { withTempDir } from "../../../tests/support/kubeconfig_fixtures.ts";
 
 /** Writes `token` to `path` and stamps it with `mtime` (seconds), so changes are exact. */
 async function writeToken(path: string, token: string, mtime: number): Promise<void> {

@@ -25,7 +25,7 @@
  */
 
 import type { CredentialProvider, Credentials } from "./client_config.ts";
-import { type Clock, realClock } from "./clock.ts";
+import { type Clock, realClock } from "../../clock.ts";
 import { pluginError, type PluginOutput, runPlugin } from "./_kubeconfig_exec_run.ts";
 import { clientCertificateProblem } from "./_kubeconfig_tls.ts";
 

@@ -7,7 +7,7 @@ import {
   rejectsLoading,
   withTempDir,
   writeYaml,
-} from "../../tests/support/kubeconfig_fixtures.ts";
+} from "../../../tests/support/kubeconfig_fixtures.ts";
 
 const noEnv = envOf({});
 
