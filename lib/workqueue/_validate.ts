@@ -7,6 +7,8 @@
  * @module
  */
 
+import { cannot } from "../cannot.ts";
+
 /** Throws unless `value` is a finite number greater than zero. */
 export function assertPositiveNumber(action: string, name: string, value: unknown): void {
   assertNumber(action, name, value, "a positive number");
@@ -37,9 +39,5 @@ function assertNumber(action: string, name: string, value: unknown, expected: st
 
 /** Builds the message shared by every check here. */
 export function message(action: string, name: string, expected: string, value: unknown): string {
-  return `Cannot ${action} as '${name}' must be ${expected}: current value is ${show(value)}`;
-}
-
-function show(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
+  return cannot(action, `'${name}' must be ${expected}`, value);
 }
