@@ -52,29 +52,35 @@ function column(name: string, description: string, priority = 0): TableColumnDef
   return { name, type: "string", format: name === "Name" ? "name" : "", description, priority };
 }
 
+/** The apiserver's layout for these kinds: NAME, the kind's own columns, AGE, then `-o wide` ones. */
+function columns(
+  own: TableColumnDefinition[],
+  wide: TableColumnDefinition[] = [],
+): readonly TableColumnDefinition[] {
+  return [
+    column("Name", describe.name),
+    ...own,
+    column("Age", describe.creationTimestamp),
+    ...wide,
+  ];
+}
+
 /** Columns of a Service Table: NAME, TYPE, CLUSTER-IP, EXTERNAL-IP, PORT(S), AGE, SELECTOR. */
-export const serviceColumns: readonly TableColumnDefinition[] = [
-  column("Name", describe.name),
+export const serviceColumns: readonly TableColumnDefinition[] = columns([
   column("Type", describe.serviceType),
   column("Cluster-IP", describe.clusterIP),
   column("External-IP", describe.externalIPs),
   column("Port(s)", describe.ports),
-  column("Age", describe.creationTimestamp),
-  column("Selector", describe.selector, 1),
-];
+], [column("Selector", describe.selector, 1)]);
 
 /** Columns of an Endpoints Table: NAME, ENDPOINTS, AGE. */
-export const endpointsColumns: readonly TableColumnDefinition[] = [
-  column("Name", describe.name),
+export const endpointsColumns: readonly TableColumnDefinition[] = columns([
   column("Endpoints", describe.subsets),
-  column("Age", describe.creationTimestamp),
-];
+]);
 
 /** Columns of an EndpointSlice Table: NAME, ADDRESSTYPE, PORTS, ENDPOINTS, AGE. */
-export const endpointSliceColumns: readonly TableColumnDefinition[] = [
-  column("Name", describe.name),
+export const endpointSliceColumns: readonly TableColumnDefinition[] = columns([
   column("AddressType", describe.addressType),
   column("Ports", describe.slicePorts),
   column("Endpoints", describe.sliceEndpoints),
-  column("Age", describe.creationTimestamp),
-];
+]);

@@ -1,6 +1,7 @@
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import type { Service } from "kubernetes-types/core/v1.d.ts";
 import type { Status } from "kubernetes-types/meta/v1.d.ts";
+import type { ApiList } from "../../tests/support/api_json.ts";
 import { FakeClock } from "../../tests/support/fake_clock.ts";
 import { FakeUpstream } from "../../tests/support/emitter_upstream.ts";
 import { decodeWatchEvents, type WatchEvent } from "../kube/watch_stream.ts";
@@ -9,10 +10,7 @@ import { isTableRequest, type TableKinds, toTable } from "./table.ts";
 import { View } from "./view.ts";
 import { WatchHub, type WatchHubOptions } from "./watch.ts";
 
-interface List {
-  metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number };
-  items: Service[];
-}
+type List = ApiList<Service>;
 
 /** An Emitter handler over hand-filled caches, already started. */
 function setup(

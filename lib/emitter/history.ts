@@ -10,6 +10,8 @@
  * @module
  */
 
+import { cannot } from "../cannot.ts";
+
 /** What the window needs of an event. */
 export interface Versioned {
   /** The Emitter resourceVersion of the change. */
@@ -28,7 +30,7 @@ export class History<E extends Versioned> {
   constructor(capacity: number, horizon: number) {
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw new RangeError(
-        `Cannot create history as 'capacity' must be a positive integer: current value is ${capacity}`,
+        cannot("create history", "'capacity' must be a positive integer", capacity),
       );
     }
     this.#capacity = capacity;

@@ -16,6 +16,8 @@
  * @module
  */
 
+import { cannot } from "../cannot.ts";
+
 /** Options of {@linkcode generateSelfSigned}. */
 export interface SelfSignedOptions {
   /** IP addresses and DNS names the certificate is valid for, besides `localhost` and `127.0.0.1`. */
@@ -54,7 +56,7 @@ export async function generateSelfSigned(options: SelfSignedOptions): Promise<Se
   const { hosts, validDays = 365 } = options;
   if (!Number.isInteger(validDays) || validDays <= 0) {
     throw new RangeError(
-      `Cannot generate certificate as 'validDays' must be a positive integer: current value is ${validDays}`,
+      cannot("generate certificate", "'validDays' must be a positive integer", validDays),
     );
   }
   // Keyed by encoding, so that equal names ("::1" and "0::1") are listed once.
@@ -118,9 +120,7 @@ function generalName(host: string): number[] {
   // An all-numeric last label would be read as an IPv4 address by clients.
   if (dns.length > 253 || !DNS_NAME.test(dns) || /(^|\.)\d+$/.test(dns)) {
     throw new TypeError(
-      `Cannot generate certificate as 'hosts' must hold IP addresses or DNS names: current value is ${
-        JSON.stringify(host)
-      }`,
+      cannot("generate certificate", "'hosts' must hold IP addresses or DNS names", host),
     );
   }
   return tlv(0x82, [...utf8(dns)]); // [2] dNSName (IA5String, ASCII by the check above)

@@ -25,6 +25,7 @@
 
 import { type Listener, listenMutualTls } from "./_serve_node.ts";
 import { failureStatus } from "./status.ts";
+import { cannot } from "../cannot.ts";
 
 /**
  * The request header carrying the subject common name of the client
@@ -88,9 +89,7 @@ export interface Server {
 export async function serve(handler: Handler, options: ServeOptions): Promise<Server> {
   const { hostname = "0.0.0.0", port, tls, signal, onError } = options;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(
-      `Cannot serve as 'port' must be an integer from 0 to 65535: current value is ${port}`,
-    );
+    throw new RangeError(cannot("serve", "'port' must be an integer from 0 to 65535", port));
   }
   if (tls) checkTls(tls);
   signal?.throwIfAborted();
@@ -260,7 +259,7 @@ function checkTls({ cert, key, clientCa }: ServeTlsOptions): void {
   if (clientCa === undefined) return;
   if (clientCa.length === 0) {
     throw new TypeError(
-      "Cannot serve as 'tls.clientCa' must hold at least one certificate: current value is []",
+      cannot("serve", "'tls.clientCa' must hold at least one certificate", clientCa),
     );
   }
   // TLS libraries skip text that is not a certificate, which would trust nothing.

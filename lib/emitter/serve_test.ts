@@ -1,4 +1,5 @@
 import { equal, match, ok, rejects } from "node:assert/strict";
+import { holds } from "../../tests/support/holds.ts";
 import { generatePki, type Pki, withTempDir } from "../../tests/support/kubeconfig_fixtures.ts";
 import {
   remoteUserCnHeader,
@@ -198,9 +199,14 @@ for (const mode of MODES) {
     const { server, url, client } = await start(mode, () => new Response(body));
     try {
       const response = await fetch(`${url}/watch`, { client });
-      await new Promise((resolve) => setTimeout(resolve, 300));
       // Socket buffers hold a few MiB; without backpressure this would be gigabytes.
-      ok(pulled < 64 << 20, `${pulled >> 20} MiB pulled`);
+      await holds(() => pulled < 64 << 20, {
+        description: "less than 64 MiB pulled from the body",
+        forMs: 300,
+      }).catch((error) => {
+        throw new Error(`${error.message}: ${pulled >> 20} MiB pulled`, { cause: error });
+      });
+      ok(pulled > 0, "the server started sending the body");
       await response.body?.cancel();
     } finally {
       client.close();
@@ -312,10 +318,16 @@ Deno.test("serve() over TLS is refused by a client that does not trust the certi
 });
 
 Deno.test("serve() shutdown is idempotent and frees the port", async () => {
-  const server = await serve(() => new Response(), LOCAL);
+  const server = await serve(() => new Response("first"), LOCAL);
   await Promise.all([server.shutdown(), server.shutdown(), server.finished]);
-  const again = await serve(() => new Response(), { ...LOCAL, port: server.port });
-  await again.shutdown();
+  await rejects(fetch(`http://127.0.0.1:${server.port}/`), "nothing answers on the port");
+  const again = await serve(() => new Response("second"), { ...LOCAL, port: server.port });
+  try {
+    equal(again.port, server.port);
+    equal(await (await fetch(`http://127.0.0.1:${again.port}/`)).text(), "second");
+  } finally {
+    await again.shutdown();
+  }
 });
 
 Deno.test("serve() rejects an invalid port and an aborted signal", async () => {

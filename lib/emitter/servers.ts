@@ -11,6 +11,7 @@
 
 import { generateSelfSigned } from "./self_signed.ts";
 import { type Handler, serve, type Server } from "./serve.ts";
+import { cannot } from "../cannot.ts";
 
 /** Options of {@linkcode serveEmitter}. */
 export interface ServeEmitterOptions {
@@ -60,7 +61,7 @@ export async function serveEmitter(
   ) {
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new RangeError(
-        `Cannot serve the Emitter as '${name}' must be a port from 0 to 65535: current value is ${port}`,
+        cannot("serve the Emitter", `'${name}' must be a port from 0 to 65535`, port),
       );
     }
   }

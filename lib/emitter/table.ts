@@ -31,6 +31,7 @@ import {
   serviceColumns,
   type TableColumnDefinition,
 } from "./_table_columns.ts";
+import { cannot } from "../cannot.ts";
 
 export { isTableRequest } from "./_table_accept.ts";
 export type { TableColumnDefinition } from "./_table_columns.ts";
@@ -134,7 +135,7 @@ export function toTable<K extends keyof TableKinds>(
 ): Table {
   if (!Object.hasOwn(printers, kind)) {
     throw new TypeError(
-      `Cannot render a Table as 'kind' must be "Service", "Endpoints" or "EndpointSlice": current value is "${kind}"`,
+      cannot("render a Table", `'kind' must be "Service", "Endpoints" or "EndpointSlice"`, kind),
     );
   }
   const printer: Printer<TableKinds[K]> = printers[kind];
@@ -146,7 +147,11 @@ export function toTable<K extends keyof TableKinds>(
   }
   if (!includeObjectValues.includes(includeObject)) {
     throw new TypeError(
-      `Cannot render a Table as 'includeObject' must be "None", "Metadata" or "Object": current value is "${includeObject}"`,
+      cannot(
+        "render a Table",
+        `'includeObject' must be "None", "Metadata" or "Object"`,
+        includeObject,
+      ),
     );
   }
   const metadata: Table["metadata"] = {};

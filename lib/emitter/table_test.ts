@@ -1,6 +1,7 @@
 import { deepStrictEqual, equal, ok, throws } from "node:assert/strict";
 import type { Service } from "kubernetes-types/core/v1.d.ts";
 import { type Cluster, createReadyPod, withClusters } from "../../tests/cluster/mod.ts";
+import { getJson, sendJson } from "../../tests/support/api_json.ts";
 import { poll } from "../../tests/support/poll.ts";
 import {
   type IncludeObject,
@@ -154,8 +155,8 @@ const acceptHeaders = [
 async function assertSameTable(cluster: Cluster, kind: keyof TableKinds, path: string) {
   const { json, table, before, after } = await poll(async () => {
     const before = new Date();
-    const json = await get(cluster, path, "application/json");
-    const table = await get(cluster, path, tableAccept) as unknown as Table;
+    const json = await getJson<Json>(cluster, path, { accept: "application/json" });
+    const table = await getJson<Table>(cluster, path, { accept: tableAccept });
     const after = new Date();
     // A controller may write between the two GETs; compare one state only.
     return table.metadata.resourceVersion === json.metadata.resourceVersion
@@ -194,32 +195,14 @@ interface Json {
   items?: unknown[];
 }
 
-async function get(cluster: Cluster, path: string, accept: string): Promise<Json> {
-  const response = await cluster.fetch(path, { headers: { accept } });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`GET ${path}: HTTP ${response.status}: ${text}`);
-  return JSON.parse(text);
-}
-
-async function send(cluster: Cluster, method: string, path: string, body: unknown) {
-  const response = await cluster.fetch(path, {
-    method,
-    headers: {
-      "content-type": method === "PATCH" ? "application/merge-patch+json" : "application/json",
-    },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status}: ${text}`);
-}
-
 /**
  * Services of every type; six Ready Pods behind most of them (so ENDPOINTS
  * truncates) with IPv4 and IPv6 addresses; a not-ready Pod; a selector-less
  * Service with hand-written Endpoints; a hand-written FQDN EndpointSlice.
  */
 async function createFixtures(cluster: Cluster): Promise<void> {
-  await send(cluster, "POST", "/api/v1/namespaces", { metadata: { name: namespace } });
+  const post = (path: string, body: unknown) => sendJson(cluster, { method: "POST", path, body });
+  await post("/api/v1/namespaces", { metadata: { name: namespace } });
   for (let i = 0; i < 6; i++) {
     await createReadyPod(cluster, {
       namespace,
@@ -272,15 +255,20 @@ async function createFixtures(cluster: Cluster): Promise<void> {
       spec: { ports: [{ name: "a", port: 80 }, { name: "b", port: 81 }] },
     },
   ];
-  for (const service of fixtures) await send(cluster, "POST", services, service);
-  await send(cluster, "PATCH", `${services}/lb/status`, {
-    status: {
-      loadBalancer: {
-        ingress: [{ ip: "203.0.113.20" }, { hostname: "lb.example.com" }, { ip: "203.0.113.3" }],
+  for (const service of fixtures) await post(services, service);
+  await sendJson(cluster, {
+    method: "PATCH",
+    path: `${services}/lb/status`,
+    contentType: "application/merge-patch+json",
+    body: {
+      status: {
+        loadBalancer: {
+          ingress: [{ ip: "203.0.113.20" }, { hostname: "lb.example.com" }, { ip: "203.0.113.3" }],
+        },
       },
     },
   });
-  await send(cluster, "POST", endpoints, {
+  await post(endpoints, {
     metadata: { name: "manual" },
     subsets: [
       {
@@ -290,7 +278,7 @@ async function createFixtures(cluster: Cluster): Promise<void> {
       { addresses: [{ ip: "10.2.0.2" }, { ip: "10.2.0.3" }], ports: [{ name: "a", port: 80 }] },
     ],
   });
-  await send(cluster, "POST", slices, {
+  await post(slices, {
     metadata: { name: "custom" },
     addressType: "FQDN",
     ports: [{ name: "grpc" }, { name: "one", port: 1 }, { name: "two", port: 2 }, { name: "any" }],
@@ -298,7 +286,7 @@ async function createFixtures(cluster: Cluster): Promise<void> {
   });
   await poll(async () => {
     const rows = async (path: string) => {
-      const table = await get(cluster, path, tableAccept) as unknown as Table;
+      const table = await getJson<Table>(cluster, path, { accept: tableAccept });
       return table.rows.map((row) => row.cells.join(" "));
     };
     const endpointsRows = await rows(endpoints);

@@ -30,6 +30,7 @@
 
 import { type Clock, realClock } from "../clock.ts";
 import { type FileStamp, fileStamp, sameFileStamp } from "../kube/config/file_stamp.ts";
+import { cannot } from "../cannot.ts";
 
 /** How often, at most, the token file is checked for a change. */
 export const tokenAuthRecheckMs = 1000;
@@ -61,9 +62,7 @@ export async function tokenAuthenticator(
   options: TokenAuthOptions = {},
 ): Promise<(request: Request) => Promise<boolean>> {
   if (path === "") {
-    throw new TypeError(
-      `Cannot read token file as 'path' must be a non-empty string: current value is ""`,
-    );
+    throw new TypeError(cannot("read token file", "'path' must be a non-empty string", path));
   }
   const tokens = new TokenSet(path, options);
   await tokens.load(await tokens.stat());

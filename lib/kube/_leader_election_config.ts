@@ -5,6 +5,11 @@
  * @module
  */
 
+import { cannot } from "../cannot.ts";
+
+/** What a bad duration stops, in every message here. */
+const action = "create leader elector";
+
 /** Extra random share of the retry period added to each acquire attempt, as client-go's `JitterFactor`. */
 export const jitterFactor = 1.2;
 
@@ -30,19 +35,25 @@ export function checkedDurations(options: Partial<ElectorDurations>): ElectorDur
     const [field, value] of Object.entries({ leaseDurationMs, renewDeadlineMs, retryPeriodMs })
   ) {
     if (!(Number.isFinite(value) && value > 0)) {
-      throw new RangeError(
-        `Cannot create leader elector as '${field}' must be a positive finite number: current value is ${value}`,
-      );
+      throw new RangeError(cannot(action, `'${field}' must be a positive finite number`, value));
     }
   }
   if (!(leaseDurationMs > renewDeadlineMs)) {
     throw new RangeError(
-      `Cannot create leader elector as 'leaseDurationMs' must be greater than 'renewDeadlineMs' (${renewDeadlineMs}): current value is ${leaseDurationMs}`,
+      cannot(
+        action,
+        `'leaseDurationMs' must be greater than 'renewDeadlineMs' (${renewDeadlineMs})`,
+        leaseDurationMs,
+      ),
     );
   }
   if (!(renewDeadlineMs > jitterFactor * retryPeriodMs)) {
     throw new RangeError(
-      `Cannot create leader elector as 'renewDeadlineMs' must be greater than ${jitterFactor} times 'retryPeriodMs' (${retryPeriodMs}): current value is ${renewDeadlineMs}`,
+      cannot(
+        action,
+        `'renewDeadlineMs' must be greater than ${jitterFactor} times 'retryPeriodMs' (${retryPeriodMs})`,
+        renewDeadlineMs,
+      ),
     );
   }
   return { leaseDurationMs, renewDeadlineMs, retryPeriodMs };

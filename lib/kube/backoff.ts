@@ -10,6 +10,7 @@
  */
 
 import { type Clock, realClock } from "../clock.ts";
+import { cannot } from "../cannot.ts";
 
 /** Options of {@linkcode Backoff}; the defaults are client-go's reflector's. */
 export interface BackoffOptions {
@@ -54,14 +55,10 @@ export class Backoff {
     positive("maxMs", maxMs);
     positive("resetAfterMs", resetAfterMs);
     if (!(factor >= 1)) {
-      throw new RangeError(
-        `Cannot create backoff as 'factor' must be at least 1: current value is ${factor}`,
-      );
+      throw new RangeError(cannot("create backoff", "'factor' must be at least 1", factor));
     }
     if (!(jitter >= 0)) {
-      throw new RangeError(
-        `Cannot create backoff as 'jitter' must not be negative: current value is ${jitter}`,
-      );
+      throw new RangeError(cannot("create backoff", "'jitter' must not be negative", jitter));
     }
     this.#initialMs = initialMs;
     this.#maxMs = Math.max(maxMs, initialMs);
@@ -97,8 +94,6 @@ export class Backoff {
 
 function positive(name: string, value: number): void {
   if (!(value > 0) || !Number.isFinite(value)) {
-    throw new RangeError(
-      `Cannot create backoff as '${name}' must be a positive number: current value is ${value}`,
-    );
+    throw new RangeError(cannot("create backoff", `'${name}' must be a positive number`, value));
   }
 }

@@ -1,18 +1,11 @@
-import { deepStrictEqual, equal, ok, throws } from "node:assert/strict";
+import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import fc from "fast-check";
 import { withClusters } from "../../tests/cluster/mod.ts";
+import { sendJson } from "../../tests/support/api_json.ts";
+import { assertSelectsAsApiserver, throwsSelectorError } from "../../tests/support/selectors.ts";
 import { objectFields, parseFieldSelector } from "./field_selector.ts";
-import { SelectorError } from "./label_selector.ts";
 
 const supported = ["metadata.name", "metadata.namespace"];
-
-function throwsSelectorError(parse: () => unknown, message: string): void {
-  throws(parse, (error: unknown) => {
-    ok(error instanceof SelectorError, `not a SelectorError: ${error}`);
-    equal(error.message, message);
-    return true;
-  });
-}
 
 Deno.test("parseFieldSelector() reads =, == and != and prints the canonical form", () => {
   const cases: [string, string][] = [
@@ -159,16 +152,8 @@ Deno.test("parseFieldSelector() accepts and selects exactly what kube-apiserver 
   const serviceFields = [...supported, "spec.type", "spec.clusterIP"];
   await withClusters(["field-selectors"], async ([cluster]) => {
     if (!cluster) throw new Error("no cluster");
-    const post = async (path: string, body: unknown): Promise<ServiceItem> => {
-      const response = await cluster.fetch(path, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-      const created = await response.json();
-      equal(response.status, 201, JSON.stringify(created));
-      return created;
-    };
+    const post = (path: string, body: unknown) =>
+      sendJson<ServiceItem>(cluster, { method: "POST", path, body });
     await post("/api/v1/namespaces", { metadata: { name: "selectors" } });
     const services: ServiceItem[] = [];
     for (const [name, clusterIP] of [["web"], ["db"], ["cache", "None"]]) {
@@ -179,30 +164,20 @@ Deno.test("parseFieldSelector() accepts and selects exactly what kube-apiserver 
         }),
       );
     }
-    for (const text of crossChecked) {
-      const query = `fieldSelector=${encodeURIComponent(text)}`;
-      const response = await cluster.fetch(`/api/v1/namespaces/selectors/services?${query}`);
-      const body = await response.json();
-      let mine: string[] | undefined;
-      try {
+    await assertSelectsAsApiserver(cluster, {
+      path: "/api/v1/namespaces/selectors/services",
+      parameter: "fieldSelector",
+      selectors: crossChecked,
+      select: (text) => {
         const selector = parseFieldSelector(text, { supported: serviceFields });
-        mine = services.filter((service) =>
+        return services.filter((service) =>
           selector.matches({
             ...objectFields(service),
             "spec.type": service.spec.type,
             "spec.clusterIP": service.spec.clusterIP,
           })
         ).map((service) => service.metadata.name);
-      } catch (error) {
-        ok(error instanceof SelectorError);
-      }
-      if (response.status === 400) {
-        equal(mine, undefined, `apiserver refused ${JSON.stringify(text)}: ${body.message}`);
-        continue;
-      }
-      equal(response.status, 200, JSON.stringify(body));
-      const selected = body.items.map((item: ServiceItem) => item.metadata.name);
-      deepStrictEqual(mine?.sort(), selected.sort(), `selected by ${JSON.stringify(text)}`);
-    }
+      },
+    });
   });
 });

@@ -27,6 +27,7 @@ import type { ResourceType } from "./resource.ts";
 import type { RestClient } from "./rest.ts";
 import { isGone, isTooManyRequests, StatusError } from "./status_error.ts";
 import { type IndexFunction, type ReadonlyStore, Store } from "./store.ts";
+import { cannot } from "../cannot.ts";
 
 /** Callbacks for changes to the cache. */
 export interface EventHandlers<T> {
@@ -111,12 +112,16 @@ export class Informer<T extends KubeObject> {
     const { pageSize = 500, minWatchTimeoutSeconds = 300 } = options;
     if (!Number.isInteger(pageSize) || pageSize < 1) {
       throw new RangeError(
-        `Cannot create informer as 'pageSize' must be a positive integer: current value is ${pageSize}`,
+        cannot("create informer", "'pageSize' must be a positive integer", pageSize),
       );
     }
     if (!(minWatchTimeoutSeconds >= 1)) {
       throw new RangeError(
-        `Cannot create informer as 'minWatchTimeoutSeconds' must be at least 1: current value is ${minWatchTimeoutSeconds}`,
+        cannot(
+          "create informer",
+          "'minWatchTimeoutSeconds' must be at least 1",
+          minWatchTimeoutSeconds,
+        ),
       );
     }
     this.#rest = rest;

@@ -16,6 +16,7 @@
  */
 
 import type { LabelSelector as LabelSelectorObject } from "kubernetes-types/meta/v1.d.ts";
+import { shown } from "../cannot.ts";
 
 /** A selector could not be parsed; the message names the selector and what is wrong. */
 export class SelectorError extends Error {
@@ -188,91 +189,131 @@ function tokenize(text: string): Token[] {
  * ```
  */
 export function parseLabelSelector(text: string): LabelSelector {
-  const tokens = tokenize(text);
-  const last: Token = { kind: "end", text: "", position: text.length + 1 };
-  let index = 0;
-  const peek = (): Token => tokens[index] ?? last;
-  const next = (): Token => tokens[index++] ?? last;
-  const fail = (problem: string): never => {
-    throw new SelectorError(`Cannot parse label selector "${text}": ${problem}`, text);
-  };
-  const expected = (what: string, { kind, text, position }: Token): never =>
-    fail(`expected ${what} at position ${position}${kind === "end" ? "" : `, found "${text}"`}`);
-  const check = (problem: string | undefined, what: string, token: Token, value: string) => {
-    if (problem) {
-      fail(`${what} at position ${token.position} ${problem}: current value is "${value}"`);
-    }
-  };
+  return new Parser(text).selector();
+}
 
-  const parseSet = (): [string, Token][] => {
-    const open = next();
-    if (open.kind !== "(") expected(`"("`, open);
-    const first = peek();
+/**
+ * A recursive-descent parser over the tokens of one selector text, one
+ * method per rule of apimachinery's grammar. Every method that fails
+ * throws the {@linkcode SelectorError} of the whole text.
+ */
+class Parser {
+  readonly #text: string;
+  readonly #tokens: Token[];
+  readonly #end: Token;
+  #index = 0;
+
+  constructor(text: string) {
+    this.#text = text;
+    this.#tokens = tokenize(text);
+    this.#end = { kind: "end", text: "", position: text.length + 1 };
+  }
+
+  /** `requirement ("," requirement)*`, or nothing at all. */
+  selector(): LabelSelector {
+    const requirements: LabelRequirement[] = [];
+    // After a "," the end is refused like any other token that is not a key.
+    while (this.#peek().kind !== "end" || requirements.length > 0) {
+      const token = this.#peek();
+      if (token.kind !== "word" && token.kind !== "!") this.#expected(`"!" or a key`, token);
+      requirements.push(this.#requirement());
+      const after = this.#next();
+      if (after.kind === "end") break;
+      if (after.kind !== ",") this.#expected(`"," or the end`, after);
+    }
+    return new Selector(requirements);
+  }
+
+  /** `"!" key`, `key`, `key op value` or `key ("in" | "notin") set`. */
+  #requirement(): LabelRequirement {
+    let token = this.#next();
+    const negated = token.kind === "!";
+    if (negated) token = this.#next();
+    if (token.kind !== "word") this.#expected("a key", token);
+    const key = token.text;
+    this.#check(keyProblem(key), "key", token, key);
+    if (negated) return requirement(key, "!", []);
+    const ahead = this.#peek().kind;
+    if (ahead === "end" || ahead === ",") return requirement(key, "exists", []);
+    const operator = this.#operator();
+    const values = operator === "in" || operator === "notin" ? this.#set() : this.#single();
+    const integer = operator === "gt" || operator === "lt";
+    for (const [value, at] of values) {
+      const problem = integer && parseInt64(value) === undefined ? "must be an integer" : undefined;
+      this.#check(problem ?? valueProblem(value), "value", at, value);
+    }
+    return requirement(key, operator, values.map(([value]) => value));
+  }
+
+  /** The operator after a key. "in" and "notin" are operators only here: "in in (in)" is valid. */
+  #operator(): LabelOperator {
+    const token = this.#next();
+    const spelling = token.kind === "word" ? token.text : token.kind;
+    const operator = Object.hasOwn(tokenOperators, spelling) ? tokenOperators[spelling] : undefined;
+    return operator ?? this.#expected(`"=", "==", "!=", "in", "notin", ">" or "<"`, token);
+  }
+
+  /** The one value after `=`, `==`, `!=`, `>` or `<`; nothing stands for the empty value. */
+  #single(): [string, Token][] {
+    const single = this.#peek();
+    if (single.kind === "end" || single.kind === ",") return [["", single]];
+    if (this.#next().kind !== "word") this.#expected("a value", single);
+    return [[single.text, single]];
+  }
+
+  /** `"(" value? ("," value?)* ")"`, each value with the token it was read at. */
+  #set(): [string, Token][] {
+    const open = this.#next();
+    if (open.kind !== "(") this.#expected(`"("`, open);
+    const first = this.#peek();
     if (first.kind !== "word" && first.kind !== "," && first.kind !== ")") {
-      expected(`a value, "," or ")"`, first);
+      this.#expected(`a value, "," or ")"`, first);
     }
     // Empty items stand for the empty value: "()", "(,a)", "(a,,b)" and "(a,)" all hold "".
     const values: [string, Token][] = first.kind === ")" ? [["", first]] : [];
-    while (peek().kind !== ")") {
-      const token = next();
-      const ahead = peek();
+    while (this.#peek().kind !== ")") {
+      const token = this.#next();
+      const ahead = this.#peek();
       if (token.kind === "word") {
         values.push([token.text, token]);
-        if (ahead.kind !== ")" && ahead.kind !== ",") expected(`")" or ","`, ahead);
+        if (ahead.kind !== ")" && ahead.kind !== ",") this.#expected(`")" or ","`, ahead);
       } else if (token.kind === ",") {
         if (values.length === 0 || ahead.kind === ")" || ahead.kind === ",") {
           values.push(["", ahead]);
         }
       } else {
-        expected(`a value or ","`, token);
+        this.#expected(`a value or ","`, token);
       }
     }
-    next();
+    this.#next();
     return values;
-  };
-
-  const parseRequirement = (): LabelRequirement => {
-    let token = next();
-    const negated = token.kind === "!";
-    if (negated) token = next();
-    if (token.kind !== "word") expected("a key", token);
-    const key = token.text;
-    check(keyProblem(key), "key", token, key);
-    if (negated) return requirement(key, "!", []);
-    const ahead = peek().kind;
-    if (ahead === "end" || ahead === ",") return requirement(key, "exists", []);
-    // "in" and "notin" are operators only here: "in in (in)" is a valid selector.
-    const operatorToken = next();
-    const spelling = operatorToken.kind === "word" ? operatorToken.text : operatorToken.kind;
-    const operator = Object.hasOwn(tokenOperators, spelling) ? tokenOperators[spelling] : undefined;
-    if (operator === undefined) {
-      return expected(`"=", "==", "!=", "in", "notin", ">" or "<"`, operatorToken);
-    }
-    let values: [string, Token][];
-    const single = peek();
-    if (operator === "in" || operator === "notin") values = parseSet();
-    else if (single.kind === "end" || single.kind === ",") values = [["", single]];
-    else if (next().kind === "word") values = [[single.text, single]];
-    else return expected("a value", single);
-    const integer = operator === "gt" || operator === "lt";
-    for (const [value, at] of values) {
-      const problem = integer && parseInt64(value) === undefined ? "must be an integer" : undefined;
-      check(problem ?? valueProblem(value), "value", at, value);
-    }
-    return requirement(key, operator, values.map(([value]) => value));
-  };
-
-  const requirements: LabelRequirement[] = [];
-  // After a "," the end is refused like any other token that is not a key.
-  while (peek().kind !== "end" || requirements.length > 0) {
-    const token = peek();
-    if (token.kind !== "word" && token.kind !== "!") expected(`"!" or a key`, token);
-    requirements.push(parseRequirement());
-    const after = next();
-    if (after.kind === "end") break;
-    if (after.kind !== ",") expected(`"," or the end`, after);
   }
-  return new Selector(requirements);
+
+  #peek(): Token {
+    return this.#tokens[this.#index] ?? this.#end;
+  }
+
+  #next(): Token {
+    return this.#tokens[this.#index++] ?? this.#end;
+  }
+
+  #fail(problem: string): never {
+    throw new SelectorError(`Cannot parse label selector "${this.#text}": ${problem}`, this.#text);
+  }
+
+  #expected(what: string, { kind, text, position }: Token): never {
+    return this.#fail(
+      `expected ${what} at position ${position}${kind === "end" ? "" : `, found "${text}"`}`,
+    );
+  }
+
+  #check(problem: string | undefined, what: string, token: Token, value: string): void {
+    if (problem) {
+      this.#fail(
+        `${what} at position ${token.position} ${problem}: current value is ${shown(value)}`,
+      );
+    }
+  }
 }
 
 const tokenOperators: Record<string, LabelOperator> = {
@@ -304,7 +345,7 @@ const objectOperators: Record<string, LabelOperator> = {
 export function labelSelectorFromObject(selector: LabelSelectorObject): LabelSelector {
   const subject = JSON.stringify(selector);
   const fail = (where: string, problem: string, value?: unknown): never => {
-    const current = value === undefined ? "" : `: current value is ${JSON.stringify(value)}`;
+    const current = value === undefined ? "" : `: current value is ${shown(value)}`;
     const message = `Cannot parse label selector ${subject}: ${where} ${problem}${current}`;
     throw new SelectorError(message, subject);
   };

@@ -1,20 +1,13 @@
-import { deepStrictEqual, equal, ok, throws } from "node:assert/strict";
+import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import fc from "fast-check";
 import { withClusters } from "../../tests/cluster/mod.ts";
+import { sendJson } from "../../tests/support/api_json.ts";
+import { assertSelectsAsApiserver, throwsSelectorError } from "../../tests/support/selectors.ts";
 import {
   type LabelOperator,
   labelSelectorFromObject,
   parseLabelSelector,
-  SelectorError,
 } from "./label_selector.ts";
-
-function throwsSelectorError(parse: () => unknown, message: string): void {
-  throws(parse, (error: unknown) => {
-    ok(error instanceof SelectorError, `not a SelectorError: ${error}`);
-    equal(error.message, message);
-    return true;
-  });
-}
 
 Deno.test("parseLabelSelector() reads every operator and prints the canonical form", () => {
   const cases: [string, string][] = [
@@ -314,14 +307,7 @@ const crossChecked = [
 Deno.test("parseLabelSelector() accepts and selects exactly what kube-apiserver does", async () => {
   await withClusters(["label-selectors"], async ([cluster]) => {
     if (!cluster) throw new Error("no cluster");
-    const post = async (path: string, body: unknown) => {
-      const response = await cluster.fetch(path, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-      equal(response.status, 201, await response.text());
-    };
+    const post = (path: string, body: unknown) => sendJson(cluster, { method: "POST", path, body });
     await post("/api/v1/namespaces", { metadata: { name: "selectors" } });
     for (const [name, labels] of Object.entries(labelledServices)) {
       await post("/api/v1/namespaces/selectors/services", {
@@ -329,26 +315,16 @@ Deno.test("parseLabelSelector() accepts and selects exactly what kube-apiserver 
         spec: { ports: [{ port: 80 }] },
       });
     }
-    for (const text of crossChecked) {
-      const query = `labelSelector=${encodeURIComponent(text)}`;
-      const response = await cluster.fetch(`/api/v1/namespaces/selectors/services?${query}`);
-      const body = await response.json();
-      let mine: string[] | undefined;
-      try {
+    await assertSelectsAsApiserver(cluster, {
+      path: "/api/v1/namespaces/selectors/services",
+      parameter: "labelSelector",
+      selectors: crossChecked,
+      select: (text) => {
         const selector = parseLabelSelector(text);
-        mine = Object.keys(labelledServices).filter((name) =>
+        return Object.keys(labelledServices).filter((name) =>
           selector.matches(labelledServices[name])
         );
-      } catch (error) {
-        ok(error instanceof SelectorError);
-      }
-      if (response.status === 400) {
-        equal(mine, undefined, `apiserver refused ${JSON.stringify(text)}: ${body.message}`);
-        continue;
-      }
-      equal(response.status, 200, JSON.stringify(body));
-      const selected = body.items.map((item: { metadata: { name: string } }) => item.metadata.name);
-      deepStrictEqual(mine?.sort(), selected.sort(), `selected by ${JSON.stringify(text)}`);
-    }
+      },
+    });
   });
 });

@@ -32,6 +32,7 @@ import type { RestClient } from "./rest.ts";
 import { isAlreadyExists, isConflict, isNotFound } from "./status_error.ts";
 import { boundedCall } from "./_bounded_call.ts";
 import { checkedDurations, jitterFactor, microTime } from "./_leader_election_config.ts";
+import { cannot } from "../cannot.ts";
 
 /** Options of {@linkcode LeaderElector}; the default durations are client-go's. */
 export interface LeaderElectorOptions {
@@ -122,7 +123,7 @@ export class LeaderElector {
     const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = checkedDurations(options);
     if (!options.identity) {
       throw new RangeError(
-        `Cannot create leader elector as 'identity' must not be empty: current value is "${options.identity}"`,
+        cannot("create leader elector", "'identity' must not be empty", options.identity),
       );
     }
     resourcePath(leases, { namespace: options.namespace, name: options.name });
@@ -162,7 +163,11 @@ export class LeaderElector {
   healthy(toleranceMs = 20_000): boolean {
     if (!(Number.isFinite(toleranceMs) && toleranceMs >= 0)) {
       throw new RangeError(
-        `Cannot check leader elector health as 'toleranceMs' must be a non-negative finite number: current value is ${toleranceMs}`,
+        cannot(
+          "check leader elector health",
+          "'toleranceMs' must be a non-negative finite number",
+          toleranceMs,
+        ),
       );
     }
     if (!this.#isLeader) return true;

@@ -2,7 +2,8 @@ import { deepStrictEqual, equal, match, ok, rejects, throws } from "node:assert/
 import type { Lease } from "kubernetes-types/coordination/v1.d.ts";
 import { type Cluster, withClusters } from "../../tests/cluster/mod.ts";
 import { adminConfig } from "../../tests/support/client_configs.ts";
-import { delay, poll } from "../../tests/support/poll.ts";
+import { holds } from "../../tests/support/holds.ts";
+import { poll } from "../../tests/support/poll.ts";
 import { type Clock, realClock } from "../clock.ts";
 import {
   defaultIdentity,
@@ -247,8 +248,13 @@ async function twoCandidates(rest: RestClient): Promise<void> {
       intervalMs: 20,
       timeoutMs: 5_000,
     });
-    // Several retry periods later, still exactly one leads.
-    await delay(3 * timings.retryPeriodMs);
+    // For several retry periods, exactly one leads, and always the same one.
+    const first = a.elector.isLeader ? a : b;
+    await holds(() => first.elector.isLeader && a.elector.isLeader !== b.elector.isLeader, {
+      description: "exactly one of a and b leading, the same one",
+      forMs: 3 * timings.retryPeriodMs,
+      intervalMs: 10,
+    });
     const [winner, loser] = a.elector.isLeader ? [a, b] : [b, a];
     const winnerId = winner === a ? "a" : "b";
     equal(loser.elector.isLeader, false, "exactly one leads");
@@ -293,9 +299,12 @@ async function noRelease(rest: RestClient): Promise<void> {
     await a.stop();
     const stoppedAt = Date.now();
     equal((await readLease(rest, "kept")).spec?.holderIdentity, "a", "not released");
-    await delay(timings.leaseDurationMs / 2 - (Date.now() - stoppedAt));
-    equal(b.elector.isLeader, false, "b waits for the lease to expire");
-    await leads(b, "b to take the expired lease", 5_000);
+    await holds(() => !other.elector.isLeader, {
+      description: "b waiting for the lease to expire",
+      forMs: timings.leaseDurationMs / 2 - (Date.now() - stoppedAt),
+      intervalMs: 10,
+    });
+    await leads(other, "b to take the expired lease", 5_000);
     const waitedMs = Date.now() - stoppedAt;
     ok(waitedMs >= timings.leaseDurationMs - timings.retryPeriodMs, `b led after ${waitedMs} ms`);
     const lease = await readLease(rest, "kept");
@@ -322,7 +331,11 @@ async function lostLeadership(rest: RestClient): Promise<void> {
     deepStrictEqual(a.log, ["started", "work settled", "stopped"]);
     equal(a.elector.isLeader, false);
     equal(a.elector.leader, "intruder");
-    await delay(3 * timings.retryPeriodMs);
+    // A held lease is never overwritten.
+    await holds(
+      async () => (await readLease(rest, "taken")).spec?.holderIdentity === "intruder",
+      { description: "the intruder holding the lease", forMs: 3 * timings.retryPeriodMs },
+    );
     const lease = await readLease(rest, "taken");
     equal(lease.spec?.holderIdentity, "intruder", "a held lease is never overwritten");
     equal(lease.spec?.leaseDurationSeconds, 30);

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { cannot } from "../cannot.ts";
+
 /** An API resource: the group/version it is served under and its plural name. */
 export interface ResourceType {
   /** API group; empty for the core group (`/api/v1`). */
@@ -65,7 +67,7 @@ export function resourcePath(type: ResourceType, options: PathOptions = {}): str
   for (const [field, value] of parts) {
     if (value !== undefined && !segment.test(value)) {
       throw new TypeError(
-        `Cannot build a path for ${type.resource} as '${field}' must be a DNS subdomain: current value is "${value}"`,
+        cannot(`build a path for ${type.resource}`, `'${field}' must be a DNS subdomain`, value),
       );
     }
   }

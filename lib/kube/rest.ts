@@ -14,6 +14,7 @@ import { apiVersionOf, resourcePath, type ResourceType } from "./resource.ts";
 import { isGone, StatusError } from "./status_error.ts";
 import type { Query, Transport } from "./transport.ts";
 import { decodeWatchEvents, type WatchEvent } from "./watch_stream.ts";
+import { cannot } from "../cannot.ts";
 
 /** Options shared by every verb. */
 export interface CallOptions {
@@ -128,7 +129,7 @@ export class RestClient {
     const { limit = 500 } = options;
     if (!Number.isInteger(limit) || limit < 1) {
       throw new RangeError(
-        `Cannot list ${type.resource} as 'limit' must be a positive integer: current value is ${limit}`,
+        cannot(`list ${type.resource}`, "'limit' must be a positive integer", limit),
       );
     }
     const path = resourcePath(type, namespaced(options.namespace));
@@ -170,16 +171,7 @@ export class RestClient {
     object: T,
     options: WriteOptions = {},
   ): Promise<T> {
-    const path = resourcePath(
-      type,
-      namespaced(type.namespaced ? object.metadata?.namespace : undefined),
-    );
-    return await this.transport.json<T>(path, {
-      method: "POST",
-      query: writeQuery(options),
-      body: withTypeMeta(type, object),
-      ...signalOnly(options),
-    });
+    return await this.#write("POST", type, object, options);
   }
 
   /**
@@ -195,17 +187,7 @@ export class RestClient {
     if (!name) {
       throw new TypeError(`Cannot update ${type.resource} as the object has no metadata.name`);
     }
-    const path = resourcePath(type, {
-      ...namespaced(type.namespaced ? object.metadata?.namespace : undefined),
-      name,
-      ...(options.subresource ? { subresource: options.subresource } : {}),
-    });
-    return await this.transport.json<T>(path, {
-      method: "PUT",
-      query: writeQuery(options),
-      body: withTypeMeta(type, object),
-      ...signalOnly(options),
-    });
+    return await this.#write("PUT", type, object, { ...options, name });
   }
 
   /** Patches one object in the chosen format. */
@@ -223,7 +205,7 @@ export class RestClient {
     const path = resourcePath(type, {
       ...namespaced(options.namespace),
       name,
-      ...(options.subresource ? { subresource: options.subresource } : {}),
+      ...optional("subresource", options.subresource || undefined),
     });
     return await this.transport.json<T>(path, {
       method: "PATCH",
@@ -307,6 +289,30 @@ export class RestClient {
       if (signal?.aborted) return;
       throw error;
     }
+  }
+
+  /**
+   * Sends the whole `object` with its type meta: POST to its collection, or
+   * PUT to `options.name` (and its subresource). A cluster-scoped type
+   * ignores `metadata.namespace`.
+   */
+  async #write<T extends KubeObject>(
+    method: "POST" | "PUT",
+    type: ResourceType,
+    object: T,
+    options: WriteOptions & { name?: string; subresource?: string },
+  ): Promise<T> {
+    const path = resourcePath(type, {
+      ...namespaced(type.namespaced ? object.metadata?.namespace : undefined),
+      ...optional("name", options.name),
+      ...optional("subresource", options.subresource || undefined),
+    });
+    return await this.transport.json<T>(path, {
+      method,
+      query: writeQuery(options),
+      body: withTypeMeta(type, object),
+      ...signalOnly(options),
+    });
   }
 }
 

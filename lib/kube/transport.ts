@@ -15,6 +15,7 @@
 import type { ClientCertificate, ClientConfig } from "./config/client_config.ts";
 import { statusErrorFrom } from "./status_error.ts";
 import { version } from "../version.ts";
+import { cannot } from "../cannot.ts";
 
 /** Options of {@linkcode Transport}. */
 export interface TransportOptions {
@@ -72,7 +73,7 @@ export class Transport {
     const { timeoutMs = 30_000 } = options;
     if (!(timeoutMs > 0)) {
       throw new RangeError(
-        `Cannot create transport as 'timeoutMs' must be a positive number: current value is ${timeoutMs}`,
+        cannot("create transport", "'timeoutMs' must be a positive number", timeoutMs),
       );
     }
     this.config = config;

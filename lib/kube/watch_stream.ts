@@ -12,6 +12,8 @@
  * @module
  */
 
+import { cannot } from "../cannot.ts";
+
 /** Event types of a Kubernetes watch. */
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
 
@@ -47,7 +49,7 @@ export function splitLines(
 ): TransformStream<Uint8Array, Uint8Array> {
   if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1) {
     throw new RangeError(
-      `Cannot split lines as 'maxLineBytes' must be a positive integer: current value is ${maxLineBytes}`,
+      cannot("split lines", "'maxLineBytes' must be a positive integer", maxLineBytes),
     );
   }
   // Pieces of the current, unfinished line; their total length is `pending`.

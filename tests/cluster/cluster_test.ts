@@ -3,26 +3,15 @@ import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import type { Namespace, Service } from "kubernetes-types/core/v1.d.ts";
 import type { Status } from "kubernetes-types/meta/v1.d.ts";
 import { type Cluster, createReadyPod, testNodeName, withClusters } from "./mod.ts";
+import { type ApiList, getJson } from "../support/api_json.ts";
 import { poll } from "../support/poll.ts";
-import { findWatchEvent } from "../support/watch_events.ts";
+import { findWatchEvent, WatchEndedError } from "../support/watch_events.ts";
 
 const namespace = "proof";
 
 /** east keeps kube-apiserver's watch cache (the default); west runs without. */
 function hasWatchCache(cluster: Cluster): boolean {
   return cluster.name === "east";
-}
-
-interface List<T> {
-  metadata: { resourceVersion: string };
-  items: T[];
-}
-
-async function getJson<T>(cluster: Cluster, path: string): Promise<T> {
-  const response = await cluster.fetch(path);
-  const text = await response.text();
-  if (!response.ok) throw new Error(`GET ${path}: HTTP ${response.status}: ${text}`);
-  return JSON.parse(text) as T;
 }
 
 const serviceManifest = `
@@ -71,7 +60,7 @@ async function readyPodsBecomeAnEndpointSlice(cluster: Cluster): Promise<void> {
   const path = `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices` +
     `?labelSelector=${encodeURIComponent("kubernetes.io/service-name=web")}`;
   const endpoints = await poll(async () => {
-    const slices = await getJson<List<EndpointSlice>>(cluster, path);
+    const slices = await getJson<ApiList<EndpointSlice>>(cluster, path);
     const all = slices.items.flatMap((slice) => slice.endpoints);
     return all.length === 3 ? { slices: slices.items, all } : undefined;
   }, { description: `EndpointSlice of ${namespace}/web in ${cluster.name}` });
@@ -123,7 +112,11 @@ async function readAt(
   if (watch.status !== 200) {
     return { list: list.status, watch: await watch.json() as Status };
   }
-  const event = await findWatchEvent<Status>(watch, () => true).catch(() => undefined);
+  // A watch that ends without an event saw no error; any other failure fails the test.
+  const event = await findWatchEvent<Status>(watch, () => true).catch((error) => {
+    if (error instanceof WatchEndedError) return undefined;
+    throw error;
+  });
   return { list: list.status, watch: event?.type === "ERROR" ? event.object : undefined };
 }
 
@@ -139,7 +132,7 @@ function assertExpired(answer: { list: number; watch: Status | undefined }): voi
  * it is rebuilt, e.g. by a restart (checked in the restart step).
  */
 async function compactionExpiresOldVersions(cluster: Cluster): Promise<string> {
-  const list = await getJson<List<Service>>(cluster, `/api/v1/namespaces/${namespace}/services`);
+  const list = await getJson<ApiList<Service>>(cluster, `/api/v1/namespaces/${namespace}/services`);
   const old = list.metadata.resourceVersion;
   for (const tier of ["a", "b", "c"]) {
     await cluster.kubectl(

@@ -52,6 +52,23 @@ export interface GoInformerItem {
   resourceVersion: string;
 }
 
+/**
+ * The snapshot a Go informer caching exactly `objects` reports: their keys
+ * and resourceVersions, sorted by key bytes as Go's `sort.Strings` sorts.
+ */
+export function goInformerItems(
+  objects: readonly {
+    metadata?: { namespace?: string; name?: string; resourceVersion?: string };
+  }[],
+): GoInformerItem[] {
+  return objects
+    .map((object) => ({
+      key: `${object.metadata?.namespace}/${object.metadata?.name}`,
+      resourceVersion: object.metadata?.resourceVersion ?? "",
+    }))
+    .sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}
+
 /** Options of {@linkcode GoInformer.waitFor}. */
 export interface GoInformerWaitOptions {
   /** Give up after this long. Defaults to 30 000 ms. */

@@ -1,35 +1,23 @@
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import type { Service } from "kubernetes-types/core/v1.d.ts";
 import { type Cluster, startGoInformer, withClusters } from "./mod.ts";
-import type { GoInformerItem } from "./go_informer.ts";
+import { type GoInformerItem, goInformerItems } from "./go_informer.ts";
+import { type ApiList, getJson } from "../support/api_json.ts";
 
 const namespace = "informed";
 
-interface List<T> {
-  metadata: { resourceVersion: string };
-  items: T[];
-}
-
-async function getJson<T>(cluster: Cluster, path: string): Promise<T> {
-  const response = await cluster.fetch(path);
-  const text = await response.text();
-  if (!response.ok) throw new Error(`GET ${path}: HTTP ${response.status}: ${text}`);
-  return JSON.parse(text) as T;
-}
-
 /** Keys and resourceVersions of a fresh list, as the Go informer reports them. */
 async function listed(cluster: Cluster, path: string): Promise<GoInformerItem[]> {
-  const list = await getJson<List<Service>>(cluster, path);
-  return list.items
-    .map((item) => ({
-      key: `${item.metadata?.namespace}/${item.metadata?.name}`,
-      resourceVersion: item.metadata?.resourceVersion ?? "",
-    }))
-    .sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  return goInformerItems((await getJson<ApiList<Service>>(cluster, path)).items);
 }
 
 function find(items: GoInformerItem[], key: string): GoInformerItem | undefined {
   return items.find((item) => item.key === key);
+}
+
+/** Whether a snapshot holds Service `web` at `resourceVersion`. */
+function webAt(resourceVersion: string): (items: GoInformerItem[]) => boolean {
+  return (items) => find(items, `${namespace}/web`)?.resourceVersion === resourceVersion;
 }
 
 async function resourceVersionOf(cluster: Cluster, name: string): Promise<string> {
@@ -84,11 +72,9 @@ Deno.test("a client-go informer follows Services of a real kube-apiserver", asyn
         "--tcp=80:8080",
       );
       const created = await resourceVersionOf(cluster, "web");
-      await informer.waitFor(
-        "services",
-        (items) => find(items, `${namespace}/web`)?.resourceVersion === created,
-        { description: `${namespace}/web at resourceVersion ${created}` },
-      );
+      await informer.waitFor("services", webAt(created), {
+        description: `${namespace}/web at resourceVersion ${created}`,
+      });
 
       // update
       await cluster.kubectl(
@@ -100,16 +86,12 @@ Deno.test("a client-go informer follows Services of a real kube-apiserver", asyn
       );
       const updated = await resourceVersionOf(cluster, "web");
       ok(updated !== created, `resourceVersion did not change: ${updated}`);
-      await informer.waitFor(
-        "services",
-        (items) => find(items, `${namespace}/web`)?.resourceVersion === updated,
-        { description: `${namespace}/web at resourceVersion ${updated}` },
-      );
-      await selective.waitFor(
-        "services",
-        (items) => find(items, `${namespace}/web`)?.resourceVersion === updated,
-        { description: `the labelled ${namespace}/web` },
-      );
+      await informer.waitFor("services", webAt(updated), {
+        description: `${namespace}/web at resourceVersion ${updated}`,
+      });
+      await selective.waitFor("services", webAt(updated), {
+        description: `the labelled ${namespace}/web`,
+      });
       await selective.waitFor(
         "endpoints",
         (items) => find(items, `${namespace}/web`) !== undefined,

@@ -15,6 +15,12 @@ export {
   testNodeName,
   testNodeZone,
 } from "./cluster.ts";
-export { type GoInformer, type GoInformerOptions, startGoInformer } from "./go_informer.ts";
+export {
+  type GoInformer,
+  type GoInformerItem,
+  goInformerItems,
+  type GoInformerOptions,
+  startGoInformer,
+} from "./go_informer.ts";
 export { createReadyPod, type ReadyPodOptions } from "./pods.ts";
 export { withClusters, type WithClustersOptions } from "./with_clusters.ts";

@@ -9,6 +9,7 @@
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import type { Cluster } from "./cluster.ts";
 import { testNodeName } from "./cluster.ts";
+import { sendJson } from "../support/api_json.ts";
 import { poll } from "../support/poll.ts";
 
 /** Options of {@linkcode createReadyPod}. */
@@ -59,14 +60,17 @@ export async function createReadyPod(cluster: Cluster, options: ReadyPodOptions)
       containers: [{ name: "app", image: "registry.invalid/app:1", ports }],
     },
   };
-  await send(cluster, "POST", `/api/v1/namespaces/${namespace}/pods`, "application/json", pod);
+  await sendJson(cluster, {
+    method: "POST",
+    path: `/api/v1/namespaces/${namespace}/pods`,
+    body: pod,
+  });
   const now = new Date().toISOString();
-  return await send(
-    cluster,
-    "PATCH",
-    `/api/v1/namespaces/${namespace}/pods/${name}/status`,
-    "application/merge-patch+json",
-    {
+  return await sendJson<Pod>(cluster, {
+    method: "PATCH",
+    path: `/api/v1/namespaces/${namespace}/pods/${name}/status`,
+    contentType: "application/merge-patch+json",
+    body: {
       status: {
         phase: "Running",
         conditions: [{ type: "Ready", status: ready ? "True" : "False", lastTransitionTime: now }],
@@ -76,22 +80,5 @@ export async function createReadyPod(cluster: Cluster, options: ReadyPodOptions)
         startTime: now,
       },
     },
-  );
-}
-
-async function send(
-  cluster: Cluster,
-  method: string,
-  path: string,
-  contentType: string,
-  body: unknown,
-): Promise<Pod> {
-  const response = await cluster.fetch(path, {
-    method,
-    headers: { "content-type": contentType },
-    body: JSON.stringify(body),
   });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status}: ${text}`);
-  return JSON.parse(text) as Pod;
 }

@@ -100,6 +100,50 @@ export function kubeconfig(parts: {
   };
 }
 
+/** A `clusters` entry of a kubeconfig: cluster `name` served at `server`. */
+export function namedCluster(server: string, name: string): {
+  name: string;
+  cluster: { server: string };
+} {
+  return { name, cluster: { server } };
+}
+
+/** A `contexts` entry of a kubeconfig: context `name` on cluster `clusterName` (default: `name`). */
+export function namedContext(name: string, clusterName: string = name): {
+  name: string;
+  context: { cluster: string };
+} {
+  return { name, context: { cluster: clusterName } };
+}
+
+/** The `client.authentication.k8s.io/v1` API of exec credential plugins. */
+export const execV1 = "client.authentication.k8s.io/v1";
+
+/** The `client.authentication.k8s.io/v1beta1` API of exec credential plugins. */
+export const execV1beta1 = "client.authentication.k8s.io/v1beta1";
+
+/**
+ * The `KUBERNETES_EXEC_INFO` document a plugin is given when not
+ * interactive: `cluster` (kubeconfig spelling, `config` from the
+ * `client.authentication.k8s.io/exec` extension) only with
+ * `provideClusterInfo`.
+ */
+export function expectedExecInfo(
+  cluster?: Record<string, unknown>,
+  apiVersion: string = execV1,
+): Record<string, unknown> {
+  return {
+    apiVersion,
+    kind: "ExecCredential",
+    spec: { interactive: false, ...(cluster ? { cluster } : {}) },
+  };
+}
+
+/** The exec info a test plugin saved as `exec-info.json` in `dir`. */
+export async function readExecInfo(dir: string): Promise<unknown> {
+  return JSON.parse(await Deno.readTextFile(join(dir, "exec-info.json")));
+}
+
 /** Writes an executable bash script to `path` and returns `path`. */
 export async function writeScript(path: string, body: string): Promise<string> {
   await Deno.writeTextFile(path, `#!/usr/bin/env bash\nset -euo pipefail\n${body}\n`);

@@ -15,9 +15,18 @@ export interface WatchEvent<T = unknown> {
   object: T;
 }
 
+/** The watch stream ended before an event matched: the server closed it, nothing broke. */
+export class WatchEndedError extends Error {
+  constructor() {
+    super("Watch stream ended before a matching event arrived");
+    this.name = "WatchEndedError";
+  }
+}
+
 /**
  * Returns the first event of `response`'s body for which `match` is true,
- * then cancels the body. Throws if the stream ends first.
+ * then cancels the body. Throws a {@linkcode WatchEndedError} if the stream
+ * ends first.
  */
 export async function findWatchEvent<T = unknown>(
   response: Response,
@@ -43,5 +52,5 @@ export async function findWatchEvent<T = unknown>(
   } finally {
     await reader.cancel();
   }
-  throw new Error("Watch stream ended before a matching event arrived");
+  throw new WatchEndedError();
 }
