@@ -12,11 +12,13 @@
  *   worker in the middle of a reconcile, an informer's event loop), so they
  *   must be cheap: count, log, record. They are told, never asked: nothing
  *   they return is read.
- * - They must not throw. One that does is a bug, and it is not hidden: a
- *   throwing `onWrite` fails the reconcile it was told from (the key is
- *   retried), a throwing `onAttempt` stops the controller, whose error
- *   `Reflector.run` passes on; informers report and survive a throwing
- *   `onInformerError` (lib/kube/informer.ts).
+ * - They must not throw. One that does is a bug, and it is not hidden: it
+ *   fails what it was told from. A throwing `onWrite`, `onUnowned` or
+ *   `onNamespaceMissing` fails the reconcile (the key is retried); a
+ *   throwing `onAttempt`, `onMode` or discovery `onInformerError` stops the
+ *   controller or the source, and `Reflector.run` passes the error on once
+ *   everything stopped. Only an informer's own loop survives a throwing
+ *   `onInformerError` (lib/kube/informer.ts guards its reporter).
  * - Objects passed are the Reflector's own values, never cache objects;
  *   they may be kept.
  *

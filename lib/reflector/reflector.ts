@@ -166,15 +166,19 @@ export class Reflector {
       ...this.#hostInformers().map((informer) => informer.run(inner)),
       ...this.#sources.map((source) => source.run(inner)),
     ]);
-    // Informers never reject; a source does only through a bug. Either way
-    // the rest stops, and the error is thrown by the await below.
+    // Informers never reject, and a source does only through a bug (e.g. a
+    // throwing observer): then the rest stops, and the await below throws.
     informing.catch(() => stopping.abort());
     try {
       await this.#reconcileOnceSynced(inner);
     } finally {
-      this.#observer.onStopping?.("workers");
       stopping.abort();
-      await informing;
+      try {
+        this.#observer.onStopping?.("workers");
+      } finally {
+        // Even after a throwing observer: nothing runs on once run() returns.
+        await informing;
+      }
     }
   }
 

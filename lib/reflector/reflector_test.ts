@@ -472,19 +472,44 @@ Deno.test("changes made while the Reflector was down converge after a restart", 
   });
 });
 
-Deno.test("Reflector.run() passes a controller failure on, once its informers stopped", async () => {
+Deno.test("Reflector.run() passes a controller or a source failure on, once everything stopped", async () => {
   await withClusters(["west"], async ([west]) => {
     if (!west) throw new Error("cluster missing");
-    const reflector = reflectorHarness({ host: west, sources: [], workers: 0 });
+    // Resolving at all shows the informers stopped: nothing aborts them but
+    // the deadline, after which a swallowed failure would resolve instead.
+    using deadline = deadlineSignal(30_000);
+    const badCount = reflectorHarness({ host: west, sources: [], workers: 0 });
     try {
-      // Resolving at all shows the informers stopped: they run until aborted.
-      await rejects(reflector.reflector.run(new AbortController().signal), {
+      await rejects(badCount.reflector.run(deadline.signal), {
         name: "RangeError",
         message: "Cannot run workers as 'workers' must be a positive integer: current value is 0",
       });
-      equal(reflector.reflector.hostSynced, true, "the controller ran once the host synced");
+      equal(badCount.reflector.hostSynced, true, "the controller ran once the host synced");
     } finally {
-      reflector.close();
+      badCount.close();
+    }
+    const brokenObserver = reflectorHarness({
+      host: west,
+      sources: [{ name: "self", config: adminConfig(west), selector: "export=yes" }],
+      observer: {
+        onMode: () => {
+          throw new Error("observer broken");
+        },
+      },
+    });
+    try {
+      await rejects(brokenObserver.reflector.run(deadline.signal), {
+        message: "observer broken",
+      });
+    } finally {
+      brokenObserver.close();
     }
   });
 });
+
+/** A signal that aborts after `ms`, unless disposed of first. */
+function deadlineSignal(ms: number): { signal: AbortSignal } & Disposable {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error(`deadline of ${ms} ms`)), ms);
+  return { signal: controller.signal, [Symbol.dispose]: () => clearTimeout(timer) };
+}

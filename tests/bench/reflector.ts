@@ -25,6 +25,7 @@ import { type Cluster, startCluster } from "../cluster/mod.ts";
 import { adminConfig } from "../support/client_configs.ts";
 import { delay, poll } from "../support/poll.ts";
 import { startReflector } from "../support/reflector_harness.ts";
+import { cannot } from "../../lib/cannot.ts";
 import type { Write } from "../../lib/reflector/applier.ts";
 import { endpointSlices, namespaces, pods, services } from "../../lib/kube/resource.ts";
 import { RestClient } from "../../lib/kube/rest.ts";
@@ -253,12 +254,16 @@ export async function benchReflector(options: ReflectorBenchOptions = {}): Promi
   } = options;
   if (!(Number.isInteger(count) && count >= 1 && count <= 250 * 256)) {
     throw new RangeError(
-      `Cannot run the Reflector benchmark as 'services' must be an integer from 1 to 64000: current value is ${count}`,
+      cannot("run the Reflector benchmark", "'services' must be an integer from 1 to 64000", count),
     );
   }
   if (!(Number.isInteger(podsPerService) && podsPerService >= 1 && podsPerService <= 254)) {
     throw new RangeError(
-      `Cannot run the Reflector benchmark as 'podsPerService' must be an integer from 1 to 254: current value is ${podsPerService}`,
+      cannot(
+        "run the Reflector benchmark",
+        "'podsPerService' must be an integer from 1 to 254",
+        podsPerService,
+      ),
     );
   }
   const endpointCount = count * podsPerService;
