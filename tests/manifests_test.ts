@@ -35,7 +35,7 @@ import { RestClient } from "../lib/kube/rest.ts";
 import { isAlreadyExists, isConflict } from "../lib/kube/status_error.ts";
 import { Transport } from "../lib/kube/transport.ts";
 import type { Write } from "../lib/reflector/applier.ts";
-import { Reflector } from "../lib/reflector/reflector.ts";
+import { reflectorHarness } from "./support/reflector_harness.ts";
 
 const manifestsDir = fileURLToPath(new URL("../manifests/", import.meta.url));
 const installNamespace = "service-reflector";
@@ -547,17 +547,17 @@ async function runAsServiceAccount(host: Cluster, source: Cluster): Promise<void
     equal(review.status?.userInfo?.username, serviceAccountUser);
 
     const { config: sourceConfig } = await loadKubeconfig({ path: source.kubeconfig });
-    const reflector = new Reflector({
+    const { reflector } = reflectorHarness({
       host: rest,
       sources: [{ name: "source", config: sourceConfig, selector: "export=yes" }],
-      createNamespaces: true,
       // Writes core v1 Endpoints too, so that their write verbs are exercised.
       legacyEndpoints: true,
-      waitMs: 300,
-      onWrite: (write) => observed.writes.push(write),
-      onAttempt: (attempt) => observed.attempts.push(attempt),
-      onInformerError: (error, cluster, phase) =>
-        observed.informerErrors.push(`${cluster} ${phase}: ${String(error)}`),
+      observer: {
+        onWrite: (write) => observed.writes.push(write),
+        onAttempt: (attempt) => observed.attempts.push(attempt),
+        onInformerError: ({ error, cluster, phase }) =>
+          observed.informerErrors.push(`${cluster} ${phase}: ${String(error)}`),
+      },
     });
     const emitter = new Emitter({
       rest,

@@ -1,6 +1,6 @@
 /**
- * The command's Reflector: a {@linkcode Reflector} of the host cluster with
- * every hook wired to the structured log and to the metrics.
+ * The command's Reflector: a {@linkcode Reflector} of the host cluster
+ * observed by the metrics and by the structured log, both.
  *
  * @module
  */
@@ -8,6 +8,7 @@
 import type { RestClient } from "../kube/rest.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ReflectorMetrics } from "../reflector/metrics.ts";
+import { fanOut, type ReflectorObserver } from "../reflector/observer.ts";
 import { Reflector } from "../reflector/reflector.ts";
 import type { SourceOptions } from "../reflector/source.ts";
 import type { ReflectorConfig } from "./flags.ts";
@@ -31,7 +32,6 @@ export interface CommandReflectorOptions {
 /** A new Reflector that logs and counts what it does. */
 export function commandReflector(options: CommandReflectorOptions): Reflector {
   const { config, metrics } = options;
-  const log = options.logger.child({ component: "reflector" });
   const reflector = new Reflector({
     host: options.host,
     sources: options.sources,
@@ -39,8 +39,16 @@ export function commandReflector(options: CommandReflectorOptions): Reflector {
     createNamespaces: config.createNamespaces,
     legacyEndpoints: config.legacyEndpoints,
     workers: config.workers,
+    observer: fanOut(metrics, logObserver(options.logger.child({ component: "reflector" }))),
+  });
+  metrics.observe(reflector);
+  return reflector;
+}
+
+/** The observer that writes what a Reflector does to `log`. */
+function logObserver(log: Logger): ReflectorObserver {
+  return {
     onAttempt: (attempt) => {
-      metrics.onAttempt(attempt);
       const fields = {
         key: attempt.key,
         reconcileId: attempt.reconcileId,
@@ -52,22 +60,16 @@ export function commandReflector(options: CommandReflectorOptions): Reflector {
         log.debug("reconciled", { ...fields, ms: Math.round(attempt.durationMs) });
       }
     },
-    onWrite: (write) => {
-      metrics.onWrite(write);
-      log.info("wrote", { ...write });
-    },
-    onUnowned: (key) => {
-      metrics.onUnowned(key);
+    onWrite: (write) => log.info("wrote", { ...write }),
+    onUnowned: (key) =>
       log.warn(
         "not mirrored: the host has a Service of that name that service-reflector does not own",
         { key },
-      );
-    },
+      ),
     onNamespaceMissing: (key) => log.warn("waiting for the namespace", { key }),
     onStopping: (phase) => log.debug("stopping", { phase }),
-    onInformerError: (error, cluster, phase) =>
+    onInformerError: ({ cluster, phase, error }) =>
       log.warn("informer failure", { cluster, phase, error }),
-  });
-  metrics.observe(reflector);
-  return reflector;
+    onMode: (source, mode) => log.info("reading endpoints", { source, api: mode }),
+  };
 }

@@ -29,7 +29,11 @@ export interface ControllerOptions {
   workers?: number;
   /** Aborting shuts the queue down; the workers finish their current key and stop. */
   signal: AbortSignal;
-  /** Told of every attempt. */
+  /**
+   * Told of every attempt, after its outcome was applied. It must not
+   * throw: one that does stops the controller, which rejects with its error
+   * (a reporter that fails is a bug to see, not a reason to run unobserved).
+   */
   onAttempt?: (attempt: Attempt) => void;
 }
 
@@ -52,7 +56,14 @@ export function applyOutcome(queue: RateLimitingQueue, key: string, outcome: Out
   }
 }
 
-/** Reconciles keys from `queue` until `options.signal` aborts and the keys in hand are done. */
+/**
+ * Reconciles keys from `queue` until `options.signal` aborts and the keys in
+ * hand are done. The controller owns the queue's end: it shuts `queue` down
+ * when the signal aborts or when it fails, and nobody else needs to.
+ *
+ * @throws {RangeError} If `workers` is not a positive integer (the queue is shut down).
+ * @throws What `onAttempt` threw, once the workers finished their keys.
+ */
 export async function runController(
   queue: RateLimitingQueue,
   reconcile: Reconciler,
@@ -62,25 +73,37 @@ export async function runController(
   // On abort, keys still queued are left alone: the next start reconciles
   // everything from fresh caches anyway. Workers finish the key in hand
   // (its calls see the aborted signal) and return.
-  const stop = () => queue.shutDown();
-  if (signal.aborted) stop();
-  else signal.addEventListener("abort", stop, { once: true });
-  await runWorkers(queue, async (key) => {
-    const reconcileId = `${Date.now().toString(36)}-${(++sequence).toString(36)}`;
-    const started = performance.now();
-    let outcome: Outcome;
-    try {
-      outcome = await reconcile(key, { signal, reconcileId });
-    } catch (error) {
-      outcome = retry(error);
-    }
-    // During shutdown a failed key is not requeued: the queue is draining.
-    if (!(signal.aborted && outcome.kind === "retry")) applyOutcome(queue, key, outcome);
-    try {
+  const shutDown = () => {
+    if (!queue.shuttingDown()) queue.shutDown();
+  };
+  signal.addEventListener("abort", shutDown, { once: true });
+  let failure: { error: unknown } | undefined;
+  try {
+    if (signal.aborted) shutDown();
+    await runWorkers(queue, async (key) => {
+      const reconcileId = `${Date.now().toString(36)}-${(++sequence).toString(36)}`;
+      const started = performance.now();
+      let outcome: Outcome;
+      try {
+        outcome = await reconcile(key, { signal, reconcileId });
+      } catch (error) {
+        outcome = retry(error);
+      }
+      // During shutdown a failed key is not requeued: the queue is shutting down.
+      if (!(signal.aborted && outcome.kind === "retry")) applyOutcome(queue, key, outcome);
       onAttempt?.({ key, reconcileId, outcome, durationMs: performance.now() - started });
-    } catch {
-      // A failing reporter must not stop the workers.
-    }
-  }, { workers });
-  signal.removeEventListener("abort", stop);
+    }, {
+      workers,
+      // Only onAttempt can throw here (a reconcile's errors are its outcome).
+      onError: (_, error) => {
+        failure ??= { error };
+        shutDown();
+      },
+    });
+  } finally {
+    signal.removeEventListener("abort", shutDown);
+    // Workers that never started (an invalid count) leave the queue open.
+    shutDown();
+  }
+  if (failure) throw failure.error;
 }

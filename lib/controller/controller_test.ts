@@ -1,4 +1,4 @@
-import { deepStrictEqual, equal, throws } from "node:assert/strict";
+import { deepStrictEqual, equal, rejects, throws } from "node:assert/strict";
 import { RateLimitingQueue } from "../workqueue/rate_limiting_queue.ts";
 import { ExponentialFailureRateLimiter } from "../workqueue/rate_limiters.ts";
 import { FakeClock } from "../../tests/support/fake_clock.ts";
@@ -82,4 +82,56 @@ Deno.test("runController() retries a failing key with backoff until it succeeds,
   );
   equal(attempts.filter((attempt) => attempt.key === "steady").length, 1);
   equal(queue.numRequeues("flaky"), 0);
+});
+
+Deno.test("runController() shuts the queue down and rejects when its workers cannot start", async () => {
+  const queue = new RateLimitingQueue();
+  queue.add("waiting");
+  const controller = new AbortController();
+  await rejects(
+    runController(queue, () => Promise.resolve(done()), {
+      signal: controller.signal,
+      workers: 0,
+    }),
+    {
+      name: "RangeError",
+      message: "Cannot run workers as 'workers' must be a positive integer: current value is 0",
+    },
+  );
+  equal(queue.shuttingDown(), true, "the queue is shut down");
+  equal(await queue.get(), undefined, "no key is handed out any more");
+});
+
+Deno.test("runController() stops and rejects with the error of a throwing onAttempt, after the keys in hand", async () => {
+  const queue = new RateLimitingQueue();
+  const reconciled: string[] = [];
+  const controller = new AbortController();
+  const running = runController(queue, (key) => {
+    reconciled.push(key);
+    return Promise.resolve(done());
+  }, {
+    signal: controller.signal,
+    workers: 1,
+    onAttempt: (attempt) => {
+      if (attempt.key === "b") throw new Error("reporter broken");
+    },
+  });
+  queue.add("a");
+  queue.add("b");
+  queue.add("c");
+  await rejects(running, { message: "reporter broken" });
+  deepStrictEqual(reconciled, ["a", "b"], "the controller stopped at the failing report");
+  equal(queue.shuttingDown(), true);
+});
+
+Deno.test("runController() returns at once, with the queue shut down, when its signal is already aborted", async () => {
+  const queue = new RateLimitingQueue();
+  queue.add("left alone");
+  let calls = 0;
+  await runController(queue, () => {
+    calls++;
+    return Promise.resolve(done());
+  }, { signal: AbortSignal.abort(), workers: 2 });
+  equal(calls, 0, "queued keys are left alone");
+  equal(queue.shuttingDown(), true);
 });

@@ -22,6 +22,8 @@
  * @module
  */
 
+import { cannot } from "../cannot.ts";
+
 /** What a reconcile decided. */
 export type Outcome =
   | { readonly kind: "done" }
@@ -51,7 +53,7 @@ export function done(): Outcome {
 export function requeueAfter(delayMs: number): Outcome {
   if (!(delayMs >= 0) || !Number.isFinite(delayMs)) {
     throw new RangeError(
-      `Cannot requeue as 'delayMs' must be a finite number of at least 0: current value is ${delayMs}`,
+      cannot("requeue", "'delayMs' must be a finite number of at least 0", delayMs),
     );
   }
   return { kind: "requeueAfter", delayMs };

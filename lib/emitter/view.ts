@@ -18,7 +18,7 @@
 import type { Endpoints, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { type Clock, realClock } from "../clock.ts";
-import { type KubeObject, resourceVersionOf } from "../kube/object.ts";
+import { type KubeObject, resourceVersionOf, sliceServiceKeys } from "../kube/object.ts";
 import type { ReadonlyStore } from "../kube/store.ts";
 import { isReflected } from "../ownership.ts";
 import { History } from "./history.ts";
@@ -56,11 +56,8 @@ export interface Upstream {
 /** Name of the upstream EndpointSlice index by owning Service key (`namespace/service`). */
 export const sliceServiceIndex = "service";
 
-/** The {@linkcode sliceServiceIndex} index function. */
-export function sliceServiceKeys(slice: EndpointSlice): string[] {
-  const service = slice.metadata?.labels?.["kubernetes.io/service-name"];
-  return service ? [`${slice.metadata?.namespace ?? ""}/${service}`] : [];
-}
+/** The {@linkcode sliceServiceIndex} index function (defined once, in lib/kube/object.ts). */
+export { sliceServiceKeys };
 
 /** Options of {@linkcode View}. */
 export interface ViewOptions {

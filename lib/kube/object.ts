@@ -1,12 +1,14 @@
 /**
- * The few facts lib/kube needs of any Kubernetes object, and the cache key
+ * The few facts lib/kube needs of any Kubernetes object, the cache key
  * that identifies one (`namespace/name`, or `name` when cluster-scoped), as
- * in client-go's MetaNamespaceKeyFunc.
+ * in client-go's MetaNamespaceKeyFunc, and the key of the Service an
+ * EndpointSlice belongs to, by the label the Kubernetes API defines for it.
  *
  * @module
  */
 
 import type { ObjectMeta } from "kubernetes-types/meta/v1.d.ts";
+import { cannot } from "../cannot.ts";
 
 /** Any Kubernetes object: lib/kube only reads its metadata. */
 export interface KubeObject {
@@ -43,9 +45,7 @@ export function splitObjectKey(key: string): { namespace: string | undefined; na
   const slash = key.indexOf("/");
   if (slash < 0) return { namespace: undefined, name: key };
   if (slash === 0 || slash === key.length - 1 || key.indexOf("/", slash + 1) >= 0) {
-    throw new TypeError(
-      `Cannot split object key as it must be "name" or "namespace/name": current value is "${key}"`,
-    );
+    throw new TypeError(cannot("split object key", 'it must be "name" or "namespace/name"', key));
   }
   return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
 }
@@ -53,4 +53,18 @@ export function splitObjectKey(key: string): { namespace: string | undefined; na
 /** The object's resourceVersion, or "" if it has none. */
 export function resourceVersionOf(object: KubeObject): string {
   return object.metadata?.resourceVersion ?? "";
+}
+
+/** The label naming the Service (in the slice's own namespace) an EndpointSlice belongs to. */
+export const serviceNameLabel = "kubernetes.io/service-name";
+
+/**
+ * The key (`namespace/name`) of the Service that `slice` belongs to, by its
+ * {@linkcode serviceNameLabel} label: one key, or none for a slice without
+ * the label. Shaped as an index function, so that a cache of slices can be
+ * looked up by Service.
+ */
+export function sliceServiceKeys(slice: KubeObject): string[] {
+  const service = slice.metadata?.labels?.[serviceNameLabel];
+  return service ? [`${slice.metadata?.namespace ?? ""}/${service}`] : [];
 }

@@ -1,9 +1,15 @@
 import { deepStrictEqual, equal } from "node:assert/strict";
 import { mirrorEndpoints } from "./_desired_core_endpoints.ts";
-import { coreEndpoints, deepFreeze, endpoint, service, slice } from "./_desired_fixtures.ts";
-
-const owner = { name: "web", uid: "host-uid" };
-const sourceKey = "service-reflector.squat.ai/source";
+import {
+  coreEndpoints,
+  deepFreeze,
+  endpoint,
+  owner,
+  ownerReferences,
+  service,
+  slice,
+  sourceKey,
+} from "../../tests/support/desired_fixtures.ts";
 
 Deno.test("mirrorEndpoints() writes one subset per port set, not-ready apart, marked skip-mirror", () => {
   const dns = { name: "dns", protocol: "UDP", port: 53 };
@@ -40,14 +46,7 @@ Deno.test("mirrorEndpoints() writes one subset per port set, not-ready apart, ma
         "endpointslice.kubernetes.io/skip-mirror": "true",
       },
       annotations: { "service-reflector.squat.ai/reflected": "true", [sourceKey]: "east" },
-      ownerReferences: [{
-        apiVersion: "v1",
-        kind: "Service",
-        name: "web",
-        uid: "host-uid",
-        controller: true,
-        blockOwnerDeletion: true,
-      }],
+      ownerReferences,
     },
     subsets: [
       { addresses: [{ ip: "10.0.0.9" }], ports: [{ name: "dns", port: 53, protocol: "UDP" }] },

@@ -1,6 +1,12 @@
 import { deepStrictEqual, equal } from "node:assert/strict";
 import { addressTypeOf, endpointGroups, preferredEndpoint } from "./_desired_endpoints.ts";
-import { coreEndpoints, deepFreeze, endpoint, http, slice } from "./_desired_fixtures.ts";
+import {
+  coreEndpoints,
+  deepFreeze,
+  endpoint,
+  http,
+  slice,
+} from "../../tests/support/desired_fixtures.ts";
 
 const ready = { ready: true, serving: true, terminating: false };
 

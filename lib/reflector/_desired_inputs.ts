@@ -9,6 +9,7 @@
 import type { Endpoints, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import type { OwnerReference } from "kubernetes-types/meta/v1.d.ts";
+import { cannot } from "../cannot.ts";
 import { compare } from "./_desired_endpoints.ts";
 
 /** The objects of one key in one source. */
@@ -49,17 +50,13 @@ export function orderedInputs(
   const sorted = [...inputs].sort((a, b) => compare(a.source, b.source));
   const [first] = sorted;
   if (first === undefined) {
-    throw new TypeError(
-      `Cannot ${what} as 'inputs' must hold at least one source: current value is []`,
-    );
+    throw new TypeError(cannot(what, "'inputs' must hold at least one source", []));
   }
   const key = keyOf(first, what);
   sorted.forEach((input, index) => {
     const { source } = input;
     if (source === "" || source.length > 63 || !labelValue.test(source)) {
-      throw new TypeError(
-        `Cannot ${what} as a source name must be a non-empty label value: current value is "${source}"`,
-      );
+      throw new TypeError(cannot(what, "a source name must be a non-empty label value", source));
     }
     if (index > 0 && sorted[index - 1]?.source === source) {
       throw new TypeError(
@@ -94,11 +91,7 @@ export function endpointSources(
   what: string,
 ): { first: SourceObjects; sources: SourceObjects[] } {
   if (!owner.name || !owner.uid) {
-    throw new TypeError(
-      `Cannot ${what} as 'owner' must have a name and a uid: current value is ${
-        JSON.stringify(owner)
-      }`,
-    );
+    throw new TypeError(cannot(what, "'owner' must have a name and a uid", owner));
   }
   const sorted = orderedInputs(inputs, what);
   const first = sorted[0];
@@ -122,9 +115,11 @@ function keyOf({ source, service }: SourceObjects, what: string): string {
   const { name, namespace } = service.metadata ?? {};
   if (!name || !namespace) {
     throw new TypeError(
-      `Cannot ${what} as the Service of source "${source}" must have metadata.name and metadata.namespace: current value is ${
-        JSON.stringify(service.metadata ?? null)
-      }`,
+      cannot(
+        what,
+        `the Service of source "${source}" must have metadata.name and metadata.namespace`,
+        service.metadata ?? null,
+      ),
     );
   }
   return `${namespace}/${name}`;

@@ -1,5 +1,5 @@
 import { deepStrictEqual, equal, throws } from "node:assert/strict";
-import { deepFreeze, service } from "./_desired_fixtures.ts";
+import { deepFreeze, service } from "../../tests/support/desired_fixtures.ts";
 import { isExternalName, orderedInputs } from "./_desired_inputs.ts";
 
 const what = "mirror a Service";

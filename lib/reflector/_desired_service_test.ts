@@ -1,5 +1,5 @@
 import { deepStrictEqual, equal } from "node:assert/strict";
-import { deepFreeze, sharedObjects } from "./_desired_fixtures.ts";
+import { deepFreeze, sharedObjects } from "../../tests/support/desired_fixtures.ts";
 import { copied, mirrorSpec, sortedByKey } from "./_desired_service.ts";
 
 Deno.test("mirrorSpec() turns a LoadBalancer Service into a ClusterIP one without LB fields", () => {

@@ -1,23 +1,28 @@
 /**
- * Makes the host match the desired mirror of one key, writing only what
+ * Makes the host match a desired mirror (`desired.ts`), writing only what
  * differs (compared through `projection.ts`, so a no-op resync writes
  * nothing), and never touching what the Reflector does not own:
  *
  * - A host Service is ours if it carries this project's managed-by label or
- *   the original Go project's `reflected` annotation (adopted). A same-named
- *   Service without either is reported and left alone.
+ *   the original Go project's `reflected` annotation (adopted). Deciding
+ *   what to do about one that is not ours is the reconcile's job: the
+ *   applier refuses to write it.
  * - EndpointSlices and Endpoints are ours only through their labels; the
  *   host caches the applier reads hold nothing else.
  * - Writes carry the resourceVersion read (updates) or the UID (deletes),
  *   so a concurrent change makes them fail with 409, and the key is retried
  *   from fresh caches rather than overwriting what it did not see.
  *
+ * The applier decides nothing about outcomes: it computes no desired state
+ * (it is handed one), it writes, it tells the observer of every write the
+ * server accepted, and a failed write rejects.
+ *
  * @module
  */
 
 import type { Endpoints, Namespace, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
-import type { KubeObject } from "../kube/object.ts";
+import { type KubeObject, objectKey } from "../kube/object.ts";
 import {
   endpoints,
   endpointSlices,
@@ -35,12 +40,9 @@ import {
   reflectedAnnotation,
   sourceClusterLabel,
 } from "../ownership.ts";
-import {
-  mirrorEndpoints,
-  mirrorEndpointSlices,
-  mirrorService,
-  type SourceObjects,
-} from "./desired.ts";
+import { byService } from "./_informers.ts";
+import type { DesiredMirror } from "./desired.ts";
+import type { ReflectorObserver } from "./observer.ts";
 import {
   sameProjection,
   serviceProjection,
@@ -52,23 +54,11 @@ import {
 export interface HostCaches {
   /** Every Service in the Reflector's scope (to see unowned ones too). */
   services: ReadonlyStore<Service>;
-  /** The Reflector's own EndpointSlices, with index {@linkcode ownedByService}. */
+  /** The Reflector's own EndpointSlices, indexed by Service key (`byService`, `_informers.ts`). */
   endpointSlices: ReadonlyStore<EndpointSlice>;
   /** The Reflector's own Endpoints. */
   endpoints: ReadonlyStore<Endpoints>;
 }
-
-/** Name of the host slice index by mirror Service key (`namespace/name`). */
-export const ownedByService = "mirror";
-
-/** The {@linkcode ownedByService} index function. */
-export function mirrorKeys(slice: EndpointSlice): string[] {
-  const service = slice.metadata?.labels?.["kubernetes.io/service-name"];
-  return service ? [`${slice.metadata?.namespace ?? ""}/${service}`] : [];
-}
-
-/** What an apply found or did. */
-export type ApplyResult = "in-sync" | "changed" | "unowned" | "namespace-missing";
 
 /** A write the applier sent, for metrics and tests. */
 export interface Write {
@@ -76,7 +66,7 @@ export interface Write {
   verb: "create" | "update" | "delete";
   /** The resource written. */
   resource: string;
-  /** `namespace/name` of the object. */
+  /** `namespace/name` of the object (`/name` for a namespace). */
   key: string;
 }
 
@@ -88,12 +78,18 @@ export interface ApplierOptions {
   host: HostCaches;
   /** Create a missing namespace (labelled as ours) instead of waiting for it. */
   createNamespaces: boolean;
-  /** Also write core v1 Endpoints for each mirror. */
-  legacyEndpoints: boolean;
   /** Field manager recorded on writes. Defaults to `service-reflector`. */
   fieldManager?: string;
-  /** Told of every write. */
-  onWrite?: (write: Write) => void;
+  /** Told of every write (`onWrite`). */
+  observer?: ReflectorObserver;
+}
+
+/** Options of {@linkcode Applier.apply}. */
+export interface ApplyOptions {
+  /** Sources whose slices are left exactly as they are (not synced: their part is unknown). */
+  keep?: ReadonlySet<string>;
+  /** Aborts the writes in flight. */
+  signal?: AbortSignal;
 }
 
 // Spec fields of a mirror Service the applier owns: each is set to the
@@ -116,7 +112,7 @@ const managedSpecFields = [
   "allocateLoadBalancerNodePorts",
 ] as const;
 
-/** Applies desired mirrors to the host. */
+/** Writes desired mirrors to the host. */
 export class Applier {
   readonly #options: ApplierOptions;
 
@@ -126,120 +122,61 @@ export class Applier {
   }
 
   /**
-   * Makes the host mirror of `key` match `inputs` (the source objects for
-   * it; empty when no source has it, which deletes our mirror). Slices of
-   * the sources in `options.keep` (sources not synced, whose part is not
-   * known) are left exactly as they are.
+   * Makes the host mirror of `mirror`'s key match it: its Service first
+   * (created, replaced when a change cannot be made in place, or updated),
+   * then the endpoint objects owned by the Service so written. Slices of
+   * the sources in `options.keep` are left exactly as they are.
+   *
+   * The caller's duty: the host Service of the key, if any, is ours, and
+   * the key's namespace exists (see {@linkcode Applier.namespaceReady}).
+   *
+   * @throws {Error} If the host Service of the key is not ours (nothing is written).
    */
-  async apply(
-    key: string,
-    inputs: SourceObjects[],
-    options: { keep?: ReadonlySet<string>; signal?: AbortSignal } = {},
-  ): Promise<ApplyResult> {
+  async apply(mirror: DesiredMirror, options: ApplyOptions = {}): Promise<void> {
     const { keep = new Set<string>(), signal } = options;
-    const { host } = this.#options;
-    const [namespace = "", name = ""] = key.split("/");
-    const existing = host.services.get(key);
-    let changed = false;
-    if (inputs.length === 0) {
-      changed = await this.#deleteOwned(key, namespace, signal);
-      if (existing && isReflected(existing)) {
-        await this.#delete(services, existing, signal);
-        changed = true;
-      }
-      return changed ? "changed" : "in-sync";
+    const key = objectKey(mirror.service);
+    const existing = this.#options.host.services.get(key);
+    if (existing && !isReflected(existing)) {
+      throw new Error(
+        `Cannot apply the mirror of ${key} as the host Service of that name is not owned by service-reflector`,
+      );
     }
-    if (existing && !isReflected(existing)) return "unowned";
-
-    const desired = mirrorService(inputs);
-    let current = existing;
-    if (!current) {
-      if (!(await this.#namespaceReady(namespace, signal))) return "namespace-missing";
-      current = await this.#create(services, desired, signal);
-      changed = true;
-    } else if (!updatableInPlace(current, desired)) {
-      await this.#delete(services, current, signal);
-      current = await this.#create(services, desired, signal);
-      changed = true;
-    } else if (
-      !sameProjection(serviceProjection(current, desired), serviceProjection(desired, desired))
-    ) {
-      current = await this.#update(services, mergeService(current, desired), signal);
-      changed = true;
-    }
-
-    const owner = { name, uid: current.metadata?.uid ?? "" };
-    changed = await this.#syncSlices(key, mirrorEndpointSlices(inputs, owner), keep, signal) ||
-      changed;
-    const legacy = this.#options.legacyEndpoints ? mirrorEndpoints(inputs, owner) : undefined;
-    changed = await this.#syncEndpoints(key, legacy, signal) || changed;
-    return changed ? "changed" : "in-sync";
-  }
-
-  async #syncSlices(
-    key: string,
-    desired: EndpointSlice[],
-    keep: ReadonlySet<string>,
-    signal?: AbortSignal,
-  ): Promise<boolean> {
-    const existing = new Map(
-      this.#options.host.endpointSlices.byIndex(ownedByService, key)
-        .filter((slice) => !keep.has(slice.metadata?.labels?.[sourceClusterLabel] ?? ""))
-        .map((slice) => [slice.metadata?.name, slice]),
-    );
-    let changed = false;
-    for (const slice of desired) {
-      const current = existing.get(slice.metadata?.name);
-      existing.delete(slice.metadata?.name);
-      if (!current) {
-        await this.#create(endpointSlices, slice, signal);
-        changed = true;
-      } else if (!sameProjection(sliceProjection(current), sliceProjection(slice))) {
-        await this.#update(endpointSlices, withVersion(slice, current), signal);
-        changed = true;
-      }
-    }
-    for (const stale of existing.values()) {
-      await this.#delete(endpointSlices, stale, signal);
-      changed = true;
-    }
-    return changed;
-  }
-
-  async #syncEndpoints(
-    key: string,
-    desired: Endpoints | undefined,
-    signal?: AbortSignal,
-  ): Promise<boolean> {
-    const current = this.#options.host.endpoints.get(key);
-    if (!desired) {
-      if (!current) return false;
-      await this.#delete(endpoints, current, signal);
-      return true;
-    }
-    if (!current) {
-      await this.#create(endpoints, desired, signal);
-      return true;
-    }
-    const project = (object: Endpoints) => ({
-      labels: object.metadata?.labels ?? {},
-      subsets: object.subsets ?? [],
+    const current = await this.#syncService(existing, mirror.service, signal);
+    const owned = mirror.endpointsFor({
+      name: mirror.service.metadata?.name ?? "",
+      uid: current.metadata?.uid ?? "",
     });
-    if (sameProjection(project(current), project(desired))) return false;
-    await this.#update(endpoints, withVersion(desired, current), signal);
-    return true;
+    await this.#syncSlices(key, owned.endpointSlices, keep, signal);
+    await this.#syncEndpoints(key, owned.endpoints, signal);
   }
 
-  /** Deletes our slices and Endpoints of `key`. */
-  async #deleteOwned(key: string, _namespace: string, signal?: AbortSignal): Promise<boolean> {
-    const slices = this.#options.host.endpointSlices.byIndex(ownedByService, key);
-    for (const slice of slices) await this.#delete(endpointSlices, slice, signal);
-    const legacy = this.#options.host.endpoints.get(key);
+  /**
+   * Deletes the mirror of `key`: the Reflector's slices and Endpoints of
+   * it, then its Service if that is ours (a same-named one that is not is
+   * left alone).
+   */
+  async remove(key: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const { signal } = options;
+    const { host } = this.#options;
+    for (const slice of host.endpointSlices.byIndex(byService, key)) {
+      await this.#delete(endpointSlices, slice, signal);
+    }
+    const legacy = host.endpoints.get(key);
     if (legacy) await this.#delete(endpoints, legacy, signal);
-    return slices.length > 0 || legacy !== undefined;
+    const service = host.services.get(key);
+    if (service && isReflected(service)) await this.#delete(services, service, signal);
   }
 
-  async #namespaceReady(namespace: string, signal?: AbortSignal): Promise<boolean> {
+  /**
+   * Whether `namespace` exists in the host, read from the server (the
+   * Reflector caches no namespaces). A missing one is created, labelled
+   * as ours, when the options allow it; else this is false.
+   */
+  async namespaceReady(
+    namespace: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<boolean> {
+    const { signal } = options;
     try {
       await this.#options.rest.get<Namespace>(namespaces, namespace, signal ? { signal } : {});
       return true;
@@ -248,7 +185,7 @@ export class Applier {
     }
     if (!this.#options.createNamespaces) return false;
     try {
-      await this.#create(namespaces, {
+      await this.#write("create", namespaces, {
         metadata: {
           name: namespace,
           labels: { [managedByLabel]: managedByValue },
@@ -262,24 +199,87 @@ export class Applier {
     return true;
   }
 
-  async #create<T extends KubeObject>(
-    type: ResourceType,
-    object: T,
+  /** The host Service after making `existing` (ours, or none) match `desired`. */
+  async #syncService(
+    existing: Service | undefined,
+    desired: Service,
     signal?: AbortSignal,
-  ): Promise<T> {
-    const created = await this.#options.rest.create(type, object, this.#writeOptions(signal));
-    this.#written("create", type, object);
-    return created;
+  ): Promise<Service> {
+    if (!existing) return await this.#write("create", services, desired, signal);
+    if (!updatableInPlace(existing, desired)) {
+      await this.#delete(services, existing, signal);
+      return await this.#write("create", services, desired, signal);
+    }
+    const same = sameProjection(
+      serviceProjection(existing, desired),
+      serviceProjection(desired, desired),
+    );
+    if (same) return existing;
+    return await this.#write("update", services, mergeService(existing, desired), signal);
   }
 
-  async #update<T extends KubeObject>(
+  async #syncSlices(
+    key: string,
+    desired: EndpointSlice[],
+    keep: ReadonlySet<string>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const existing = new Map(
+      this.#options.host.endpointSlices.byIndex(byService, key)
+        .filter((slice) => !keep.has(slice.metadata?.labels?.[sourceClusterLabel] ?? ""))
+        .map((slice) => [slice.metadata?.name, slice]),
+    );
+    for (const slice of desired) {
+      const current = existing.get(slice.metadata?.name);
+      existing.delete(slice.metadata?.name);
+      if (!current) {
+        await this.#write("create", endpointSlices, slice, signal);
+      } else if (!sameProjection(sliceProjection(current), sliceProjection(slice))) {
+        await this.#write("update", endpointSlices, withVersion(slice, current), signal);
+      }
+    }
+    for (const stale of existing.values()) await this.#delete(endpointSlices, stale, signal);
+  }
+
+  async #syncEndpoints(
+    key: string,
+    desired: Endpoints | undefined,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const current = this.#options.host.endpoints.get(key);
+    if (!desired) {
+      if (current) await this.#delete(endpoints, current, signal);
+      return;
+    }
+    if (!current) {
+      await this.#write("create", endpoints, desired, signal);
+      return;
+    }
+    const project = (object: Endpoints) => ({
+      labels: object.metadata?.labels ?? {},
+      subsets: object.subsets ?? [],
+    });
+    if (sameProjection(project(current), project(desired))) return;
+    await this.#write("update", endpoints, withVersion(desired, current), signal);
+  }
+
+  /** Creates or updates `object`, and tells the observer once the server accepted it. */
+  async #write<T extends KubeObject>(
+    verb: "create" | "update",
     type: ResourceType,
     object: T,
     signal?: AbortSignal,
   ): Promise<T> {
-    const updated = await this.#options.rest.update(type, object, this.#writeOptions(signal));
-    this.#written("update", type, object);
-    return updated;
+    const options = {
+      fieldManager: this.#options.fieldManager ?? "service-reflector",
+      ...(signal ? { signal } : {}),
+    };
+    const rest = this.#options.rest;
+    const written = verb === "create"
+      ? await rest.create(type, object, options)
+      : await rest.update(type, object, options);
+    this.#written(verb, type, object);
+    return written;
   }
 
   async #delete(type: ResourceType, object: KubeObject, signal?: AbortSignal): Promise<void> {
@@ -296,15 +296,8 @@ export class Applier {
     this.#written("delete", type, object);
   }
 
-  #writeOptions(signal?: AbortSignal) {
-    return {
-      fieldManager: this.#options.fieldManager ?? "service-reflector",
-      ...(signal ? { signal } : {}),
-    };
-  }
-
   #written(verb: Write["verb"], type: ResourceType, object: KubeObject): void {
-    this.#options.onWrite?.({
+    this.#options.observer?.onWrite?.({
       verb,
       resource: type.resource,
       key: `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`,

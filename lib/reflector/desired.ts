@@ -23,13 +23,20 @@
  *   something in the source cluster (selector, cluster IPs, node ports,
  *   load balancer fields, node names, zones, target references).
  *
- * Comparing desired and actual objects is the applier's job.
+ * {@linkcode desiredMirror} bundles the three for the applier, which
+ * compares them with the host and writes the difference. The endpoint
+ * objects are a function of their owner there, because they carry a
+ * controller reference with the mirror Service's uid, which the host
+ * assigns only once it creates the Service: the applier asks for them with
+ * the Service as the host holds it after its own write.
  *
  * @module
  */
 
-import type { Service } from "kubernetes-types/core/v1.d.ts";
+import type { Endpoints, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
+import { serviceNameLabel } from "../kube/object.ts";
+import { cannot } from "../cannot.ts";
 import {
   endpointSliceControllerName,
   endpointSliceManagedByLabel,
@@ -50,8 +57,9 @@ import {
 } from "./_desired_inputs.ts";
 import { derivedName } from "./_desired_name.ts";
 import { copied, mirrorSpec, sortedByKey } from "./_desired_service.ts";
+import { mirrorEndpoints } from "./_desired_core_endpoints.ts";
 
-export { mirrorEndpoints } from "./_desired_core_endpoints.ts";
+export { mirrorEndpoints };
 export type { MirrorOwner, SourceObjects };
 
 /** Options of {@linkcode mirrorEndpointSlices}. */
@@ -59,9 +67,6 @@ export interface MirrorEndpointSlicesOptions {
   /** Most endpoints per slice, from 1 to 1000. Defaults to 100, as the built-in controller. */
   maxEndpointsPerSlice?: number;
 }
-
-/** The label naming the Service of an EndpointSlice. */
-const serviceNameLabel = "kubernetes.io/service-name";
 
 /**
  * The mirror Service in the host: same namespace and name, spec, labels and
@@ -130,7 +135,11 @@ export function mirrorEndpointSlices(
   const max = options.maxEndpointsPerSlice ?? 100;
   if (!Number.isInteger(max) || max < 1 || max > 1000) {
     throw new RangeError(
-      `Cannot mirror EndpointSlices as 'maxEndpointsPerSlice' must be an integer from 1 to 1000: current value is ${max}`,
+      cannot(
+        "mirror EndpointSlices",
+        "'maxEndpointsPerSlice' must be an integer from 1 to 1000",
+        max,
+      ),
     );
   }
   const { sources } = endpointSources(inputs, owner, "mirror EndpointSlices");
@@ -166,4 +175,50 @@ export function mirrorEndpointSlices(
     }
   }
   return slices.sort((a, b) => compare(a.metadata?.name ?? "", b.metadata?.name ?? ""));
+}
+
+/** The endpoint objects of one mirror, owned by its Service. */
+export interface MirrorEndpointObjects {
+  /** Its EndpointSlices, as {@linkcode mirrorEndpointSlices} gives them. */
+  endpointSlices: EndpointSlice[];
+  /** Its core v1 Endpoints; undefined when none are written (the Reflector's are then deleted). */
+  endpoints: Endpoints | undefined;
+}
+
+/** The desired host state of one exported key, as the applier takes it. */
+export interface DesiredMirror {
+  /** The mirror Service, as {@linkcode mirrorService} gives it. */
+  readonly service: Service;
+  /**
+   * The endpoint objects owned by `owner`, the mirror Service as the host
+   * holds it (its uid is assigned by the host). Pure, as every function
+   * here: equal owners give deep-equal objects.
+   */
+  endpointsFor(owner: MirrorOwner): MirrorEndpointObjects;
+}
+
+/** Options of {@linkcode desiredMirror}. */
+export interface DesiredMirrorOptions {
+  /** Whether the mirror has core v1 Endpoints too (as {@linkcode mirrorEndpoints} gives them). */
+  legacyEndpoints: boolean;
+}
+
+/**
+ * The desired mirror of the key of `inputs` (at least one source exports
+ * it). The Service is computed at once, so invalid inputs throw here; the
+ * endpoint objects when the applier asks for them.
+ *
+ * @throws {TypeError} As {@linkcode mirrorService}.
+ */
+export function desiredMirror(
+  inputs: readonly SourceObjects[],
+  options: DesiredMirrorOptions,
+): DesiredMirror {
+  return {
+    service: mirrorService(inputs),
+    endpointsFor: (owner) => ({
+      endpointSlices: mirrorEndpointSlices(inputs, owner),
+      endpoints: options.legacyEndpoints ? mirrorEndpoints(inputs, owner) : undefined,
+    }),
+  };
 }

@@ -7,23 +7,16 @@ import {
   endpoint,
   http,
   ipv4s,
+  owner,
+  ownerReferences,
   service,
   sharedObjects,
   slice,
+  sourceKey,
   sourcesArbitrary,
-} from "./_desired_fixtures.ts";
-import { mirrorEndpoints, mirrorEndpointSlices, mirrorService } from "./desired.ts";
+} from "../../tests/support/desired_fixtures.ts";
+import { desiredMirror, mirrorEndpoints, mirrorEndpointSlices, mirrorService } from "./desired.ts";
 
-const owner = { name: "web", uid: "host-uid" };
-const sourceKey = "service-reflector.squat.ai/source";
-const ownerReferences = [{
-  apiVersion: "v1",
-  kind: "Service",
-  name: "web",
-  uid: "host-uid",
-  controller: true,
-  blockOwnerDeletion: true,
-}];
 const ownLabels = (source: string) => ({
   "kubernetes.io/service-name": "web",
   "endpointslice.kubernetes.io/managed-by": "service-reflector.squat.ai",
@@ -375,4 +368,25 @@ Deno.test("mirror functions leave frozen inputs untouched and share no object wi
     equal(sharedObjects(outputs, inputs), 0);
     equal(sharedObjects(outputs, owner), 0);
   }));
+});
+
+Deno.test("desiredMirror() gives the mirror Service, and its endpoint objects for the owner it is given", () => {
+  const input = {
+    source: "east",
+    service: service({ ports: [{ name: "http", port: 80 }] }),
+    endpointSlices: [slice("web-a", "IPv4", [endpoint("10.0.0.1")])],
+  };
+  const withLegacy = desiredMirror([input], { legacyEndpoints: true });
+  deepStrictEqual(withLegacy.service, mirrorService([input]));
+  deepStrictEqual(withLegacy.endpointsFor(owner), {
+    endpointSlices: mirrorEndpointSlices([input], owner),
+    endpoints: mirrorEndpoints([input], owner),
+  });
+  equal(
+    withLegacy.endpointsFor(owner).endpointSlices[0]?.metadata?.ownerReferences?.[0]?.uid,
+    "host-uid",
+  );
+  const withoutLegacy = desiredMirror([input], { legacyEndpoints: false });
+  equal(withoutLegacy.endpointsFor(owner).endpoints, undefined);
+  throws(() => desiredMirror([], { legacyEndpoints: false }), { name: "TypeError" });
 });

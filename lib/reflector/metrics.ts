@@ -9,6 +9,7 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { Attempt } from "../controller/controller.ts";
 import type { Write } from "./applier.ts";
+import type { ReflectorObserver } from "./observer.ts";
 
 /** What the gauges read at scrape time (a Reflector has these). */
 export interface ReflectorGauges {
@@ -20,22 +21,25 @@ export interface ReflectorGauges {
   readonly sourcesSynced: Record<string, boolean>;
 }
 
-/** Hooks to pass to the Reflector's options, and where its gauges are read from. */
-export interface ReflectorMetrics {
+/**
+ * The metrics as an observer of the Reflector (compose it with others
+ * through `fanOut`), and where its gauges are read from.
+ */
+export interface ReflectorMetrics extends ReflectorObserver {
   /**
-   * Names what the gauges read. The Reflector needs the hooks before it
+   * Names what the gauges read. The Reflector needs its observer before it
    * exists, so it is given here once created; until then the gauges read 0.
    */
   observe(gauges: ReflectorGauges): void;
-  /** For `onAttempt`. */
+  /** Counts the attempt, its failure if any, and its duration. */
   onAttempt(attempt: Attempt): void;
-  /** For `onWrite`. */
+  /** Counts the write by verb and resource. */
   onWrite(write: Write): void;
-  /** For `onUnowned`. */
+  /** Counts the conflict. */
   onUnowned(key: string): void;
 }
 
-/** Registers the Reflector's metrics in `registry` and returns its hooks. */
+/** Registers the Reflector's metrics in `registry` and returns the observer that keeps them. */
 export function reflectorMetrics(registry: Registry): ReflectorMetrics {
   const registers = [registry];
   let gauges: ReflectorGauges = { queueLength: 0, mirrors: 0, sourcesSynced: {} };
@@ -66,35 +70,7 @@ export function reflectorMetrics(registry: Registry): ReflectorMetrics {
     help: "Reconciles that found a same-named host Service not owned by service-reflector.",
     registers,
   });
-  new Gauge({
-    name: "service_reflector_queue_depth",
-    help: "Keys waiting to be reconciled.",
-    registers,
-    collect() {
-      this.set(gauges.queueLength);
-    },
-  });
-  new Gauge({
-    name: "service_reflector_mirrors",
-    help: "Mirror Services managed in the host.",
-    registers,
-    collect() {
-      this.set(gauges.mirrors);
-    },
-  });
-  new Gauge({
-    name: "service_reflector_source_synced",
-    help: "1 when a source's caches have synced, else 0.",
-    labelNames: ["source"],
-    registers,
-    collect() {
-      // Only the sources of the observed Reflector: none on a standby replica.
-      this.reset();
-      for (const [source, synced] of Object.entries(gauges.sourcesSynced)) {
-        this.set({ source }, synced ? 1 : 0);
-      }
-    },
-  });
+  registerGauges(registers, () => gauges);
   return {
     observe(observed) {
       gauges = observed;
@@ -111,4 +87,37 @@ export function reflectorMetrics(registry: Registry): ReflectorMetrics {
       unowned.inc();
     },
   };
+}
+
+/** The gauges, each reading `read()` at scrape time. */
+function registerGauges(registers: Registry[], read: () => ReflectorGauges): void {
+  new Gauge({
+    name: "service_reflector_queue_depth",
+    help: "Keys waiting to be reconciled.",
+    registers,
+    collect() {
+      this.set(read().queueLength);
+    },
+  });
+  new Gauge({
+    name: "service_reflector_mirrors",
+    help: "Mirror Services managed in the host.",
+    registers,
+    collect() {
+      this.set(read().mirrors);
+    },
+  });
+  new Gauge({
+    name: "service_reflector_source_synced",
+    help: "1 when a source's caches have synced, else 0.",
+    labelNames: ["source"],
+    registers,
+    collect() {
+      // Only the sources of the observed Reflector: none on a standby replica.
+      this.reset();
+      for (const [source, synced] of Object.entries(read().sourcesSynced)) {
+        this.set({ source }, synced ? 1 : 0);
+      }
+    },
+  });
 }

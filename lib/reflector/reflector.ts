@@ -5,23 +5,26 @@
  * Data flows one way: source informers and host informers turn every change
  * into a key (`namespace/name`) on one rate-limited queue; workers reconcile
  * a key by computing the desired mirror from the sources' caches
- * (`desired.ts`) and letting the applier write the difference
- * (`applier.ts`). Garbage collection is the same path: every mirror the
- * host holds is queued at start, and a key no source exports is deleted,
- * but only once every source has synced, so a source that is down never
- * costs its mirrors.
+ * (`desired.ts`), deciding the key's outcome, and handing the mirror to the
+ * applier, which writes the difference (`applier.ts`). Garbage collection
+ * is the same path: every mirror the host holds is queued at start, and a
+ * key no source exports is deleted, but only once every source has synced,
+ * so a source that is down never costs its mirrors.
+ *
+ * What the Reflector does is told to one {@linkcode ReflectorObserver}
+ * (`observer.ts`): attempts, writes, conflicts, failures it recovers from.
  *
  * @module
  */
 
 import type { Endpoints, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
-import { type Attempt, runController } from "../controller/controller.ts";
+import { runController } from "../controller/controller.ts";
 import { done, type Outcome, requeueAfter, terminal } from "../controller/reconcile.ts";
 import type { Clock } from "../clock.ts";
-import { Informer, type InformerPhase } from "../kube/informer.ts";
-import { type KubeObject, objectKey } from "../kube/object.ts";
-import { endpoints, endpointSlices, services } from "../kube/resource.ts";
+import type { Informer, InformerPhase } from "../kube/informer.ts";
+import { type KubeObject, objectKey, sliceServiceKeys, splitObjectKey } from "../kube/object.ts";
+import { endpoints, endpointSlices, type ResourceType, services } from "../kube/resource.ts";
 import type { RestClient } from "../kube/rest.ts";
 import { RateLimitingQueue } from "../workqueue/rate_limiting_queue.ts";
 import {
@@ -31,8 +34,11 @@ import {
   managedByLabel,
   managedByValue,
 } from "../ownership.ts";
-import { Applier, mirrorKeys, ownedByService, type Write } from "./applier.ts";
+import { keyedInformer, type KeyedInformerOptions, sliceIndexers } from "./_informers.ts";
+import { Applier } from "./applier.ts";
+import { desiredMirror, type SourceObjects } from "./desired.ts";
 import { EventRecorder } from "./events.ts";
+import type { ReflectorObserver } from "./observer.ts";
 import { Source, type SourceOptions } from "./source.ts";
 
 /** Options of {@linkcode Reflector}. */
@@ -53,23 +59,14 @@ export interface ReflectorOptions {
   waitMs?: number;
   /** Time source. */
   clock?: Clock;
-  /** Told of every reconcile attempt. */
-  onAttempt?: (attempt: Attempt) => void;
-  /** Told of every write to the host. */
-  onWrite?: (write: Write) => void;
-  /** Told of informer failures, by cluster (`host` or a source name). */
-  onInformerError?: (error: unknown, cluster: string, phase: InformerPhase | "discovery") => void;
-  /** Told of a same-named host Service the Reflector does not own and leaves alone. */
-  onUnowned?: (key: string) => void;
-  /** Told of shutdown progress, for logs. */
-  onStopping?: (phase: string) => void;
-  /** Told of a key waiting for its namespace (only without `createNamespaces`). */
-  onNamespaceMissing?: (key: string) => void;
+  /** Told of what the Reflector does (see `observer.ts`). Defaults to none. */
+  observer?: ReflectorObserver;
 }
 
 /** The Reflector of one host cluster. */
 export class Reflector {
   readonly #options: ReflectorOptions;
+  readonly #observer: ReflectorObserver;
   readonly #sources: Source[];
   readonly #queue: RateLimitingQueue;
   readonly #hostServices: Informer<Service>;
@@ -78,7 +75,11 @@ export class Reflector {
   readonly #applier: Applier;
   readonly #events: EventRecorder;
 
-  /** Creates the Reflector; nothing is read before {@linkcode Reflector.run}. */
+  /**
+   * Creates the Reflector; nothing is read before {@linkcode Reflector.run}.
+   *
+   * @throws {TypeError} If two sources have the same name.
+   */
   constructor(options: ReflectorOptions) {
     const names = new Set<string>();
     for (const source of options.sources) {
@@ -90,40 +91,24 @@ export class Reflector {
       names.add(source.name);
     }
     this.#options = options;
+    this.#observer = options.observer ?? {};
     const scope = options.namespace ? { namespace: options.namespace } : {};
     const clock = options.clock ? { clock: options.clock } : {};
     this.#queue = new RateLimitingQueue(clock);
+    const enqueue = (key: string) => this.#queue.add(key);
     this.#sources = options.sources.map((source) =>
-      new Source({
-        ...source,
-        ...scope,
-        ...clock,
-        onError: (error, phase) => options.onInformerError?.(error, source.name, phase),
-      })
+      new Source({ ...source, ...scope, ...clock }, this.#observer)
     );
-    const hostErrors = (error: unknown, phase: InformerPhase) =>
-      options.onInformerError?.(error, "host", phase);
-    this.#hostServices = new Informer<Service>(options.host, {
-      type: services,
+    for (const source of this.#sources) source.onChange(enqueue);
+    const host = hostInformers(options.host, {
       ...scope,
       ...clock,
-      onError: hostErrors,
+      enqueue,
+      onError: (error, phase) => this.#failed(error, phase),
     });
-    this.#hostSlices = new Informer<EndpointSlice>(options.host, {
-      type: endpointSlices,
-      labelSelector: `${endpointSliceManagedByLabel}=${endpointSliceControllerName}`,
-      indexers: { [ownedByService]: mirrorKeys },
-      ...scope,
-      ...clock,
-      onError: hostErrors,
-    });
-    this.#hostEndpoints = new Informer<Endpoints>(options.host, {
-      type: endpoints,
-      labelSelector: `${managedByLabel}=${managedByValue}`,
-      ...scope,
-      ...clock,
-      onError: hostErrors,
-    });
+    this.#hostServices = host.services;
+    this.#hostSlices = host.endpointSlices;
+    this.#hostEndpoints = host.endpoints;
     this.#events = new EventRecorder({ rest: options.host, ...clock });
     this.#applier = new Applier({
       rest: options.host,
@@ -133,8 +118,7 @@ export class Reflector {
         endpoints: this.#hostEndpoints.store,
       },
       createNamespaces: options.createNamespaces,
-      legacyEndpoints: options.legacyEndpoints,
-      ...(options.onWrite ? { onWrite: options.onWrite } : {}),
+      observer: this.#observer,
     });
   }
 
@@ -148,8 +132,7 @@ export class Reflector {
    * source that has not synced only delays that source's mirrors.
    */
   get hostSynced(): boolean {
-    return this.#hostServices.hasSynced && this.#hostSlices.hasSynced &&
-      this.#hostEndpoints.hasSynced;
+    return this.#hostInformers().every((informer) => informer.hasSynced);
   }
 
   /** Keys waiting to be reconciled (informational). */
@@ -167,50 +150,107 @@ export class Reflector {
     return Object.fromEntries(this.#sources.map((source) => [source.name, source.synced]));
   }
 
-  /** Runs until `signal` aborts, then drains the workers. */
+  /**
+   * Runs until `signal` aborts, then lets the workers finish their keys and
+   * stops every informer. Reconciling starts once the host caches synced.
+   * Call it once per Reflector.
+   *
+   * @throws What made the controller or a source fail (e.g. an invalid
+   * worker count, or a throwing observer), once everything else stopped.
+   */
   async run(signal: AbortSignal): Promise<void> {
-    const enqueue = (key: string) => this.#queue.add(key);
-    const onHost = <T extends KubeObject>(informer: Informer<T>, keysOf: (object: T) => string[]) =>
-      informer.addEventHandlers({
-        onAdd: (object) => keysOf(object).forEach(enqueue),
-        onUpdate: (_, object) => keysOf(object).forEach(enqueue),
-        onDelete: (object) => keysOf(object).forEach(enqueue),
-      });
-    // Host Services matter only when they are ours: that is where a mirror
-    // someone edited or deleted is put back, and where GC starts from.
-    onHost(this.#hostServices, (service) => isReflected(service) ? [objectKey(service)] : []);
-    onHost(this.#hostSlices, mirrorKeys);
-    onHost(this.#hostEndpoints, (object) => [objectKey(object)]);
-    for (const source of this.#sources) source.onChange(enqueue);
-
-    const informers = [
-      this.#hostServices.run(signal),
-      this.#hostSlices.run(signal),
-      this.#hostEndpoints.run(signal),
-      ...this.#sources.map((source) => source.run(signal)),
-    ];
+    // Everything stops with `signal`, or as soon as one part fails.
+    const stopping = new AbortController();
+    const inner = AbortSignal.any([signal, stopping.signal]);
+    const informing = Promise.all([
+      ...this.#hostInformers().map((informer) => informer.run(inner)),
+      ...this.#sources.map((source) => source.run(inner)),
+    ]);
+    // Informers never reject, and a source does only through a bug (e.g. a
+    // throwing observer): then the rest stops, and the await below throws.
+    informing.catch(() => stopping.abort());
     try {
-      await Promise.all([
-        this.#hostServices.synced(signal),
-        this.#hostSlices.synced(signal),
-        this.#hostEndpoints.synced(signal),
-      ]);
-      await runController(this.#queue, (key, context) => this.#reconcile(key, context.signal), {
-        signal,
-        workers: this.#options.workers ?? 4,
-        ...(this.#options.onAttempt ? { onAttempt: this.#options.onAttempt } : {}),
-      });
-    } catch {
-      // Aborted before the host synced.
+      await this.#reconcileOnceSynced(inner);
+    } finally {
+      stopping.abort();
+      try {
+        this.#observer.onStopping?.("workers");
+      } finally {
+        // Even after a throwing observer: nothing runs on once run() returns.
+        await informing;
+      }
     }
-    this.#options.onStopping?.("workers");
-    this.#queue.shutDown();
-    await Promise.all(informers);
   }
 
-  async #recordUnowned(key: string): Promise<void> {
-    const service = this.#hostServices.store.get(key);
-    if (!service) return;
+  /** Runs the controller once the host caches synced, until `signal` aborts. */
+  async #reconcileOnceSynced(signal: AbortSignal): Promise<void> {
+    try {
+      await Promise.all(this.#hostInformers().map((informer) => informer.synced(signal)));
+    } catch (error) {
+      // synced() rejects only when `signal` aborts. The controller still
+      // runs (and returns at once), so that it alone shuts the queue down.
+      if (!signal.aborted) throw error;
+    }
+    await runController(this.#queue, (key, context) => this.#reconcile(key, context.signal), {
+      signal,
+      workers: this.#options.workers ?? 4,
+      onAttempt: (attempt) => this.#observer.onAttempt?.(attempt),
+    });
+  }
+
+  #hostInformers(): Pick<Informer<KubeObject>, "hasSynced" | "synced" | "run">[] {
+    return [this.#hostServices, this.#hostSlices, this.#hostEndpoints];
+  }
+
+  /**
+   * Decides the outcome of `key`, the one place where it is decided, and
+   * has the applier write what the outcome needs.
+   */
+  async #reconcile(key: string, signal: AbortSignal): Promise<Outcome> {
+    const waitMs = this.#options.waitMs ?? 5_000;
+    const { inputs, unsynced } = this.#sourceObjects(key);
+    if (inputs.length === 0) {
+      // A source that has not synced may export the key: keep the mirror.
+      if (unsynced.size > 0) return requeueAfter(waitMs);
+      await this.#applier.remove(key, { signal });
+      return done();
+    }
+    const existing = this.#hostServices.store.get(key);
+    if (existing && !isReflected(existing)) return await this.#unowned(key, existing);
+    const mirror = desiredMirror(inputs, { legacyEndpoints: this.#options.legacyEndpoints });
+    const { namespace = "" } = splitObjectKey(key);
+    if (!existing && !(await this.#applier.namespaceReady(namespace, { signal }))) {
+      this.#observer.onNamespaceMissing?.(key);
+      return requeueAfter(waitMs);
+    }
+    await this.#applier.apply(mirror, { keep: unsynced, signal });
+    return done();
+  }
+
+  /**
+   * The source objects of `key` in every synced source, and the names of
+   * the sources that have not synced. Those may hold anything for the key:
+   * their slices in the host are kept as they are, and the mirror is not
+   * deleted on their account. A source that stays down costs only its own
+   * freshness, never the other sources' mirrors.
+   */
+  #sourceObjects(key: string): { inputs: SourceObjects[]; unsynced: Set<string> } {
+    const unsynced = new Set<string>();
+    const inputs: SourceObjects[] = [];
+    for (const source of this.#sources) {
+      if (!source.synced) {
+        unsynced.add(source.name);
+        continue;
+      }
+      const objects = source.objectsFor(key);
+      if (objects) inputs.push(objects);
+    }
+    return { inputs, unsynced };
+  }
+
+  /** Reports the same-named host Service `service` the Reflector does not own: a terminal outcome. */
+  async #unowned(key: string, service: Service): Promise<Outcome> {
+    this.#observer.onUnowned?.(key);
     try {
       await this.#events.record({
         object: {
@@ -226,39 +266,47 @@ export class Reflector {
           `A source exports ${key}, but this Service is not managed by service-reflector; it is left alone`,
       });
     } catch (error) {
-      this.#options.onInformerError?.(error, "host", "handler");
+      // The Event only explains the outcome below, which stands without it.
+      this.#failed(error, "handler");
     }
+    return terminal(
+      new Error(
+        `Cannot mirror ${key} as the host has a Service of that name that service-reflector does not own`,
+      ),
+    );
   }
 
-  async #reconcile(key: string, signal: AbortSignal): Promise<Outcome> {
-    // A source that has not synced may hold anything for this key: its
-    // slices in the host are kept as they are, and the mirror is not
-    // deleted on its account. A source that stays down costs only its own
-    // freshness, never the other sources' mirrors.
-    const keep = new Set(
-      this.#sources.filter((source) => !source.synced).map((source) => source.name),
-    );
-    const inputs = this.#sources.flatMap((source) => {
-      const objects = source.synced ? source.objectsFor(key) : undefined;
-      return objects ? [objects] : [];
-    });
-    const waitMs = this.#options.waitMs ?? 5_000;
-    if (inputs.length === 0 && keep.size > 0) return requeueAfter(waitMs);
-    const result = await this.#applier.apply(key, inputs, { keep, signal });
-    switch (result) {
-      case "unowned":
-        this.#options.onUnowned?.(key);
-        await this.#recordUnowned(key);
-        return terminal(
-          new Error(
-            `Cannot mirror ${key} as the host has a Service of that name that service-reflector does not own`,
-          ),
-        );
-      case "namespace-missing":
-        this.#options.onNamespaceMissing?.(key);
-        return requeueAfter(waitMs);
-      default:
-        return done();
-    }
+  #failed(error: unknown, phase: InformerPhase): void {
+    this.#observer.onInformerError?.({ cluster: "host", phase, error });
   }
+}
+
+/** What every host informer shares. */
+type HostScope = Pick<
+  KeyedInformerOptions<KubeObject>,
+  "namespace" | "clock" | "enqueue" | "onError"
+>;
+
+/** The host informers: every Service, and the Reflector's own slices and Endpoints. */
+function hostInformers(rest: RestClient, scope: HostScope) {
+  const informer = <T extends KubeObject>(
+    type: ResourceType,
+    keysOf: (object: T) => string[],
+    extra: Partial<KeyedInformerOptions<T>> = {},
+  ) => keyedInformer<T>(rest, { type, keysOf, ...extra, ...scope });
+  return {
+    // Host Services matter only when they are ours: that is where a mirror
+    // someone edited or deleted is put back, and where GC starts from.
+    services: informer<Service>(
+      services,
+      (service) => isReflected(service) ? [objectKey(service)] : [],
+    ),
+    endpointSlices: informer<EndpointSlice>(endpointSlices, sliceServiceKeys, {
+      labelSelector: `${endpointSliceManagedByLabel}=${endpointSliceControllerName}`,
+      indexers: sliceIndexers,
+    }),
+    endpoints: informer<Endpoints>(endpoints, (object) => [objectKey(object)], {
+      labelSelector: `${managedByLabel}=${managedByValue}`,
+    }),
+  };
 }

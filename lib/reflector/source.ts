@@ -19,13 +19,15 @@ import { Backoff } from "../kube/backoff.ts";
 import type { ClientConfig } from "../kube/config/client_config.ts";
 import type { Clock } from "../clock.ts";
 import { servesResource } from "../kube/discovery.ts";
-import { Informer, type InformerPhase } from "../kube/informer.ts";
-import { type KubeObject, objectKey } from "../kube/object.ts";
+import type { Informer, InformerPhase } from "../kube/informer.ts";
+import { objectKey, sliceServiceKeys } from "../kube/object.ts";
 import { endpoints, endpointSlices, services } from "../kube/resource.ts";
 import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
 import { isReflected } from "../ownership.ts";
+import { byService, keyedInformer, type Runnable, sliceIndexers } from "./_informers.ts";
 import type { SourceObjects } from "./desired.ts";
+import type { ReflectorObserver } from "./observer.ts";
 
 /** How a source's endpoints are read. */
 export type EndpointsMode = "endpointslices" | "endpoints";
@@ -42,17 +44,6 @@ export interface SourceOptions {
   namespace?: string;
   /** Time source. */
   clock?: Clock;
-  /** Told of discovery and informer failures (the source recovers by itself). */
-  onError?: (error: unknown, phase: InformerPhase | "discovery") => void;
-  /** Told which endpoints API was chosen, once. */
-  onMode?: (mode: EndpointsMode) => void;
-}
-
-const serviceIndex = "service";
-
-function serviceKeys(object: EndpointSlice): string[] {
-  const service = object.metadata?.labels?.["kubernetes.io/service-name"];
-  return service ? [`${object.metadata?.namespace ?? ""}/${service}`] : [];
 }
 
 /** A source cluster's selected Services and endpoints. */
@@ -60,6 +51,7 @@ export class Source {
   /** The source's name. */
   readonly name: string;
   readonly #options: SourceOptions;
+  readonly #observer: ReflectorObserver;
   readonly #transport: Transport;
   readonly #rest: RestClient;
   readonly #listeners = new Set<(key: string) => void>();
@@ -67,10 +59,15 @@ export class Source {
   #slices: Informer<EndpointSlice> | undefined;
   #endpoints: Informer<Endpoints> | undefined;
 
-  /** Creates the source; nothing is sent before {@linkcode Source.run}. */
-  constructor(options: SourceOptions) {
+  /**
+   * Creates the source; nothing is sent before {@linkcode Source.run}.
+   * `observer` is told of its failures (`onInformerError`, with the
+   * source's name as the cluster) and of its endpoints API (`onMode`).
+   */
+  constructor(options: SourceOptions, observer: ReflectorObserver = {}) {
     this.name = options.name;
     this.#options = options;
+    this.#observer = observer;
     this.#transport = new Transport(options.config);
     this.#rest = new RestClient(this.#transport);
   }
@@ -103,7 +100,7 @@ export class Source {
     // clusters that reflect each other.
     if (!service || isReflected(service)) return undefined;
     if (this.#slices) {
-      const slices = this.#slices.store.byIndex(serviceIndex, key).filter((slice) =>
+      const slices = this.#slices.store.byIndex(byService, key).filter((slice) =>
         !isReflected(slice)
       );
       return { source: this.name, service, endpointSlices: slices };
@@ -114,67 +111,57 @@ export class Source {
 
   /** Decides the endpoints API, then runs the informers until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
-    const mode = await this.#discover(signal);
-    if (!mode) return this.#transport.close();
-    this.#options.onMode?.(mode);
-    const scope = this.#options.namespace ? { namespace: this.#options.namespace } : {};
-    const common = {
-      ...scope,
-      ...(this.#options.clock ? { clock: this.#options.clock } : {}),
-      onError: (error: unknown, phase: InformerPhase) => this.#options.onError?.(error, phase),
-    };
-    const notify = (key: string) => {
-      for (const listener of this.#listeners) listener(key);
-    };
-    this.#services = this.#inform<Service>(
-      new Informer<Service>(this.#rest, {
-        type: services,
-        labelSelector: this.#options.selector,
-        ...common,
-      }),
-      (service) => [objectKey(service)],
-      notify,
-    );
-    if (mode === "endpointslices") {
-      this.#slices = this.#inform<EndpointSlice>(
-        new Informer<EndpointSlice>(this.#rest, {
-          type: endpointSlices,
-          indexers: { [serviceIndex]: serviceKeys },
-          ...common,
-        }),
-        serviceKeys,
-        notify,
-      );
-    } else {
-      this.#endpoints = this.#inform<Endpoints>(
-        new Informer<Endpoints>(this.#rest, { type: endpoints, ...common }),
-        (object) => [objectKey(object)],
-        notify,
-      );
+    try {
+      const mode = await this.#discover(signal);
+      if (!mode) return;
+      this.#observer.onMode?.(this.name, mode);
+      const informers = this.#inform(mode);
+      await Promise.all(informers.map((informer) => informer.run(signal)));
+    } finally {
+      this.#transport.close();
     }
-    const informers: Informer<KubeObject>[] = [
-      this.#services as Informer<KubeObject>,
-      (this.#slices ?? this.#endpoints) as unknown as Informer<KubeObject>,
-    ];
-    await Promise.all(informers.map((informer) => informer.run(signal)));
-    this.#transport.close();
   }
 
-  #inform<T extends KubeObject>(
-    informer: Informer<T>,
-    keysOf: (object: T) => string[],
-    notify: (key: string) => void,
-  ): Informer<T> {
-    const each = (object: T) => keysOf(object).forEach(notify);
-    informer.addEventHandlers({
-      onAdd: each,
-      onUpdate: (_, object) => each(object),
-      onDelete: each,
+  /** Creates the informers of `mode`, each telling the listeners of every change. */
+  #inform(mode: EndpointsMode): Runnable[] {
+    const { namespace, clock, selector } = this.#options;
+    const common = {
+      ...(namespace ? { namespace } : {}),
+      ...(clock ? { clock } : {}),
+      onError: (error: unknown, phase: InformerPhase) => this.#failed(error, phase),
+      enqueue: (key: string) => {
+        for (const listener of this.#listeners) listener(key);
+      },
+    };
+    const byKey = (object: Service | Endpoints) => [objectKey(object)];
+    this.#services = keyedInformer<Service>(this.#rest, {
+      type: services,
+      labelSelector: selector,
+      keysOf: byKey,
+      ...common,
     });
-    return informer;
+    if (mode === "endpointslices") {
+      this.#slices = keyedInformer<EndpointSlice>(this.#rest, {
+        type: endpointSlices,
+        indexers: sliceIndexers,
+        keysOf: sliceServiceKeys,
+        ...common,
+      });
+      return [this.#services, this.#slices];
+    }
+    this.#endpoints = keyedInformer<Endpoints>(this.#rest, {
+      type: endpoints,
+      keysOf: byKey,
+      ...common,
+    });
+    return [this.#services, this.#endpoints];
   }
 
-  /** Finds which endpoints API the source serves, retrying until it answers or `signal` aborts. */
+  #failed(error: unknown, phase: InformerPhase | "discovery"): void {
+    this.#observer.onInformerError?.({ cluster: this.name, phase, error });
+  }
+
+  /** Finds which endpoints API the source serves, retrying until it answers; undefined once `signal` aborts. */
   async #discover(signal: AbortSignal): Promise<EndpointsMode | undefined> {
     const backoff = new Backoff(this.#options.clock ? { clock: this.#options.clock } : {});
     while (!signal.aborted) {
@@ -184,12 +171,14 @@ export class Source {
           : "endpoints";
       } catch (error) {
         if (signal.aborted) return undefined;
-        this.#options.onError?.(error, "discovery");
-        try {
-          await backoff.wait(signal);
-        } catch {
-          return undefined;
-        }
+        this.#failed(error, "discovery");
+      }
+      try {
+        await backoff.wait(signal);
+      } catch (error) {
+        // The wait ends early only on abort; anything else is a bug to pass on.
+        if (signal.aborted) return undefined;
+        throw error;
       }
     }
     return undefined;

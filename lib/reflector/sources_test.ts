@@ -13,15 +13,15 @@ import type { Endpoints, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { type Cluster, createReadyPod, withClusters } from "../../tests/cluster/mod.ts";
 import { adminConfig } from "../../tests/support/client_configs.ts";
-import { poll } from "../../tests/support/poll.ts";
+import { poll, stays } from "../../tests/support/poll.ts";
+import { startReflector } from "../../tests/support/reflector_harness.ts";
+import { unlessNotFound } from "../../tests/support/reflector_mirror.ts";
 import { configFromUrl } from "../kube/config/client_config.ts";
 import { parseLabelSelector } from "../kube/label_selector.ts";
 import { endpoints, endpointSlices, services } from "../kube/resource.ts";
 import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
 import { Emitter } from "../emitter/emitter.ts";
-import { Reflector } from "./reflector.ts";
-import type { EndpointsMode } from "./source.ts";
 
 async function exportService(cluster: Cluster, name: string, ip: string): Promise<void> {
   await cluster.kubectl("create", "namespace", "apps");
@@ -84,28 +84,22 @@ Deno.test("the Reflector reads an Endpoints-only server and an Emitter", async (
 
     using hostTransport = new Transport(adminConfig(hostCluster));
     const host = new RestClient(hostTransport);
-    const modes: Record<string, EndpointsMode> = {};
-    const reflector = new Reflector({
-      host,
+    const reflector = startReflector({
+      host: hostCluster,
       sources: [
         {
           name: "legacy",
           config: configFromUrl(`http://127.0.0.1:${proxy.addr.port}`),
           selector: "export=yes",
-          onMode: (mode) => modes["legacy"] = mode,
         },
         {
           name: "remote",
           config: configFromUrl(`http://127.0.0.1:${server.addr.port}`),
           selector: "",
-          onMode: (mode) => modes["remote"] = mode,
         },
       ],
-      createNamespaces: true,
       legacyEndpoints: true,
-      waitMs: 300,
     });
-    const reflecting = reflector.run(controller.signal);
     try {
       for (
         const [name, ip, source] of [["old", "10.5.0.1", "legacy"], ["new", "10.6.0.1", "remote"]]
@@ -124,33 +118,34 @@ Deno.test("the Reflector reads an Endpoints-only server and an Emitter", async (
         const mirror = await host.get<Service>(services, name as string, { namespace: "apps" });
         equal(mirror.metadata?.labels?.["service-reflector.squat.ai/source"], source);
       }
-      deepStrictEqual(modes, { legacy: "endpoints", remote: "endpointslices" });
+      deepStrictEqual(reflector.modes, { legacy: "endpoints", remote: "endpointslices" });
 
       // Legacy Endpoints are written too, marked so that the host's
       // EndpointSlice mirroring controller leaves them alone.
       const legacyEndpoints = await poll(
-        () => host.get<Endpoints>(endpoints, "old", { namespace: "apps" }).catch(() => undefined),
+        () => unlessNotFound(host.get<Endpoints>(endpoints, "old", { namespace: "apps" })),
         { description: "the legacy Endpoints of old" },
       );
       equal(legacyEndpoints.metadata?.labels?.["endpointslice.kubernetes.io/skip-mirror"], "true");
       deepStrictEqual(legacyEndpoints.subsets?.[0]?.addresses?.map((address) => address.ip), [
         "10.5.0.1",
       ]);
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      const all = await host.list<EndpointSlice>(endpointSlices, {
-        namespace: "apps",
-        labelSelector: "kubernetes.io/service-name=old",
-      });
-      deepStrictEqual(
-        all.items.map((slice) =>
-          slice.metadata?.labels?.["endpointslice.kubernetes.io/managed-by"]
-        ),
-        ["service-reflector.squat.ai"],
-        "no slice mirrored from the legacy Endpoints",
-      );
+      // The host's mirroring controller would act within moments, if it did.
+      await stays(async () => {
+        const all = await host.list<EndpointSlice>(endpointSlices, {
+          namespace: "apps",
+          labelSelector: "kubernetes.io/service-name=old",
+        });
+        deepStrictEqual(
+          all.items.map((slice) =>
+            slice.metadata?.labels?.["endpointslice.kubernetes.io/managed-by"]
+          ),
+          ["service-reflector.squat.ai"],
+        );
+      }, { description: "no slice mirrored from the legacy Endpoints", forMs: 2_000 });
     } finally {
+      await reflector.stop();
       controller.abort();
-      await reflecting;
       await emitting;
       await server.shutdown();
       await proxy.shutdown();

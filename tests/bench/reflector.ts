@@ -24,8 +24,9 @@ import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { type Cluster, startCluster } from "../cluster/mod.ts";
 import { adminConfig } from "../support/client_configs.ts";
 import { delay, poll } from "../support/poll.ts";
+import { startReflector } from "../support/reflector_harness.ts";
+import { cannot } from "../../lib/cannot.ts";
 import type { Write } from "../../lib/reflector/applier.ts";
-import { Reflector } from "../../lib/reflector/reflector.ts";
 import { endpointSlices, namespaces, pods, services } from "../../lib/kube/resource.ts";
 import { RestClient } from "../../lib/kube/rest.ts";
 import { Transport } from "../../lib/kube/transport.ts";
@@ -253,12 +254,16 @@ export async function benchReflector(options: ReflectorBenchOptions = {}): Promi
   } = options;
   if (!(Number.isInteger(count) && count >= 1 && count <= 250 * 256)) {
     throw new RangeError(
-      `Cannot run the Reflector benchmark as 'services' must be an integer from 1 to 64000: current value is ${count}`,
+      cannot("run the Reflector benchmark", "'services' must be an integer from 1 to 64000", count),
     );
   }
   if (!(Number.isInteger(podsPerService) && podsPerService >= 1 && podsPerService <= 254)) {
     throw new RangeError(
-      `Cannot run the Reflector benchmark as 'podsPerService' must be an integer from 1 to 254: current value is ${podsPerService}`,
+      cannot(
+        "run the Reflector benchmark",
+        "'podsPerService' must be an integer from 1 to 254",
+        podsPerService,
+      ),
     );
   }
   const endpointCount = count * podsPerService;
@@ -302,43 +307,16 @@ export async function benchReflector(options: ReflectorBenchOptions = {}): Promi
   );
 
   const before = memoryAfterGc();
-  let writes = 0;
-  const writesByKind = new Map<string, number>();
-  const retries: string[] = [];
-  const terminals: string[] = [];
-  const informerErrors: string[] = [];
-  const unowned: string[] = [];
-  const onWrite = (write: Write) => {
-    writes++;
-    const kind = `${write.verb} ${write.resource}`;
-    writesByKind.set(kind, (writesByKind.get(kind) ?? 0) + 1);
-  };
-  using reflectorTransport = new Transport(adminConfig(host));
-  const reflector = new Reflector({
-    host: new RestClient(reflectorTransport),
-    sources: [{ name: "source", config: adminConfig(source), selector: "export=yes" }],
-    createNamespaces: true,
-    legacyEndpoints: false,
-    onWrite,
-    onAttempt: (attempt) => {
-      const { outcome } = attempt;
-      if (outcome.kind === "retry" || outcome.kind === "terminal") {
-        const error = outcome.error;
-        const line = `${attempt.key}: ${error instanceof Error ? error.message : String(error)}`;
-        (outcome.kind === "retry" ? retries : terminals).push(line);
-      }
-    },
-    onInformerError: (error, cluster, phase) =>
-      informerErrors.push(
-        `${cluster} ${phase}: ${error instanceof Error ? error.message : String(error)}`,
-      ),
-    onUnowned: (key) => unowned.push(key),
-  });
-  const controller = new AbortController();
-  const stopReflector = () => controller.abort();
-  signal?.addEventListener("abort", stopReflector, { once: true });
   const started = performance.now();
-  const running = reflector.run(controller.signal);
+  const reflector = startReflector({
+    host,
+    sources: [{ name: "source", config: adminConfig(source), selector: "export=yes" }],
+    // The production default, as the command runs.
+    waitMs: 5_000,
+  });
+  // Its failure, if any, is thrown by the stop() in `finally`.
+  const stopReflector = () => reflector.stop().catch(() => {});
+  signal?.addEventListener("abort", stopReflector, { once: true });
   let watch: HostSliceWatch | undefined;
   try {
     // 1. Initial mirroring. A slice cannot exist before its Service (it is
@@ -366,16 +344,14 @@ export async function benchReflector(options: ReflectorBenchOptions = {}): Promi
     });
     const mirrorSeconds = (performance.now() - started) / 1000;
     const servicesSeconds = ((servicesAt ?? performance.now()) - started) / 1000;
-    const initialWrites = writes;
+    const initialWrites = reflector.writes.length;
     log(
       `mirrored in ${mirrorSeconds.toFixed(1)} s (Services complete at ${
         servicesSeconds.toFixed(1)
-      } s), ${initialWrites} host writes: ${
-        [...writesByKind].map(([kind, n]) => `${kind} ${n}`).join(", ")
-      }`,
+      } s), ${initialWrites} host writes: ${writeCounts(reflector.writes)}`,
     );
     // Let any trailing reconcile finish so its writes are not counted as a change's.
-    await poll(() => reflector.queueLength === 0 || undefined, {
+    await poll(() => reflector.reflector.queueLength === 0 || undefined, {
       description: "the Reflector's queue to drain",
       timeoutMs: 60_000,
       ...signalOption,
@@ -393,7 +369,7 @@ export async function benchReflector(options: ReflectorBenchOptions = {}): Promi
     await delay(500, signal);
     const ready = new Map<string, boolean>();
     const delays: number[] = [];
-    const writesBefore = writes;
+    const writesBefore = reflector.writes.length;
     for (let change = 0; change < changes; change++) {
       const index = Math.floor((change * count) / changes) % count;
       const pod = change % podsPerService;
@@ -421,7 +397,7 @@ export async function benchReflector(options: ReflectorBenchOptions = {}): Promi
       delays.push(at - sent);
     }
     await delay(1_000, signal);
-    const changeWrites = writes - writesBefore;
+    const changeWrites = reflector.writes.length - writesBefore;
     log(
       `${changes} changes: ${changeWrites} host writes; delays ${
         delays.map((ms) => ms.toFixed(0)).join(" ")
@@ -434,12 +410,21 @@ export async function benchReflector(options: ReflectorBenchOptions = {}): Promi
     // 3. Memory, with the Reflector still running and its caches full.
     const end = memoryAfterGc();
 
+    const failures = (kind: string) =>
+      reflector.failures.filter((attempt) => attempt.outcome.kind === kind).map((attempt) =>
+        `${attempt.key}: ${"error" in attempt.outcome ? message(attempt.outcome.error) : ""}`
+      );
+    const retries = failures("retry");
+    const terminals = failures("terminal");
+    const informerErrors = reflector.informerErrors.map(({ cluster, phase, error }) =>
+      `${cluster} ${phase}: ${message(error)}`
+    );
     for (
       const [label, lines] of [
         ["reconcile retries", retries],
         ["terminal reconcile errors", terminals],
         ["informer errors", informerErrors],
-        ["unowned Services", unowned],
+        ["unowned Services", reflector.unowned],
         ["host watch errors", watchErrors],
       ] as const
     ) {
@@ -513,8 +498,21 @@ export async function benchReflector(options: ReflectorBenchOptions = {}): Promi
     ];
   } finally {
     await watch?.stop();
-    controller.abort();
     signal?.removeEventListener("abort", stopReflector);
-    await running;
+    await reflector.stop();
   }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** `create services 1000, ...`: the writes by verb and resource, in first-seen order. */
+function writeCounts(writes: readonly Write[]): string {
+  const byKind = new Map<string, number>();
+  for (const write of writes) {
+    const kind = `${write.verb} ${write.resource}`;
+    byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+  }
+  return [...byKind].map(([kind, n]) => `${kind} ${n}`).join(", ");
 }

@@ -52,3 +52,45 @@ export async function poll<T>(
 export function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return realClock.sleep(ms, signal);
 }
+
+/** Options of {@linkcode stays}. */
+export interface StaysOptions {
+  /** What must keep holding, for the failure message, e.g. "no slice mirrored from Endpoints". */
+  description: string;
+  /** How long it must hold. */
+  forMs: number;
+  /** Pause between checks. Defaults to 100 ms. */
+  intervalMs?: number;
+  /** Aborts the wait with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/**
+ * The negative counterpart of {@linkcode poll}: calls `check` (an assertion:
+ * it throws when the condition does not hold) at once, then every
+ * `intervalMs` until `forMs` have passed, with one last call at the end, so
+ * a condition that breaks late is still seen. Rejects at the first failed
+ * check, naming `description`, with the check's error as `cause`.
+ */
+export async function stays(
+  check: () => Promise<void> | void,
+  options: StaysOptions,
+): Promise<void> {
+  const { description, forMs, intervalMs = 100, signal } = options;
+  const started = Date.now();
+  const deadline = started + forMs;
+  while (true) {
+    signal?.throwIfAborted();
+    const at = Date.now();
+    try {
+      await check();
+    } catch (error) {
+      throw new Error(
+        `Expected ${description} for ${forMs} ms, but it stopped holding after ${at - started} ms`,
+        { cause: error },
+      );
+    }
+    if (at >= deadline) return;
+    await delay(Math.min(intervalMs, deadline - Date.now()), signal);
+  }
+}

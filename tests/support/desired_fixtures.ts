@@ -1,6 +1,6 @@
 /**
- * Small builders of source objects for the tests of `./desired.ts` and its
- * helpers, and the checks that inputs stay untouched. Test code only.
+ * Small builders of source objects for the tests of lib/reflector/desired.ts
+ * and its helpers, and the checks that inputs stay untouched.
  *
  * @module
  */
@@ -9,7 +9,23 @@ import type { Endpoints, Service, ServiceSpec } from "kubernetes-types/core/v1.d
 import type { Endpoint, EndpointPort, EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import type { ObjectMeta } from "kubernetes-types/meta/v1.d.ts";
 import fc from "fast-check";
-import type { SourceObjects } from "./_desired_inputs.ts";
+import type { MirrorOwner, SourceObjects } from "../../lib/reflector/desired.ts";
+
+/** The host mirror `web` the fixtures' endpoint objects belong to. */
+export const owner: MirrorOwner = { name: "web", uid: "host-uid" };
+
+/** The owner references every endpoint object of {@linkcode owner} carries, as expected. */
+export const ownerReferences = [{
+  apiVersion: "v1",
+  kind: "Service",
+  name: "web",
+  uid: "host-uid",
+  controller: true,
+  blockOwnerDeletion: true,
+}];
+
+/** The annotation and label naming a mirror's source. */
+export const sourceKey = "service-reflector.squat.ai/source";
 
 /** Freezes `value` and everything reachable from it; returns it. */
 export function deepFreeze<T>(value: T): T {

@@ -1,0 +1,104 @@
+/**
+ * What a Reflector tells about its work: one observer object with optional
+ * methods, given to the `Reflector` once and used by every part of it
+ * (the controller's attempts, the applier's writes, the sources' discovery
+ * and informers, the host informers). The command logs and counts through
+ * one (`lib/cli/_reflector.ts`), the metrics are one (`metrics.ts`), and
+ * tests record through one; {@linkcode fanOut} composes them.
+ *
+ * Contract for implementations:
+ *
+ * - Methods are called synchronously, on the Reflector's own paths (a
+ *   worker in the middle of a reconcile, an informer's event loop), so they
+ *   must be cheap: count, log, record. They are told, never asked: nothing
+ *   they return is read.
+ * - They must not throw. One that does is a bug, and it is not hidden: it
+ *   fails what it was told from. A throwing `onWrite`, `onUnowned` or
+ *   `onNamespaceMissing` fails the reconcile (the key is retried); a
+ *   throwing `onAttempt`, `onMode` or discovery `onInformerError` stops the
+ *   controller or the source, and `Reflector.run` passes the error on once
+ *   everything stopped. Only an informer's own loop survives a throwing
+ *   `onInformerError` (lib/kube/informer.ts guards its reporter).
+ * - Objects passed are the Reflector's own values, never cache objects;
+ *   they may be kept.
+ *
+ * @module
+ */
+
+import type { Attempt } from "../controller/controller.ts";
+import type { InformerPhase } from "../kube/informer.ts";
+import type { Write } from "./applier.ts";
+import type { EndpointsMode } from "./source.ts";
+
+/** A failure the Reflector recovers from by itself, by cluster. */
+export interface InformerFailure {
+  /** `host` or a source's name. */
+  cluster: string;
+  /**
+   * Where: an informer's `list`, `watch` or `handler`, a source's
+   * `discovery`, or (as `handler`, in the host) a NotOwned Event that could
+   * not be recorded.
+   */
+  phase: InformerPhase | "discovery";
+  /** What was thrown. */
+  error: unknown;
+}
+
+/** Told of what a Reflector does; every method is optional. See the module doc for the contract. */
+export interface ReflectorObserver {
+  /** A reconcile attempt ended; its outcome has been applied to the queue. */
+  onAttempt?(attempt: Attempt): void;
+  /** A write to the host was accepted by its server. */
+  onWrite?(write: Write): void;
+  /** A source exports `key`, but the same-named host Service is not the Reflector's: it is left alone. */
+  onUnowned?(key: string): void;
+  /** `key` waits for its namespace in the host (only without `createNamespaces`). */
+  onNamespaceMissing?(key: string): void;
+  /** An informer, a source's discovery or an Event write failed; it is retried. */
+  onInformerError?(failure: InformerFailure): void;
+  /** Source `source` reads its endpoints through `mode`, decided once per run. */
+  onMode?(source: string, mode: EndpointsMode): void;
+  /** Shutdown progress, for logs: `workers` once the workers have stopped and the informers stop. */
+  onStopping?(phase: "workers"): void;
+}
+
+type Method = keyof ReflectorObserver;
+type Arguments<M extends Method> = Parameters<NonNullable<ReflectorObserver[M]>>;
+
+/**
+ * One observer that tells each of `observers`, in the order given, of
+ * every event. An observer that throws (a bug, see the module doc) stops
+ * the event from reaching those after it, and the error goes on to the
+ * Reflector's caller as if that observer had been the only one.
+ *
+ * @example Metrics and a recording in one
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { fanOut } from "./observer.ts";
+ *
+ * const keys: string[] = [];
+ * let unowned = 0;
+ * const observer = fanOut({ onUnowned: (key) => keys.push(key) }, { onUnowned: () => unowned++ });
+ * observer.onUnowned?.("shop/web");
+ * equal(keys.join(), "shop/web");
+ * equal(unowned, 1);
+ * ```
+ */
+export function fanOut(...observers: readonly ReflectorObserver[]): Required<ReflectorObserver> {
+  const each = <M extends Method>(method: M) => (...args: Arguments<M>): void => {
+    for (const observer of observers) {
+      const told = observer[method] as ((...args: Arguments<M>) => void) | undefined;
+      told?.apply(observer, args);
+    }
+  };
+  // Typed as Required, so a method added to ReflectorObserver must be added here too.
+  return {
+    onAttempt: each("onAttempt"),
+    onWrite: each("onWrite"),
+    onUnowned: each("onUnowned"),
+    onNamespaceMissing: each("onNamespaceMissing"),
+    onInformerError: each("onInformerError"),
+    onMode: each("onMode"),
+    onStopping: each("onStopping"),
+  };
+}
