@@ -13,7 +13,8 @@ import type { Endpoints, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { type Cluster, createReadyPod, withClusters } from "../../tests/cluster/mod.ts";
 import { adminConfig } from "../../tests/support/client_configs.ts";
-import { poll, stays } from "../../tests/support/poll.ts";
+import { holds } from "../../tests/support/holds.ts";
+import { poll } from "../../tests/support/poll.ts";
 import { startReflector } from "../../tests/support/reflector_harness.ts";
 import { unlessNotFound } from "../../tests/support/reflector_mirror.ts";
 import { configFromUrl } from "../kube/config/client_config.ts";
@@ -131,17 +132,15 @@ Deno.test("the Reflector reads an Endpoints-only server and an Emitter", async (
         "10.5.0.1",
       ]);
       // The host's mirroring controller would act within moments, if it did.
-      await stays(async () => {
+      await holds(async () => {
         const all = await host.list<EndpointSlice>(endpointSlices, {
           namespace: "apps",
           labelSelector: "kubernetes.io/service-name=old",
         });
-        deepStrictEqual(
-          all.items.map((slice) =>
-            slice.metadata?.labels?.["endpointslice.kubernetes.io/managed-by"]
-          ),
-          ["service-reflector.squat.ai"],
+        const managers = all.items.map((slice) =>
+          slice.metadata?.labels?.["endpointslice.kubernetes.io/managed-by"]
         );
+        return JSON.stringify(managers) === JSON.stringify(["service-reflector.squat.ai"]);
       }, { description: "no slice mirrored from the legacy Endpoints", forMs: 2_000 });
     } finally {
       await reflector.stop();
