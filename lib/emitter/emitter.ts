@@ -13,12 +13,12 @@ import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import type { Clock } from "../clock.ts";
 import { Informer, type InformerPhase } from "../kube/informer.ts";
 import type { LabelSelector } from "../kube/label_selector.ts";
-import { type KubeObject, objectKey } from "../kube/object.ts";
+import { type KubeObject, objectKey, sliceServiceKeys } from "../kube/object.ts";
 import { endpoints, endpointSlices, type ResourceType, services } from "../kube/resource.ts";
 import type { RestClient } from "../kube/rest.ts";
 import { createHandler, type Verb } from "./handler.ts";
 import { isTableRequest, type TableKinds, toTable } from "./table.ts";
-import { sliceServiceIndex, sliceServiceKeys, View } from "./view.ts";
+import { sliceServiceIndex, View } from "./view.ts";
 import { WatchHub, type WatchHubOptions } from "./watch.ts";
 
 /** Options of {@linkcode Emitter}. */

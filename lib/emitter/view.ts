@@ -56,9 +56,6 @@ export interface Upstream {
 /** Name of the upstream EndpointSlice index by owning Service key (`namespace/service`). */
 export const sliceServiceIndex = "service";
 
-/** The {@linkcode sliceServiceIndex} index function (defined once, in lib/kube/object.ts). */
-export { sliceServiceKeys };
-
 /** Options of {@linkcode View}. */
 export interface ViewOptions {
   /** Whether a Service is exported (the `--emitter.selector` test). */

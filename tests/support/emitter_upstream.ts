@@ -10,7 +10,8 @@ import type { Endpoints, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { objectKey } from "../../lib/kube/object.ts";
 import { Store } from "../../lib/kube/store.ts";
-import { sliceServiceIndex, sliceServiceKeys, type View } from "../../lib/emitter/view.ts";
+import { sliceServiceKeys } from "../../lib/kube/object.ts";
+import { sliceServiceIndex, type View } from "../../lib/emitter/view.ts";
 
 let version = 100;
 
