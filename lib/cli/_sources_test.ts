@@ -1,9 +1,21 @@
 import { deepEqual, equal, throws } from "node:assert/strict";
-import { isLabelValue, parseSources } from "./_sources.ts";
+import { isLabelValue, type KubeconfigSource, parseSources, type SourceFlag } from "./_sources.ts";
 import { FlagValueError } from "./_values.ts";
 
 const names = (apis: string[], kubeconfigs: string[] = []) =>
   parseSources(apis, kubeconfigs).map((source) => source.name);
+
+/** The sources without a URL source's config, once it is checked to be the one of its URL. */
+function located(sources: SourceFlag[]): ({ name: string; url: string } | KubeconfigSource)[] {
+  return sources.map((source) => {
+    if (!("url" in source)) return source;
+    const { config, ...rest } = source;
+    equal(config.server.href, new URL(source.url).href, source.url);
+    equal(config.origin, `URL ${config.server.href}`);
+    deepEqual(config.caCerts, []);
+    return rest;
+  });
+}
 
 Deno.test("parseSources() names a URL source after its host name", () => {
   const cases: [url: string, name: string][] = [
@@ -17,7 +29,7 @@ Deno.test("parseSources() names a URL source after its host name", () => {
     [`http://${"a".repeat(62)}.b`, "a".repeat(62)],
   ];
   for (const [url, name] of cases) {
-    deepEqual(parseSources([url], []), [{ name, url }], url);
+    deepEqual(located(parseSources([url], [])), [{ name, url }], url);
     equal(isLabelValue(name), true, name);
   }
 });
@@ -36,7 +48,7 @@ Deno.test("parseSources() names a kubeconfig source NAME= or after its file", ()
     ["=/x/c.yaml", "c", "=/x/c.yaml"],
   ];
   for (const [value, name, kubeconfig] of cases) {
-    deepEqual(parseSources([], [value]), [{ name, kubeconfig }], value);
+    deepEqual(located(parseSources([], [value])), [{ name, kubeconfig }], value);
   }
 });
 
@@ -67,7 +79,12 @@ Deno.test("parseSources() keeps a suffixed long name within 63 characters", () =
 });
 
 Deno.test("parseSources() skips empty values and items and counts a repeat once", () => {
-  deepEqual(parseSources(["", " , ", "http://a/,http://a", " http://b "], ["", "/k/c", "/k/c"]), [
+  const sources = parseSources(["", " , ", "http://a/,http://a", " http://b "], [
+    "",
+    "/k/c",
+    "/k/c",
+  ]);
+  deepEqual(located(sources), [
     { name: "a", url: "http://a/" },
     { name: "b", url: "http://b" },
     { name: "c", kubeconfig: "/k/c" },

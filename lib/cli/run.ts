@@ -23,7 +23,7 @@ import { emitterMetrics } from "../emitter/metrics.ts";
 import { serveEmitter } from "../emitter/servers.ts";
 import { serve, type Server } from "../emitter/serve.ts";
 import { tokenAuthenticator } from "../emitter/token_auth.ts";
-import { type ClientConfig, configFromUrl } from "../kube/config/client_config.ts";
+import type { ClientConfig } from "../kube/config/client_config.ts";
 import { inClusterConfig } from "../kube/config/in_cluster.ts";
 import { loadKubeconfig } from "../kube/config/kubeconfig.ts";
 import { defaultIdentity, LeaderElector } from "../kube/leader_election.ts";
@@ -131,7 +131,7 @@ export async function runService(config: Config, options: RunServiceOptions): Pr
   if (config.reflector.enabled) {
     for (const source of config.reflector.sources) {
       const client = "url" in source
-        ? configFromUrl(source.url)
+        ? source.config
         : (await attempt("--reflector.source-kubeconfig", () =>
           loadKubeconfig({ path: source.kubeconfig }))).config;
       const log = logger.child({ component: "reflector", source: source.name });
