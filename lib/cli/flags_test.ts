@@ -1,14 +1,9 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { version } from "../version.ts";
 import { type Config, parseFlags, type ParseResult } from "./flags.ts";
+import { parsedConfig as config } from "./_cli_fixtures.ts";
 
 const noEnv = () => undefined;
-
-function config(argv: string[], env: (name: string) => string | undefined = noEnv): Config {
-  const result = parseFlags(argv, { env });
-  if (result.kind !== "run") throw new Error(`expected a config, got: ${result.output}`);
-  return result.config;
-}
 
 function exit(argv: string[]): Extract<ParseResult, { kind: "exit" }> {
   const result = parseFlags(argv, { env: noEnv });
