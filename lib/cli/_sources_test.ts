@@ -1,21 +1,10 @@
 import { deepEqual, equal, throws } from "node:assert/strict";
-import { isLabelValue, type KubeconfigSource, parseSources, type SourceFlag } from "./_sources.ts";
+import { isLabelValue, parseSources } from "./_sources.ts";
+import { located } from "./_cli_fixtures.ts";
 import { FlagValueError } from "./_values.ts";
 
 const names = (apis: string[], kubeconfigs: string[] = []) =>
   parseSources(apis, kubeconfigs).map((source) => source.name);
-
-/** The sources without a URL source's config, once it is checked to be the one of its URL. */
-function located(sources: SourceFlag[]): ({ name: string; url: string } | KubeconfigSource)[] {
-  return sources.map((source) => {
-    if (!("url" in source)) return source;
-    const { config, ...rest } = source;
-    equal(config.server.href, new URL(source.url).href, source.url);
-    equal(config.origin, `URL ${config.server.href}`);
-    deepEqual(config.caCerts, []);
-    return rest;
-  });
-}
 
 Deno.test("parseSources() names a URL source after its host name", () => {
   const cases: [url: string, name: string][] = [

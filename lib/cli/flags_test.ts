@@ -1,7 +1,7 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { version } from "../version.ts";
 import { type Config, parseFlags, type ParseResult } from "./flags.ts";
-import { parsedConfig as config } from "./_cli_fixtures.ts";
+import { located, parsedConfig as config } from "./_cli_fixtures.ts";
 
 const noEnv = () => undefined;
 
@@ -11,11 +11,7 @@ function exit(argv: string[]): Extract<ParseResult, { kind: "exit" }> {
   return result;
 }
 
-/** Where each source is, as given: a URL source's config is checked by _sources_test.ts. */
-const located = (c: Config) =>
-  c.reflector.sources.map((source) =>
-    "url" in source ? { name: source.name, url: source.url } : source
-  );
+const sources = (c: Config) => located(c.reflector.sources);
 
 const defaults: Config = {
   inCluster: false,
@@ -57,10 +53,10 @@ Deno.test("parseFlags() takes every value flag as --flag=value and as --flag val
     ["--emitter.client-ca", "/etc/ca.pem", (c) => c.emitter.clientCaFile, "/etc/ca.pem"],
     ["--reflector.selector", "!legacy", (c) => c.reflector.selector, "!legacy"],
     ["--reflector.workers", "16", (c) => c.reflector.workers, 16],
-    ["--reflector.source-api", "http://b:8080", located, [
+    ["--reflector.source-api", "http://b:8080", sources, [
       { name: "b", url: "http://b:8080" },
     ]],
-    ["--reflector.source-kubeconfig", "/k/b.yaml", located, [
+    ["--reflector.source-kubeconfig", "/k/b.yaml", sources, [
       { name: "b", kubeconfig: "/k/b.yaml" },
     ]],
   ];
@@ -102,7 +98,7 @@ Deno.test("parseFlags() collects source-api values, repeated and comma-separated
     "--reflector.source-kubeconfig=/etc/clusters/c.yaml",
     "--reflector.source-api=https://c",
   ]);
-  deepEqual(located(parsed), [
+  deepEqual(sources(parsed), [
     { name: "a", url: "http://a:8080" },
     { name: "b-example", url: "http://b.example:8080" },
     { name: "c", url: "https://c" },
