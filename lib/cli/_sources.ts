@@ -19,6 +19,10 @@
  * manifest passes `--reflector.source-api=$(SOURCE_API)`, empty until sources
  * are configured), and a source listed twice counts once.
  *
+ * Each URL is made its client config here, once, and that config is what
+ * reaches the Reflector: nothing parses the URL again. Uniqueness is checked
+ * in one place, over the final names.
+ *
  * @module
  */
 
