@@ -19,11 +19,16 @@
  * manifest passes `--reflector.source-api=$(SOURCE_API)`, empty until sources
  * are configured), and a source listed twice counts once.
  *
+ * Each URL is made its client config here, once, and that config is what
+ * reaches the Reflector: nothing parses the URL again. Uniqueness is checked
+ * in one place, over the final names.
+ *
  * @module
  */
 
 import { basename, extname } from "node:path";
-import { configFromUrl } from "../kube/config/client_config.ts";
+import { type ClientConfig, configFromUrl, ServerUrlError } from "../kube/config/client_config.ts";
+import { shown } from "../cannot.ts";
 import { FlagValueError } from "./_values.ts";
 
 /** A source reached by URL alone (an Emitter or an anonymous API server). */
@@ -32,13 +37,15 @@ export interface UrlSource {
   name: string;
   /** Absolute http(s) URL, as given. */
   url: string;
+  /** How to reach it, made from `url` once; nothing parses `url` again. */
+  config: ClientConfig;
 }
 
 /** A source reached through a kubeconfig file (its current context). */
 export interface KubeconfigSource {
   /** Unique source name, a label value. */
   name: string;
-  /** Path of the kubeconfig file, as given; not read here. */
+  /** Path of the kubeconfig file, as given; not read here (start-up loads it). */
   kubeconfig: string;
 }
 
@@ -48,11 +55,22 @@ export type SourceFlag = UrlSource | KubeconfigSource;
 const apiFlag = "--reflector.source-api";
 const kubeconfigFlag = "--reflector.source-kubeconfig";
 const labelValue = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const urlReason = /^Cannot use source URL as (.*): current value is /s;
 
 /** Whether `text` is a non-empty label value. */
 export function isLabelValue(text: string): boolean {
   return text.length <= 63 && labelValue.test(text);
+}
+
+/** A source as parsed, before its name is final, with the flag and value it came from. */
+interface Candidate {
+  /** The source; its name is set by {@linkcode nameDerived} unless `derived` is undefined. */
+  source: SourceFlag;
+  /** The flag it was given with. */
+  flag: string;
+  /** The value (or list item) as given, for messages. */
+  given: string;
+  /** The name to derive from; undefined for an explicit `NAME=`. */
+  derived?: string;
 }
 
 /** The longest label value made of `text`'s allowed characters, or `source`. */
@@ -76,91 +94,112 @@ function urlBase(url: URL): string {
   return labelFrom(url.hostname.replace(/^\[|\]$/g, "").replace(/[.:]/g, "-").toLowerCase());
 }
 
-function checkUrl(item: string): URL {
-  try {
-    return configFromUrl(item).server;
-  } catch (error) {
-    if (!(error instanceof TypeError)) throw error;
-    const reason = urlReason.exec(error.message)?.[1] ?? error.message;
-    throw new FlagValueError(apiFlag, item, reason, { cause: error });
+/** The URL sources, each URL once (by its normalized form), in the order given. */
+function urlCandidates(apis: readonly string[]): Candidate[] {
+  const byHref = new Map<string, Candidate>();
+  for (const item of apis.flatMap((value) => value.split(","))) {
+    const given = item.trim();
+    if (given === "") continue;
+    let config: ClientConfig;
+    try {
+      config = configFromUrl(given);
+    } catch (error) {
+      if (!(error instanceof ServerUrlError)) throw error;
+      throw new FlagValueError(apiFlag, given, error.reason, { cause: error });
+    }
+    const href = config.server.href;
+    if (byHref.has(href)) continue;
+    const source = { name: "", url: given, config };
+    byHref.set(href, { source, flag: apiFlag, given, derived: urlBase(config.server) });
   }
+  return [...byHref.values()];
 }
 
 /** `PATH` or `NAME=PATH`: a `NAME=` prefix has no `/` before its `=`. */
-function splitKubeconfig(value: string): { name?: string; path: string } {
-  const equals = value.indexOf("=");
-  const prefix = value.slice(0, Math.max(equals, 0));
-  if (prefix === "" || prefix.includes("/")) return { path: value };
-  const path = value.slice(equals + 1);
+function kubeconfigCandidate(given: string): Candidate {
+  const equals = given.indexOf("=");
+  const prefix = given.slice(0, Math.max(equals, 0));
+  if (prefix === "" || prefix.includes("/")) {
+    const source = { name: "", kubeconfig: given };
+    return {
+      source,
+      flag: kubeconfigFlag,
+      given,
+      derived: labelFrom(basename(given, extname(given))),
+    };
+  }
+  const path = given.slice(equals + 1);
   if (!isLabelValue(prefix)) {
     throw new FlagValueError(
       kubeconfigFlag,
-      value,
+      given,
       `must be PATH or NAME=PATH with NAME a label value: at most 63 alphanumeric characters, "-", "_" or ".", starting and ending with an alphanumeric character`,
     );
   }
   if (path === "") {
-    throw new FlagValueError(kubeconfigFlag, value, "must be PATH or NAME=PATH with a PATH");
+    throw new FlagValueError(kubeconfigFlag, given, "must be PATH or NAME=PATH with a PATH");
   }
-  return { name: prefix, path };
+  return { source: { name: prefix, kubeconfig: path }, flag: kubeconfigFlag, given };
+}
+
+/**
+ * Names every derived source: explicit names first, then every derived name
+ * that is still free, in order, and only then suffixes, so that a source
+ * keeps its plain name whenever it can.
+ */
+function nameDerived(candidates: readonly Candidate[]): void {
+  const taken = new Set<string>();
+  for (const { source, derived } of candidates) if (derived === undefined) taken.add(source.name);
+  const pending: Candidate[] = [];
+  for (const candidate of candidates) {
+    const { derived } = candidate;
+    if (derived === undefined) continue;
+    if (taken.has(derived)) {
+      pending.push(candidate);
+    } else {
+      candidate.source.name = derived;
+      taken.add(derived);
+    }
+  }
+  for (const { source, derived } of pending) source.name = unique(derived ?? "", taken);
+}
+
+/**
+ * The one check that source names are unique, over every final name: only
+ * two explicit `NAME=` can clash, since derived names avoid every taken one.
+ */
+function checkUnique(candidates: readonly Candidate[]): void {
+  const byName = new Map<string, Candidate>();
+  for (const candidate of candidates) {
+    const { name } = candidate.source;
+    const other = byName.get(name);
+    if (other !== undefined) {
+      throw new FlagValueError(
+        candidate.flag,
+        candidate.given,
+        `source name ${shown(name)} is already used by ${shown(other.given)}`,
+      );
+    }
+    byName.set(name, candidate);
+  }
 }
 
 /**
  * The sources named by every `--reflector.source-api` value (each a
  * comma-separated list of URLs) and every `--reflector.source-kubeconfig`
- * value, URL sources first, each in the order given. Throws a
- * {@linkcode FlagValueError} for a malformed URL or kubeconfig value.
+ * value, URL sources first, each in the order given, with unique names.
+ * Throws a {@linkcode FlagValueError} for a malformed URL or kubeconfig
+ * value, or for a `NAME=` another `NAME=` already took.
  */
 export function parseSources(
   apis: readonly string[],
   kubeconfigs: readonly string[],
 ): SourceFlag[] {
-  const urls = new Map<string, string>();
-  for (const item of apis.flatMap((value) => value.split(","))) {
-    const trimmed = item.trim();
-    if (trimmed === "") continue;
-    const href = checkUrl(trimmed).href;
-    if (!urls.has(href)) urls.set(href, trimmed);
-  }
-  const explicit = new Map<string, string>();
-  const files: { name?: string; path: string }[] = [];
-  for (const value of new Set(kubeconfigs)) {
-    if (value === "") continue;
-    const file = splitKubeconfig(value);
-    if (file.name !== undefined) {
-      const other = explicit.get(file.name);
-      if (other !== undefined) {
-        throw new FlagValueError(
-          kubeconfigFlag,
-          value,
-          `source name ${JSON.stringify(file.name)} is already used by ${JSON.stringify(other)}`,
-        );
-      }
-      explicit.set(file.name, value);
-    }
-    files.push(file);
-  }
-  // Explicit names first, then every derived name that is still free, and
-  // only then suffixes: a source keeps its plain name whenever it can.
-  const taken = new Set(explicit.keys());
-  const pending: { base: string; source: SourceFlag }[] = [];
-  const claim = (base: string, source: SourceFlag) => {
-    if (taken.has(base)) {
-      pending.push({ base, source });
-    } else {
-      source.name = base;
-      taken.add(base);
-    }
-    return source;
-  };
-  const sources: SourceFlag[] = [];
-  for (const [href, url] of urls) sources.push(claim(urlBase(new URL(href)), { name: "", url }));
-  for (const { name, path } of files) {
-    const source = { name: name ?? "", kubeconfig: path };
-    sources.push(
-      name !== undefined ? source : claim(labelFrom(basename(path, extname(path))), source),
-    );
-  }
-  for (const { base, source } of pending) source.name = unique(base, taken);
-  return sources;
+  const candidates = [
+    ...urlCandidates(apis),
+    ...[...new Set(kubeconfigs)].filter((value) => value !== "").map(kubeconfigCandidate),
+  ];
+  nameDerived(candidates);
+  checkUnique(candidates);
+  return candidates.map((candidate) => candidate.source);
 }

@@ -1,5 +1,6 @@
 import { deepEqual, equal, throws } from "node:assert/strict";
 import { isLabelValue, parseSources } from "./_sources.ts";
+import { located } from "./_cli_fixtures.ts";
 import { FlagValueError } from "./_values.ts";
 
 const names = (apis: string[], kubeconfigs: string[] = []) =>
@@ -17,7 +18,7 @@ Deno.test("parseSources() names a URL source after its host name", () => {
     [`http://${"a".repeat(62)}.b`, "a".repeat(62)],
   ];
   for (const [url, name] of cases) {
-    deepEqual(parseSources([url], []), [{ name, url }], url);
+    deepEqual(located(parseSources([url], [])), [{ name, url }], url);
     equal(isLabelValue(name), true, name);
   }
 });
@@ -36,7 +37,7 @@ Deno.test("parseSources() names a kubeconfig source NAME= or after its file", ()
     ["=/x/c.yaml", "c", "=/x/c.yaml"],
   ];
   for (const [value, name, kubeconfig] of cases) {
-    deepEqual(parseSources([], [value]), [{ name, kubeconfig }], value);
+    deepEqual(located(parseSources([], [value])), [{ name, kubeconfig }], value);
   }
 });
 
@@ -67,7 +68,12 @@ Deno.test("parseSources() keeps a suffixed long name within 63 characters", () =
 });
 
 Deno.test("parseSources() skips empty values and items and counts a repeat once", () => {
-  deepEqual(parseSources(["", " , ", "http://a/,http://a", " http://b "], ["", "/k/c", "/k/c"]), [
+  const sources = parseSources(["", " , ", "http://a/,http://a", " http://b "], [
+    "",
+    "/k/c",
+    "/k/c",
+  ]);
+  deepEqual(located(sources), [
     { name: "a", url: "http://a/" },
     { name: "b", url: "http://b" },
     { name: "c", kubeconfig: "/k/c" },

@@ -17,6 +17,7 @@
 
 import { CommanderError } from "@commander-js/extra-typings";
 import { commanderMessage, flagValues, name, normalize, program } from "./_program.ts";
+import { FlagReader } from "./_flag_reader.ts";
 import { parseSources, type SourceFlag } from "./_sources.ts";
 import {
   type ListenAddress,
@@ -130,43 +131,79 @@ function exit(code: number, output: string): ParseResult {
 }
 
 /** Checks every value, in --help order, then the rules between flags. */
-function resolve(
-  values: Map<string, string | string[]>,
-  env: (name: string) => string | undefined,
-): Config {
-  const text = (flag: string) => {
-    const value = values.get(flag) ?? "";
-    return typeof value === "string" ? value : value.join(",");
+function resolve(read: FlagReader, env: (name: string) => string | undefined): Config {
+  const logLevel = read.check("--log-level", parseLogLevel);
+  const listen = read.check("--listen", parseListen);
+  const namespace = read.optional("namespace", "--namespace", parseNamespace);
+  const emitter = emitterFlags(read);
+  const reflector = reflectorFlags(read);
+  checkComponents(emitter, reflector, read);
+  const leaderElection = read.check("--leader-elect", parseBool)
+    ? leaderElectionFlags(read)
+    : undefined;
+  if (leaderElection && !reflector.enabled) {
+    throw new UsageError(
+      "--leader-elect decides which replica runs the Reflector, and --reflector=false runs none: " +
+        "drop one of them",
+    );
+  }
+  const kubeconfig = read.optional("kubeconfig", "--kubeconfig");
+  // client-go's rest.InClusterConfig decides on exactly these two variables.
+  const inCluster = kubeconfig.kubeconfig === undefined &&
+    Boolean(env("KUBERNETES_SERVICE_HOST")) && Boolean(env("KUBERNETES_SERVICE_PORT"));
+  return {
+    ...kubeconfig,
+    inCluster,
+    listen,
+    logLevel,
+    ...namespace,
+    emitter,
+    reflector,
+    ...(leaderElection ? { leaderElection } : {}),
   };
-  const list = (flag: string) => [values.get(flag) ?? []].flat();
-  const check = <T>(flag: string, parse: (flag: string, value: string) => T) =>
-    parse(flag, text(flag));
-  const optional = <K extends string>(key: K, flag: string) =>
-    (text(flag) === "" ? {} : { [key]: text(flag) }) as { [P in K]?: string };
+}
 
-  const logLevel = check("--log-level", parseLogLevel);
-  const listen = check("--listen", parseListen);
-  const namespace = text("--namespace") === ""
-    ? {}
-    : { namespace: check("--namespace", parseNamespace) };
-  const emitter = {
-    enabled: check("--emitter", parseBool),
-    selector: check("--emitter.selector", parseSelector),
-    insecurePort: check("--emitter.insecure-port", parsePort),
-    securePort: check("--emitter.secure-port", parsePort),
-    bindAddress: check("--emitter.bind-address", parseIp),
+/** The `--emitter.*` values; the TLS pair is checked by {@linkcode checkComponents}. */
+function emitterFlags(read: FlagReader): EmitterConfig {
+  const certFile = read.text("--emitter.tls-cert-file");
+  const keyFile = read.text("--emitter.tls-private-key-file");
+  return {
+    enabled: read.check("--emitter", parseBool),
+    selector: read.check("--emitter.selector", parseSelector),
+    insecurePort: read.check("--emitter.insecure-port", parsePort),
+    securePort: read.check("--emitter.secure-port", parsePort),
+    bindAddress: read.check("--emitter.bind-address", parseIp),
+    ...(certFile === "" ? {} : { tls: { certFile, keyFile } }),
+    ...read.optional("certDir", "--emitter.cert-dir"),
+    ...read.optional("tokenFile", "--emitter.token-file"),
+    ...read.optional("clientCaFile", "--emitter.client-ca"),
   };
-  const reflector = {
-    enabled: check("--reflector", parseBool),
+}
+
+/** The `--reflector.*` values, the sources named and each URL made a client config. */
+function reflectorFlags(read: FlagReader): ReflectorConfig {
+  return {
+    enabled: read.check("--reflector", parseBool),
     sources: parseSources(
-      list("--reflector.source-api"),
-      list("--reflector.source-kubeconfig"),
+      read.list("--reflector.source-api"),
+      read.list("--reflector.source-kubeconfig"),
     ),
-    selector: check("--reflector.selector", parseSelector),
-    workers: parsePositiveInteger("--reflector.workers", text("--reflector.workers"), 1000),
-    legacyEndpoints: check("--reflector.endpoints", parseBool),
-    createNamespaces: check("--reflector.create-namespaces", parseBool),
+    selector: read.check("--reflector.selector", parseSelector),
+    workers: read.check(
+      "--reflector.workers",
+      (flag, value) => parsePositiveInteger(flag, value, 1000),
+    ),
+    legacyEndpoints: read.check("--reflector.endpoints", parseBool),
+    createNamespaces: read.check("--reflector.create-namespaces", parseBool),
   };
+}
+
+/** The rules between the components' flags: something runs, and runs with what it needs. */
+function checkComponents(
+  emitter: EmitterConfig,
+  reflector: ReflectorConfig,
+  read: FlagReader,
+): void {
   if (!emitter.enabled && !reflector.enabled) {
     throw new UsageError(
       "--emitter=false and --reflector=false leave nothing to run: enable at least one",
@@ -178,8 +215,8 @@ function resolve(
         "listen on: turn a port on or pass --emitter=false",
     );
   }
-  const certFile = text("--emitter.tls-cert-file");
-  const keyFile = text("--emitter.tls-private-key-file");
+  const certFile = read.text("--emitter.tls-cert-file");
+  const keyFile = read.text("--emitter.tls-private-key-file");
   if ((certFile === "") !== (keyFile === "")) {
     const given = certFile === "" ? "--emitter.tls-private-key-file" : "--emitter.tls-cert-file";
     throw new UsageError(
@@ -187,66 +224,33 @@ function resolve(
         `only ${given} is set`,
     );
   }
-  const leaderElection = check("--leader-elect", parseBool)
-    ? checkLeaderElection(check, text)
-    : undefined;
-  if (leaderElection && !reflector.enabled) {
-    throw new UsageError(
-      "--leader-elect decides which replica runs the Reflector, and --reflector=false runs none: " +
-        "drop one of them",
-    );
-  }
-  const kubeconfig = optional("kubeconfig", "--kubeconfig");
-  // client-go's rest.InClusterConfig decides on exactly these two variables.
-  const inCluster = kubeconfig.kubeconfig === undefined &&
-    Boolean(env("KUBERNETES_SERVICE_HOST")) && Boolean(env("KUBERNETES_SERVICE_PORT"));
-  return {
-    ...kubeconfig,
-    inCluster,
-    listen,
-    logLevel,
-    ...namespace,
-    emitter: {
-      ...emitter,
-      ...(certFile === "" ? {} : { tls: { certFile, keyFile } }),
-      ...optional("certDir", "--emitter.cert-dir"),
-      ...optional("tokenFile", "--emitter.token-file"),
-      ...optional("clientCaFile", "--emitter.client-ca"),
-    },
-    reflector,
-    ...(leaderElection ? { leaderElection } : {}),
-  };
 }
 
 /** The `--leader-elect-*` values, with client-go's rules between the three durations. */
-function checkLeaderElection(
-  check: <T>(flag: string, parse: (flag: string, value: string) => T) => T,
-  text: (flag: string) => string,
-): LeaderElectionConfig {
-  const leaseDurationMs = check("--leader-elect-lease-duration", parseDuration);
-  const renewDeadlineMs = check("--leader-elect-renew-deadline", parseDuration);
-  const retryPeriodMs = check("--leader-elect-retry-period", parseDuration);
+function leaderElectionFlags(read: FlagReader): LeaderElectionConfig {
+  const leaseDurationMs = read.check("--leader-elect-lease-duration", parseDuration);
+  const renewDeadlineMs = read.check("--leader-elect-renew-deadline", parseDuration);
+  const retryPeriodMs = read.check("--leader-elect-retry-period", parseDuration);
+  const lease = read.text("--leader-elect-lease-duration");
+  const renew = read.text("--leader-elect-renew-deadline");
   if (!(leaseDurationMs > renewDeadlineMs)) {
     throw new UsageError(
-      `--leader-elect-lease-duration (${text("--leader-elect-lease-duration")}) must be longer ` +
-        `than --leader-elect-renew-deadline (${text("--leader-elect-renew-deadline")})`,
+      `--leader-elect-lease-duration (${lease}) must be longer than ` +
+        `--leader-elect-renew-deadline (${renew})`,
     );
   }
   if (!(renewDeadlineMs > 1.2 * retryPeriodMs)) {
     throw new UsageError(
-      `--leader-elect-renew-deadline (${text("--leader-elect-renew-deadline")}) must be longer ` +
-        `than 1.2 x --leader-elect-retry-period (${text("--leader-elect-retry-period")})`,
+      `--leader-elect-renew-deadline (${renew}) must be longer than 1.2 x ` +
+        `--leader-elect-retry-period (${read.text("--leader-elect-retry-period")})`,
     );
   }
-  const namespace = text("--leader-elect-resource-namespace");
   return {
     leaseDurationMs,
     renewDeadlineMs,
     retryPeriodMs,
-    name: check("--leader-elect-resource-name", parseObjectName),
-    ...(namespace === ""
-      ? {}
-      : { namespace: check("--leader-elect-resource-namespace", parseNamespace) }),
+    name: read.check("--leader-elect-resource-name", parseObjectName),
+    ...read.optional("namespace", "--leader-elect-resource-namespace", parseNamespace),
   };
 }
 
@@ -287,7 +291,7 @@ export function parseFlags(argv: readonly string[], options: ParseFlagsOptions =
       );
     }
     const env = options.env ?? ((variable: string) => Deno.env.get(variable));
-    return { kind: "run", config: resolve(flagValues(command), env) };
+    return { kind: "run", config: resolve(new FlagReader(flagValues(command)), env) };
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return exit(0, stdout.replace(/\n$/, ""));

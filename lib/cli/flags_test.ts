@@ -1,20 +1,17 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { version } from "../version.ts";
 import { type Config, parseFlags, type ParseResult } from "./flags.ts";
+import { located, parsedConfig as config } from "./_cli_fixtures.ts";
 
 const noEnv = () => undefined;
-
-function config(argv: string[], env: (name: string) => string | undefined = noEnv): Config {
-  const result = parseFlags(argv, { env });
-  if (result.kind !== "run") throw new Error(`expected a config, got: ${result.output}`);
-  return result.config;
-}
 
 function exit(argv: string[]): Extract<ParseResult, { kind: "exit" }> {
   const result = parseFlags(argv, { env: noEnv });
   if (result.kind !== "exit") throw new Error(`expected an exit, got: ${JSON.stringify(result)}`);
   return result;
 }
+
+const sources = (c: Config) => located(c.reflector.sources);
 
 const defaults: Config = {
   inCluster: false,
@@ -56,10 +53,10 @@ Deno.test("parseFlags() takes every value flag as --flag=value and as --flag val
     ["--emitter.client-ca", "/etc/ca.pem", (c) => c.emitter.clientCaFile, "/etc/ca.pem"],
     ["--reflector.selector", "!legacy", (c) => c.reflector.selector, "!legacy"],
     ["--reflector.workers", "16", (c) => c.reflector.workers, 16],
-    ["--reflector.source-api", "http://b:8080", (c) => c.reflector.sources, [
+    ["--reflector.source-api", "http://b:8080", sources, [
       { name: "b", url: "http://b:8080" },
     ]],
-    ["--reflector.source-kubeconfig", "/k/b.yaml", (c) => c.reflector.sources, [
+    ["--reflector.source-kubeconfig", "/k/b.yaml", sources, [
       { name: "b", kubeconfig: "/k/b.yaml" },
     ]],
   ];
@@ -101,7 +98,7 @@ Deno.test("parseFlags() collects source-api values, repeated and comma-separated
     "--reflector.source-kubeconfig=/etc/clusters/c.yaml",
     "--reflector.source-api=https://c",
   ]);
-  deepEqual(parsed.reflector.sources, [
+  deepEqual(sources(parsed), [
     { name: "a", url: "http://a:8080" },
     { name: "b-example", url: "http://b.example:8080" },
     { name: "c", url: "https://c" },

@@ -16,6 +16,7 @@
  * @module
  */
 
+import { cannot } from "../../cannot.ts";
 import { isAbsolute, resolve } from "node:path";
 import { parse } from "yaml";
 
@@ -87,10 +88,9 @@ async function chooseFiles(
       else missing ??= text;
     }
     if (found.length === 0) {
-      throw new Error(
-        `Cannot load kubeconfig as none of the files in KUBECONFIG exist: current value is "${list}"`,
-        { cause: missing },
-      );
+      throw new Error(cannot("load kubeconfig", "none of the files in KUBECONFIG exist", list), {
+        cause: missing,
+      });
     }
     return found;
   }

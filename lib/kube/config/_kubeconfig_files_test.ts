@@ -1,6 +1,7 @@
 import { equal, ok, rejects } from "node:assert/strict";
 import { join } from "node:path";
 import { loadKubeconfig } from "./kubeconfig.ts";
+import { clusterItem, contextItem } from "./_kubeconfig_entry_fixtures.ts";
 import {
   envOf,
   kubeconfig,
@@ -11,23 +12,18 @@ import {
 
 const noEnv = envOf({});
 
-function cluster(server: string, name: string) {
-  return { name, cluster: { server } };
-}
-
-function context(name: string, clusterName = name) {
-  return { name, context: { cluster: clusterName } };
-}
-
 Deno.test("loadKubeconfig() merges KUBECONFIG files with the first definition of a name winning", async () => {
   await withTempDir(async (dir) => {
     const first = await writeYaml(join(dir, "first"), {
-      clusters: [cluster("https://first:6443", "shared")],
-      contexts: [context("from-first", "shared")],
+      clusters: [clusterItem("https://first:6443", "shared")],
+      contexts: [contextItem("from-first", "shared")],
     });
     const second = await writeYaml(join(dir, "second"), {
-      clusters: [cluster("https://second:6443", "shared"), cluster("https://only:6443", "only")],
-      contexts: [context("from-first", "only"), context("from-second", "only")],
+      clusters: [
+        clusterItem("https://second:6443", "shared"),
+        clusterItem("https://only:6443", "only"),
+      ],
+      contexts: [contextItem("from-first", "only"), contextItem("from-second", "only")],
       "current-context": "from-first",
     });
     const third = await writeYaml(join(dir, "third"), { "current-context": "from-second" });
@@ -119,7 +115,7 @@ Deno.test("loadKubeconfig() refuses a document of the wrong shape", async () => 
     name: "TypeError",
     message: () => "users[0] field 'name' must be a non-empty string: current value is undefined",
   });
-  await rejectsLoading({ contexts: [context("a"), context("a")] }, {
+  await rejectsLoading({ contexts: [contextItem("a"), contextItem("a")] }, {
     name: "TypeError",
     message: () => `context "a" is defined more than once`,
   });

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { cannot } from "../../cannot.ts";
+
 /** A client certificate and its private key, both PEM. */
 export interface ClientCertificate {
   /** Certificate chain in PEM. */
@@ -61,37 +63,66 @@ export function staticCredentials(credentials: Credentials = {}): CredentialProv
   };
 }
 
+/** Why a text cannot be the URL of a server, worded to follow "as" in a message. */
+export type ServerUrlReason =
+  | "it is not an absolute URL"
+  | "its scheme must be http or https"
+  | "it must not carry a query, fragment or user info";
+
+/**
+ * A text that cannot be a server's URL. `reason` says why, so a caller words
+ * its own message from it (a flag parser names the flag) without reading
+ * `message`, which is `Cannot use source URL as <reason>: current value is
+ * <value>`.
+ */
+export class ServerUrlError extends TypeError {
+  /** What is wrong with {@linkcode ServerUrlError.value}. */
+  readonly reason: ServerUrlReason;
+  /** The text, as given. */
+  readonly value: string;
+
+  /** Creates the error for `value`, keeping `options.cause`. */
+  constructor(value: string, reason: ServerUrlReason, options?: ErrorOptions) {
+    super(cannot("use source URL", reason, value), options);
+    this.name = "ServerUrlError";
+    this.reason = reason;
+    this.value = value;
+  }
+}
+
+/**
+ * `text` as a server URL: absolute, `http` or `https`, with no query,
+ * fragment or user info (none of which a client would send). Throws a
+ * {@linkcode ServerUrlError} otherwise.
+ */
+export function parseServerUrl(text: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(text);
+  } catch (cause) {
+    throw new ServerUrlError(text, "it is not an absolute URL", { cause });
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new ServerUrlError(text, "its scheme must be http or https");
+  }
+  if (parsed.search || parsed.hash || parsed.username || parsed.password) {
+    throw new ServerUrlError(text, "it must not carry a query, fragment or user info");
+  }
+  return parsed;
+}
+
 /**
  * A config for an Emitter (or any server) reached by URL alone: no
  * credentials; `https` URLs are checked against `caCerts` or the system roots.
- * Throws a TypeError naming the value if `url` is not an absolute http(s) URL.
+ * Throws a {@linkcode ServerUrlError} if `url` is not one
+ * {@linkcode parseServerUrl} accepts.
  */
 export function configFromUrl(url: string, options: { caCerts?: string[] } = {}): ClientConfig {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch (cause) {
-    throw new TypeError(
-      `Cannot use source URL as it is not an absolute URL: current value is "${url}"`,
-      {
-        cause,
-      },
-    );
-  }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    throw new TypeError(
-      `Cannot use source URL as its scheme must be http or https: current value is "${url}"`,
-    );
-  }
-  if (parsed.search || parsed.hash || parsed.username || parsed.password) {
-    throw new TypeError(
-      `Cannot use source URL as it must not carry a query, fragment or user info: current value is "${url}"`,
-    );
-  }
+  const server = parseServerUrl(url);
   return {
-    server: parsed,
+    server,
     caCerts: options.caCerts ?? [],
     credentials: staticCredentials(),
-    origin: `URL ${parsed.href}`,
+    origin: `URL ${server.href}`,
   };
 }

@@ -24,6 +24,7 @@
  * @module
  */
 
+import { cannot, shown } from "../../cannot.ts";
 import type { CredentialProvider, Credentials } from "./client_config.ts";
 import { type Clock, realClock } from "../../clock.ts";
 import { pluginError, type PluginOutput, runPlugin } from "./_kubeconfig_exec_run.ts";
@@ -86,27 +87,31 @@ export function execCredentials(
   plugin: ExecPlugin,
   options: ExecCredentialOptions = {},
 ): CredentialProvider {
-  const prefix = `Cannot run exec plugin "${plugin.command}"`;
+  const action = `run exec plugin ${shown(plugin.command)}`;
   if (plugin.command === "") {
     throw new TypeError(`Cannot run exec plugin as 'command' must not be empty`);
   }
   if (!(execApiVersions as readonly string[]).includes(plugin.apiVersion)) {
     throw new TypeError(
-      `${prefix} as 'apiVersion' must be one of ${
-        execApiVersions.join(", ")
-      }: current value is "${plugin.apiVersion}"`,
+      cannot(
+        action,
+        `'apiVersion' must be one of ${execApiVersions.join(", ")}`,
+        plugin.apiVersion,
+      ),
     );
   }
   if (plugin.interactiveMode === "Always") {
     throw new TypeError(
-      `${prefix} as 'interactiveMode' must be Never or IfAvailable, because it never gets a terminal: current value is "Always"`,
+      cannot(
+        action,
+        "'interactiveMode' must be Never or IfAvailable, because it never gets a terminal",
+        plugin.interactiveMode,
+      ),
     );
   }
   const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
   if (!(timeout > 0) || !Number.isFinite(timeout)) {
-    throw new RangeError(
-      `${prefix} as 'timeout' must be a positive number: current value is ${timeout}`,
-    );
+    throw new RangeError(cannot(action, "'timeout' must be a positive number", timeout));
   }
   return new ExecCredentialProvider(plugin, options.cluster, options.clock ?? realClock, timeout);
 }

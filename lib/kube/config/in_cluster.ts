@@ -13,6 +13,7 @@
  * @module
  */
 
+import { cannot } from "../../cannot.ts";
 import { join } from "node:path";
 import type { ClientConfig } from "./client_config.ts";
 import { type Clock, realClock } from "../../clock.ts";
@@ -40,7 +41,8 @@ export interface InClusterConfig {
   namespace: string;
 }
 
-const PREFIX = "Cannot load in-cluster config";
+const ACTION = "load in-cluster config";
+const PREFIX = `Cannot ${ACTION}`;
 
 /**
  * Builds the in-cluster config. Rejects with an Error naming the variable
@@ -78,9 +80,7 @@ function serverUrl(env: (name: string) => string | undefined): URL {
   const host = requireVariable(env, "KUBERNETES_SERVICE_HOST");
   const port = requireVariable(env, "KUBERNETES_SERVICE_PORT");
   if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
-    throw new TypeError(
-      `${PREFIX} as KUBERNETES_SERVICE_PORT must be a port number: current value is "${port}"`,
-    );
+    throw new TypeError(cannot(ACTION, "KUBERNETES_SERVICE_PORT must be a port number", port));
   }
   // An IPv6 literal needs brackets in a URL; the kubelet sets it bare.
   const authority = host.includes(":") && !host.startsWith("[")
@@ -90,7 +90,7 @@ function serverUrl(env: (name: string) => string | undefined): URL {
     return new URL(`https://${authority}`);
   } catch (cause) {
     throw new TypeError(
-      `${PREFIX} as KUBERNETES_SERVICE_HOST must be a host name or IP address: current value is "${host}"`,
+      cannot(ACTION, "KUBERNETES_SERVICE_HOST must be a host name or IP address", host),
       { cause },
     );
   }

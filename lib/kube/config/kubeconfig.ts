@@ -27,6 +27,8 @@ import {
   type ClientConfig,
   type CredentialProvider,
   type Credentials,
+  parseServerUrl,
+  ServerUrlError,
   staticCredentials,
 } from "./client_config.ts";
 import { type Clock, realClock } from "../../clock.ts";
@@ -177,24 +179,7 @@ async function readCluster(cluster: Entry): Promise<{ server: URL; caPem: string
       true,
     );
   }
-  const serverText = optionalString(cluster, "server");
-  let server: URL | undefined;
-  try {
-    server = serverText === undefined ? undefined : new URL(serverText);
-  } catch {
-    // Reported below with the other malformed values.
-  }
-  if (
-    server === undefined || (server.protocol !== "https:" && server.protocol !== "http:") ||
-    server.search !== "" || server.hash !== "" || server.username !== "" || server.password !== ""
-  ) {
-    throw fieldError(
-      cluster,
-      "server",
-      "must be an absolute http or https URL without query, fragment or user info",
-      serverText,
-    );
-  }
+  const server = readServer(cluster);
   const ca = await readPem(cluster, {
     file: "certificate-authority",
     data: "certificate-authority-data",
@@ -208,6 +193,28 @@ async function readCluster(cluster: Entry): Promise<{ server: URL; caPem: string
     });
   }
   return { server, caPem: ca.pem };
+}
+
+/** The cluster's `server`, which must be set and a URL {@linkcode parseServerUrl} accepts. */
+function readServer(cluster: Entry): URL {
+  const text = optionalString(cluster, "server");
+  try {
+    if (text !== undefined) return parseServerUrl(text);
+  } catch (error) {
+    if (!(error instanceof ServerUrlError)) throw error;
+    throw serverError(cluster, text, error);
+  }
+  throw serverError(cluster, text);
+}
+
+function serverError(cluster: Entry, text: string | undefined, cause?: ServerUrlError): TypeError {
+  return fieldError(
+    cluster,
+    "server",
+    "must be an absolute http or https URL without query, fragment or user info",
+    text,
+    cause === undefined ? {} : { cause },
+  );
 }
 
 /** "name" for a file field, "hold" for a data field, to phrase the expectation. */

@@ -1,6 +1,7 @@
 import { deepEqual, equal } from "node:assert/strict";
 import { join } from "node:path";
 import { loadKubeconfig } from "./kubeconfig.ts";
+import { clusterItem, contextItem } from "./_kubeconfig_entry_fixtures.ts";
 import {
   base64,
   envOf,
@@ -12,14 +13,6 @@ import {
 } from "../../../tests/support/kubeconfig_fixtures.ts";
 
 const noEnv = envOf({});
-
-function cluster(server: string, name: string) {
-  return { name, cluster: { server } };
-}
-
-function context(name: string, clusterName = name) {
-  return { name, context: { cluster: clusterName } };
-}
 
 Deno.test("loadKubeconfig() reads the current context of an explicit path", async () => {
   await withTempDir(async (dir) => {
@@ -48,8 +41,11 @@ Deno.test("loadKubeconfig() reads the current context of an explicit path", asyn
 Deno.test("loadKubeconfig() uses the explicit context over current-context", async () => {
   await withTempDir(async (dir) => {
     const path = await writeYaml(join(dir, "config"), {
-      clusters: [cluster("https://west:6443", "west"), cluster("https://north:6443", "north")],
-      contexts: [context("west"), context("north")],
+      clusters: [
+        clusterItem("https://west:6443", "west"),
+        clusterItem("https://north:6443", "north"),
+      ],
+      contexts: [contextItem("west"), contextItem("north")],
       "current-context": "west",
     });
     const current = await loadKubeconfig({ path, env: noEnv });
@@ -127,8 +123,8 @@ Deno.test("loadKubeconfig() reads -data fields, and CA data wins over a CA file"
 
 Deno.test("loadKubeconfig() refuses an unknown context and lists the known ones", async () => {
   const document = {
-    clusters: [cluster("https://x:6443", "x")],
-    contexts: [context("west", "x"), context("north", "x")],
+    clusters: [clusterItem("https://x:6443", "x")],
+    contexts: [contextItem("west", "x"), contextItem("north", "x")],
     "current-context": "west",
   };
   await rejectsLoading(document, {

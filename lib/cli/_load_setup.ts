@@ -1,0 +1,193 @@
+/**
+ * The command's first stage: everything it needs from files and
+ * kubeconfigs, read and checked before anything starts, so that a bad
+ * configuration stops start-up with a {@linkcode StartupError} naming the
+ * flag (see `_startup_error.ts`), and nothing was started that would need
+ * stopping.
+ *
+ * In this order, each only for a component that runs:
+ * 1. this cluster's client config: `--kubeconfig`, else the in-cluster
+ *    config in a Pod, else `KUBECONFIG` or `~/.kube/config`;
+ * 2. the Emitter's token file, TLS pair and client CA;
+ * 3. each `--reflector.source-kubeconfig` (a URL source already has its
+ *    config, made once from the flag);
+ * 4. the clients of this cluster, then, under `--leader-elect`, the elector,
+ *    whose Lease namespace may come from the Pod.
+ *
+ * Nothing here sends a request or listens: a client is idle until a later
+ * stage uses it. A failure at step 4 closes the clients made before it.
+ *
+ * @module
+ */
+
+import { tokenAuthenticator } from "../emitter/token_auth.ts";
+import type { ClientConfig } from "../kube/config/client_config.ts";
+import { inClusterConfig, type InClusterOptions } from "../kube/config/in_cluster.ts";
+import { loadKubeconfig } from "../kube/config/kubeconfig.ts";
+import { defaultIdentity, LeaderElector } from "../kube/leader_election.ts";
+import { RestClient } from "../kube/rest.ts";
+import { Transport } from "../kube/transport.ts";
+import type { Logger } from "../log/logger.ts";
+import type { SourceOptions } from "../reflector/source.ts";
+import type { Config, EmitterConfig, LeaderElectionConfig, ReflectorConfig } from "./flags.ts";
+import type { Started } from "./_started.ts";
+import { blaming } from "./_startup_error.ts";
+
+/** What the Emitter needs to start. */
+export interface EmitterSetup {
+  /** Client of this cluster, whose Services are emitted. */
+  rest: RestClient;
+  /** Tells whether a request carries an accepted token; omitted lets every request in. */
+  authenticate?: (request: Request) => Promise<boolean>;
+  /** The serving certificate chain and key, PEM; omitted for a self-signed pair. */
+  tls?: { cert: string; key: string };
+  /** The PEM CA bundle client certificates must chain to. */
+  clientCa?: string[];
+}
+
+/** What the Reflector needs to start. */
+export interface ReflectorSetup {
+  /** Client of this cluster, where mirrors are written. */
+  host: RestClient;
+  /** Every source with its client config, in flag order. */
+  sources: SourceOptions[];
+  /** Under `--leader-elect`: the candidate, and the pause between its terms. */
+  election?: { elector: LeaderElector; retryPeriodMs: number };
+}
+
+/** Everything loaded; a component's part is present exactly when it runs. */
+export interface Setup {
+  /** The Emitter's part. */
+  emitter?: EmitterSetup;
+  /** The Reflector's part. */
+  reflector?: ReflectorSetup;
+  /** The clients made here, for the shutdown to close last. */
+  started: Started;
+}
+
+/** Options of {@linkcode loadSetup}. */
+export interface LoadSetupOptions {
+  /** Token file reload failures and each source's endpoints API are logged here. */
+  logger: Logger;
+  /** Where the in-cluster config is read from (default: the process's variables and files). */
+  inCluster?: InClusterOptions;
+}
+
+/**
+ * Reads and checks everything `config` names (see the module doc). Rejects
+ * with a `StartupError` naming the flag at fault.
+ */
+export async function loadSetup(config: Config, options: LoadSetupOptions): Promise<Setup> {
+  const { logger } = options;
+  const own = await ownCluster(config, options.inCluster ?? {});
+  const emitterFiles = config.emitter.enabled
+    ? await readEmitterFiles(config.emitter, logger)
+    : undefined;
+  const sources = config.reflector.enabled
+    ? await loadSources(config.reflector, logger)
+    : undefined;
+  const transports: Transport[] = [];
+  const client = () => {
+    const transport = new Transport(own.client);
+    transports.push(transport);
+    return new RestClient(transport);
+  };
+  const started = { clients: transports };
+  try {
+    const emitter = emitterFiles && { rest: client(), ...emitterFiles };
+    if (sources === undefined) return { ...(emitter ? { emitter } : {}), started };
+    const host = client();
+    const election = config.leaderElection &&
+      await elect(host, config.leaderElection, { podNamespace: own.podNamespace, logger });
+    const reflector = { host, sources, ...(election ? { election } : {}) };
+    return { ...(emitter ? { emitter } : {}), reflector, started };
+  } catch (error) {
+    for (const transport of transports) transport.close();
+    throw error;
+  }
+}
+
+/** This cluster's client config, and the Pod's namespace when it came from in-cluster config. */
+async function ownCluster(
+  config: Config,
+  inCluster: InClusterOptions,
+): Promise<{ client: ClientConfig; podNamespace?: string }> {
+  if (config.kubeconfig) {
+    const path = config.kubeconfig;
+    return { client: (await blaming("--kubeconfig", () => loadKubeconfig({ path }))).config };
+  }
+  if (config.inCluster) {
+    const pod = await blaming("--kubeconfig", () => inClusterConfig(inCluster));
+    return { client: pod.config, podNamespace: pod.namespace };
+  }
+  return { client: (await blaming("--kubeconfig", () => loadKubeconfig())).config };
+}
+
+/** The Emitter's token authenticator, TLS pair and client CA, each read when its flag is set. */
+async function readEmitterFiles(
+  config: EmitterConfig,
+  logger: Logger,
+): Promise<Omit<EmitterSetup, "rest">> {
+  const { tokenFile, tls, clientCaFile } = config;
+  const onReloadError = (error: unknown) =>
+    logger.warn("cannot reload the token file", { component: "emitter", error });
+  const read = (flag: string, path: string) => blaming(flag, () => Deno.readTextFile(path));
+  return {
+    ...(tokenFile
+      ? {
+        authenticate: await blaming("--emitter.token-file", () =>
+          tokenAuthenticator(tokenFile, { onReloadError })),
+      }
+      : {}),
+    ...(tls
+      ? {
+        tls: {
+          cert: await read("--emitter.tls-cert-file", tls.certFile),
+          key: await read("--emitter.tls-private-key-file", tls.keyFile),
+        },
+      }
+      : {}),
+    ...(clientCaFile ? { clientCa: [await read("--emitter.client-ca", clientCaFile)] } : {}),
+  };
+}
+
+/** Every source as the Reflector takes it, a kubeconfig source's file loaded. */
+async function loadSources(config: ReflectorConfig, logger: Logger): Promise<SourceOptions[]> {
+  const sources: SourceOptions[] = [];
+  for (const source of config.sources) {
+    const client = "url" in source
+      ? source.config
+      : (await blaming("--reflector.source-kubeconfig", () =>
+        loadKubeconfig({ path: source.kubeconfig }))).config;
+    const log = logger.child({ component: "reflector", source: source.name });
+    sources.push({
+      name: source.name,
+      config: client,
+      selector: config.selector,
+      onMode: (mode) => log.info("reading endpoints", { api: mode }),
+    });
+  }
+  return sources;
+}
+
+/** The candidate for the Lease, in `--leader-elect-resource-namespace`, else the Pod's, else `default`. */
+async function elect(
+  host: RestClient,
+  config: LeaderElectionConfig,
+  options: { podNamespace: string | undefined; logger: Logger },
+): Promise<{ elector: LeaderElector; retryPeriodMs: number }> {
+  const { logger } = options;
+  const elector = await blaming("--leader-elect-resource-namespace", () =>
+    new LeaderElector({
+      rest: host,
+      namespace: config.namespace ?? options.podNamespace ?? "default",
+      name: config.name,
+      identity: defaultIdentity(),
+      leaseDurationMs: config.leaseDurationMs,
+      renewDeadlineMs: config.renewDeadlineMs,
+      retryPeriodMs: config.retryPeriodMs,
+      onError: (error) =>
+        logger.warn("leader election error", { component: "leader-election", error }),
+    }));
+  return { elector, retryPeriodMs: config.retryPeriodMs };
+}

@@ -1,0 +1,122 @@
+/**
+ * The Reflector's stage: without `--leader-elect`, one Reflector running
+ * until the stage's signal aborts; with it, the campaign loop of
+ * `_leader.ts`, which runs a new Reflector for each term this replica leads.
+ *
+ * Health it adds: `/readyz` gets `reflector` (the host caches synced; on a
+ * standby, always passing, since a standby's readiness must not depend on
+ * another replica's Reflector), and under election `/healthz` gets
+ * `leader-election` (failing when the leader's renewals are overdue).
+ *
+ * The Lease is released inside the elector only after the term's Reflector
+ * stopped, so two Reflectors never write at once. Starting never fails
+ * half-way: everything runs in the returned task.
+ *
+ * @module
+ */
+
+import type { Registry } from "prom-client";
+import type { Logger } from "../log/logger.ts";
+import { reflectorMetrics } from "../reflector/metrics.ts";
+import type { Reflector } from "../reflector/reflector.ts";
+import type { ReflectorConfig } from "./flags.ts";
+import { leaderMetrics, runWhileLeading } from "./_leader.ts";
+import type { ReflectorSetup } from "./_load_setup.ts";
+import { commandReflector } from "./_reflector.ts";
+import type { Started } from "./_started.ts";
+
+/** Options of {@linkcode startReflector}. */
+export interface StartReflectorOptions {
+  /** The `--reflector.*` settings. */
+  config: ReflectorConfig;
+  /** `--namespace`; omitted for all. */
+  namespace?: string;
+  /** Where the Reflector's (and the leader's) metrics are registered, once per registry. */
+  registry: Registry;
+  /** Logs go to its `reflector` and `leader-election` children. */
+  logger: Logger;
+  /** Aborting stops the Reflector (and campaigning, releasing a held Lease). */
+  signal: AbortSignal;
+}
+
+/** Starts the Reflector, or campaigning for the Lease that runs it. */
+export function startReflector(setup: ReflectorSetup, options: StartReflectorOptions): Started {
+  const terms = reflectorTerms(setup, options);
+  if (!setup.election) {
+    return {
+      tasks: [terms.run(options.signal)],
+      ready: [{
+        name: "reflector",
+        check: () => terms.current?.hostSynced ? undefined : "host caches not synced",
+      }],
+    };
+  }
+  const { elector, retryPeriodMs } = setup.election;
+  leaderMetrics(options.registry, elector);
+  const campaign = runWhileLeading({
+    elector,
+    lead: terms.run,
+    signal: options.signal,
+    logger: options.logger.child({ component: "leader-election" }),
+    pauseMs: retryPeriodMs,
+  });
+  return {
+    tasks: [campaign],
+    live: [{
+      name: "leader-election",
+      check: () =>
+        elector.healthy()
+          ? undefined
+          : "leading, but the Lease was last renewed more than the lease duration + 20 s ago",
+    }],
+    ready: [{
+      name: "reflector",
+      check: () =>
+        !elector.isLeader || terms.current?.hostSynced
+          ? undefined
+          : "leading, host caches not synced",
+    }],
+  };
+}
+
+/** Runs a new Reflector per term; `current` is the running one, if any. */
+interface ReflectorTerms {
+  /** Runs one Reflector until `signal` aborts, then resets the gauges. */
+  run(signal: AbortSignal): Promise<void>;
+  /** The Reflector of the term in progress. */
+  readonly current: Reflector | undefined;
+}
+
+function reflectorTerms(setup: ReflectorSetup, options: StartReflectorOptions): ReflectorTerms {
+  const { host, sources } = setup;
+  const { config, logger } = options;
+  const log = logger.child({ component: "reflector" });
+  const metrics = reflectorMetrics(options.registry);
+  let current: Reflector | undefined;
+  const run = async (signal: AbortSignal) => {
+    const reflector = commandReflector({
+      host,
+      sources,
+      config,
+      ...(options.namespace ? { namespace: options.namespace } : {}),
+      logger,
+      metrics,
+    });
+    current = reflector;
+    if (sources.length === 0) log.info("no sources configured yet: the Reflector is idle");
+    try {
+      await reflector.run(signal);
+    } finally {
+      current = undefined;
+      // A standby runs no Reflector: its gauges read as idle, not as the last term's.
+      metrics.observe({ queueLength: 0, mirrors: 0, sourcesSynced: {} });
+      log.debug("stopped");
+    }
+  };
+  return {
+    run,
+    get current() {
+      return current;
+    },
+  };
+}
