@@ -83,9 +83,7 @@ export async function loadSetup(config: Config, options: LoadSetupOptions): Prom
   const emitterFiles = config.emitter.enabled
     ? await readEmitterFiles(config.emitter, logger)
     : undefined;
-  const sources = config.reflector.enabled
-    ? await loadSources(config.reflector, logger)
-    : undefined;
+  const sources = config.reflector.enabled ? await loadSources(config.reflector) : undefined;
   const transports: Transport[] = [];
   const client = () => {
     const transport = new Transport(own.client);
@@ -152,20 +150,14 @@ async function readEmitterFiles(
 }
 
 /** Every source as the Reflector takes it, a kubeconfig source's file loaded. */
-async function loadSources(config: ReflectorConfig, logger: Logger): Promise<SourceOptions[]> {
+async function loadSources(config: ReflectorConfig): Promise<SourceOptions[]> {
   const sources: SourceOptions[] = [];
   for (const source of config.sources) {
     const client = "url" in source
       ? source.config
       : (await blaming("--reflector.source-kubeconfig", () =>
         loadKubeconfig({ path: source.kubeconfig }))).config;
-    const log = logger.child({ component: "reflector", source: source.name });
-    sources.push({
-      name: source.name,
-      config: client,
-      selector: config.selector,
-      onMode: (mode) => log.info("reading endpoints", { api: mode }),
-    });
+    sources.push({ name: source.name, config: client, selector: config.selector });
   }
   return sources;
 }

@@ -45,7 +45,11 @@ import { Source, type SourceOptions } from "./source.ts";
 export interface ReflectorOptions {
   /** Client of the host cluster. */
   host: RestClient;
-  /** The sources. */
+  /**
+   * The sources, with unique names (the caller's duty: a name is the label
+   * value that tells one source's slices from another's; the command checks
+   * it once, where the names are made, in `lib/cli/_sources.ts`).
+   */
   sources: SourceOptions[];
   /** Only this namespace, in the host and the sources; omitted for all. */
   namespace?: string;
@@ -75,21 +79,8 @@ export class Reflector {
   readonly #applier: Applier;
   readonly #events: EventRecorder;
 
-  /**
-   * Creates the Reflector; nothing is read before {@linkcode Reflector.run}.
-   *
-   * @throws {TypeError} If two sources have the same name.
-   */
+  /** Creates the Reflector; nothing is read before {@linkcode Reflector.run}. */
   constructor(options: ReflectorOptions) {
-    const names = new Set<string>();
-    for (const source of options.sources) {
-      if (names.has(source.name)) {
-        throw new TypeError(
-          `Cannot create the Reflector as two sources are named "${source.name}"`,
-        );
-      }
-      names.add(source.name);
-    }
     this.#options = options;
     this.#observer = options.observer ?? {};
     const scope = options.namespace ? { namespace: options.namespace } : {};
