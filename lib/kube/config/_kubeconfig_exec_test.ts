@@ -4,16 +4,19 @@ import { loadKubeconfig } from "./kubeconfig.ts";
 import {
   base64,
   envOf,
+  execV1,
+  expectedExecInfo,
   type ExpectedLoadError,
   generatePki,
   kubeconfig,
+  readExecInfo,
   rejectsLoading,
   withTempDir,
   writeScript,
   writeYaml,
 } from "../../../tests/support/kubeconfig_fixtures.ts";
 
-const V1 = "client.authentication.k8s.io/v1";
+const V1 = execV1;
 
 /** A plugin that saves KUBERNETES_EXEC_INFO next to itself and answers with a fixed token. */
 async function writeTokenPlugin(path: string): Promise<string> {
@@ -48,18 +51,14 @@ Deno.test("loadKubeconfig() runs an exec plugin named relative to the kubeconfig
     });
     const loaded = await loadKubeconfig({ path, env: envOf({}) });
     deepEqual(await loaded.config.credentials.get(), { token: "from-plugin" });
-    deepEqual(JSON.parse(await Deno.readTextFile(join(dir, "bin", "exec-info.json"))), {
-      apiVersion: V1,
-      kind: "ExecCredential",
-      spec: {
-        interactive: false,
-        cluster: {
-          server: "https://10.0.0.1:6443",
-          "certificate-authority-data": base64(pki.ca),
-          config: { audience: "x" },
-        },
-      },
-    });
+    deepEqual(
+      await readExecInfo(join(dir, "bin")),
+      expectedExecInfo({
+        server: "https://10.0.0.1:6443",
+        "certificate-authority-data": base64(pki.ca),
+        config: { audience: "x" },
+      }),
+    );
   });
 });
 

@@ -1,10 +1,11 @@
 import { equal, ok, rejects } from "node:assert/strict";
 import { join } from "node:path";
 import { loadKubeconfig } from "./kubeconfig.ts";
-import { clusterItem, contextItem } from "./_kubeconfig_entry_fixtures.ts";
 import {
   envOf,
   kubeconfig,
+  namedCluster,
+  namedContext,
   rejectsLoading,
   withTempDir,
   writeYaml,
@@ -15,15 +16,15 @@ const noEnv = envOf({});
 Deno.test("loadKubeconfig() merges KUBECONFIG files with the first definition of a name winning", async () => {
   await withTempDir(async (dir) => {
     const first = await writeYaml(join(dir, "first"), {
-      clusters: [clusterItem("https://first:6443", "shared")],
-      contexts: [contextItem("from-first", "shared")],
+      clusters: [namedCluster("https://first:6443", "shared")],
+      contexts: [namedContext("from-first", "shared")],
     });
     const second = await writeYaml(join(dir, "second"), {
       clusters: [
-        clusterItem("https://second:6443", "shared"),
-        clusterItem("https://only:6443", "only"),
+        namedCluster("https://second:6443", "shared"),
+        namedCluster("https://only:6443", "only"),
       ],
-      contexts: [contextItem("from-first", "only"), contextItem("from-second", "only")],
+      contexts: [namedContext("from-first", "only"), namedContext("from-second", "only")],
       "current-context": "from-first",
     });
     const third = await writeYaml(join(dir, "third"), { "current-context": "from-second" });
@@ -115,7 +116,7 @@ Deno.test("loadKubeconfig() refuses a document of the wrong shape", async () => 
     name: "TypeError",
     message: () => "users[0] field 'name' must be a non-empty string: current value is undefined",
   });
-  await rejectsLoading({ contexts: [contextItem("a"), contextItem("a")] }, {
+  await rejectsLoading({ contexts: [namedContext("a"), namedContext("a")] }, {
     name: "TypeError",
     message: () => `context "a" is defined more than once`,
   });

@@ -3,13 +3,17 @@ import { join } from "node:path";
 import { execCredentials, type ExecPlugin } from "./exec_credential.ts";
 import { FakeClock } from "../../../tests/support/fake_clock.ts";
 import {
+  execV1,
+  execV1beta1,
+  expectedExecInfo,
   generatePki,
+  readExecInfo,
   withTempDir,
   writeScript,
 } from "../../../tests/support/kubeconfig_fixtures.ts";
 
-const V1 = "client.authentication.k8s.io/v1";
-const V1BETA1 = "client.authentication.k8s.io/v1beta1";
+const V1 = execV1;
+const V1BETA1 = execV1beta1;
 
 /**
  * A plugin that records each run (a line in `runs`), what it was given
@@ -106,26 +110,18 @@ Deno.test("execCredentials() gives the plugin its args, env and KUBERNETES_EXEC_
     await execCredentials(plugin, { cluster: { ...cluster, config: { region: "eu" } } }).get();
     equal(await Deno.readTextFile(join(dir, "args")), "get-token --cluster east");
     equal(await Deno.readTextFile(join(dir, "greeting")), "hello");
-    deepEqual(JSON.parse(await Deno.readTextFile(join(dir, "exec-info.json"))), {
-      apiVersion: V1,
-      kind: "ExecCredential",
-      spec: {
-        interactive: false,
-        cluster: {
-          server: "https://10.0.0.1:6443",
-          "certificate-authority-data": "Q0E=",
-          config: { region: "eu" },
-        },
-      },
-    });
+    deepEqual(
+      await readExecInfo(dir),
+      expectedExecInfo({
+        server: "https://10.0.0.1:6443",
+        "certificate-authority-data": "Q0E=",
+        config: { region: "eu" },
+      }),
+    );
 
     // Without cluster info, spec.cluster is left out.
     await execCredentials({ apiVersion: V1, command }).get();
-    deepEqual(JSON.parse(await Deno.readTextFile(join(dir, "exec-info.json"))), {
-      apiVersion: V1,
-      kind: "ExecCredential",
-      spec: { interactive: false },
-    });
+    deepEqual(await readExecInfo(dir), expectedExecInfo());
   });
 });
 
@@ -235,7 +231,7 @@ Deno.test("execCredentials() speaks v1beta1", async () => {
     await answer(dir, { token: "beta" }, V1BETA1);
     const provider = execCredentials({ apiVersion: V1BETA1, command });
     deepEqual(await provider.get(), { token: "beta" });
-    equal(JSON.parse(await Deno.readTextFile(join(dir, "exec-info.json"))).apiVersion, V1BETA1);
+    deepEqual(await readExecInfo(dir), expectedExecInfo(undefined, V1BETA1));
   });
 });
 

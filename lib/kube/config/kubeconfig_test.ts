@@ -1,12 +1,13 @@
 import { deepEqual, equal } from "node:assert/strict";
 import { join } from "node:path";
 import { loadKubeconfig } from "./kubeconfig.ts";
-import { clusterItem, contextItem } from "./_kubeconfig_entry_fixtures.ts";
 import {
   base64,
   envOf,
   generatePki,
   kubeconfig,
+  namedCluster,
+  namedContext,
   rejectsLoading,
   withTempDir,
   writeYaml,
@@ -42,10 +43,10 @@ Deno.test("loadKubeconfig() uses the explicit context over current-context", asy
   await withTempDir(async (dir) => {
     const path = await writeYaml(join(dir, "config"), {
       clusters: [
-        clusterItem("https://west:6443", "west"),
-        clusterItem("https://north:6443", "north"),
+        namedCluster("https://west:6443", "west"),
+        namedCluster("https://north:6443", "north"),
       ],
-      contexts: [contextItem("west"), contextItem("north")],
+      contexts: [namedContext("west"), namedContext("north")],
       "current-context": "west",
     });
     const current = await loadKubeconfig({ path, env: noEnv });
@@ -123,8 +124,8 @@ Deno.test("loadKubeconfig() reads -data fields, and CA data wins over a CA file"
 
 Deno.test("loadKubeconfig() refuses an unknown context and lists the known ones", async () => {
   const document = {
-    clusters: [clusterItem("https://x:6443", "x")],
-    contexts: [contextItem("west", "x"), contextItem("north", "x")],
+    clusters: [namedCluster("https://x:6443", "x")],
+    contexts: [namedContext("west", "x"), namedContext("north", "x")],
     "current-context": "west",
   };
   await rejectsLoading(document, {
