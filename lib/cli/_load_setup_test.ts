@@ -9,6 +9,8 @@ import {
   withTempDir,
   writeYaml,
 } from "../../tests/support/kubeconfig_fixtures.ts";
+import { InClusterConfigError } from "../kube/config/in_cluster.ts";
+import { KubeconfigError } from "../kube/config/kubeconfig_error.ts";
 import { namespaces } from "../kube/resource.ts";
 import { createLogger } from "../log/logger.ts";
 import { parsedConfig as config } from "./_cli_fixtures.ts";
@@ -32,6 +34,20 @@ async function writePod(
   await Deno.writeTextFile(join(dir, "namespace"), pod.namespace);
   const env = envOf({ KUBERNETES_SERVICE_HOST: url.hostname, KUBERNETES_SERVICE_PORT: url.port });
   return { env, serviceAccountDir: dir };
+}
+
+/** A Pod in `namespace` of a cluster nothing serves (`https://10.96.0.1:6443`), with a fresh CA. */
+async function writeOfflinePod(
+  dir: string,
+  namespace: string,
+): ReturnType<typeof writePod> {
+  const pki = await generatePki(join(dir, "pki"));
+  return await writePod(dir, {
+    server: "https://10.96.0.1:6443",
+    ca: pki.ca,
+    token: "t",
+    namespace,
+  });
 }
 
 Deno.test("loadSetup() fails naming the flag of the first file it cannot read, in start-up order", async () => {
@@ -67,9 +83,30 @@ Deno.test("loadSetup() fails naming the flag of the first file it cannot read, i
         return true;
       }, argv.join(" "));
     }
-    await rejects(loadSetup(config([`--kubeconfig=${missing}`]), { logger }), {
-      name: "StartupError",
-      message: `--kubeconfig: Cannot load kubeconfig "${missing}": file not found`,
+    await rejects(loadSetup(config([`--kubeconfig=${missing}`]), { logger }), (error) => {
+      ok(error instanceof StartupError);
+      equal(error.message, `--kubeconfig: Cannot load kubeconfig "${missing}": file not found`);
+      ok(error.cause instanceof KubeconfigError && error.cause.reason === "not-found");
+      return true;
+    });
+  });
+});
+
+Deno.test("loadSetup() blames --kubeconfig for an in-cluster config that does not load, keeping the typed cause", async () => {
+  await withTempDir(async (dir) => {
+    const pod = await writeOfflinePod(dir, "reflector");
+    const token = join(dir, "token");
+    await Deno.remove(token);
+    const parsed = config([], pod.env);
+    equal(parsed.inCluster, true);
+    await rejects(loadSetup(parsed, { logger, inCluster: pod }), (error) => {
+      ok(error instanceof StartupError, String(error));
+      equal(
+        error.message,
+        `--kubeconfig: Cannot load in-cluster config as file "${token}" does not exist`,
+      );
+      ok(error.cause instanceof InClusterConfigError && error.cause.reason === "not-found");
+      return true;
     });
   });
 });
@@ -102,13 +139,7 @@ Deno.test("loadSetup() reads only the files of the components that run", async (
 
 Deno.test("loadSetup() refuses a Pod namespace no Lease can live in", async () => {
   await withTempDir(async (dir) => {
-    const pki = await generatePki(join(dir, "pki"));
-    const pod = await writePod(dir, {
-      server: "https://10.96.0.1:6443",
-      ca: pki.ca,
-      token: "t",
-      namespace: "Not_A_Namespace",
-    });
+    const pod = await writeOfflinePod(dir, "Not_A_Namespace");
     const parsed = config(["--leader-elect"], pod.env);
     equal(parsed.inCluster, true);
     await rejects(loadSetup(parsed, { logger, inCluster: pod }), (error) => {

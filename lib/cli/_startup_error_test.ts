@@ -1,8 +1,9 @@
 import { equal, ok, rejects } from "node:assert/strict";
+import { KubeconfigError } from "../kube/config/kubeconfig_error.ts";
 import { blaming, StartupError } from "./_startup_error.ts";
 
 Deno.test("StartupError names the flag and keeps the cause's message and the cause", () => {
-  const cause = new TypeError('Cannot load kubeconfig "/k": file not found');
+  const cause = new KubeconfigError("not-found", 'Cannot load kubeconfig "/k": file not found');
   const error = new StartupError("--kubeconfig", cause);
   equal(error.name, "StartupError");
   equal(error.flag, "--kubeconfig");

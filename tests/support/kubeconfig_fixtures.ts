@@ -11,6 +11,7 @@ import { equal, ok, rejects } from "node:assert/strict";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { loadKubeconfig } from "../../lib/kube/config/kubeconfig.ts";
+import { KubeconfigError, type KubeconfigReason } from "../../lib/kube/config/kubeconfig_error.ts";
 import { clusterBinary } from "../cluster/binary.ts";
 
 /** Runs `fn` with a fresh temporary directory and removes it afterwards, whatever happens. */
@@ -158,19 +159,22 @@ export function envOf(
   return (name) => variables[name];
 }
 
-/** What {@linkcode rejectsLoading} expects of the error. */
+/** What {@linkcode rejectsLoading} expects of the {@linkcode KubeconfigError}. */
 export interface ExpectedLoadError {
-  /** The error's class name: `Error`, `TypeError` or `SyntaxError`. */
-  name: string;
+  /** The error's `reason`. */
+  reason: KubeconfigReason;
   /** The message after `Cannot load kubeconfig "<path>": `, given the temporary directory. */
   message: (dir: string) => string;
   /** Whether the cause is a `Deno.errors.NotFound` (default: false). */
   notFound?: boolean;
+  /** Whether the error's `file` is the loaded file (default: true) or `undefined`. */
+  inFile?: boolean;
 }
 
 /**
  * Writes `document` (YAML text, or a value to render) as `<tmp>/config`, loads
- * it as an explicit path, and asserts the exact error. `setup` runs first in
+ * it as an explicit path, and asserts the exact error: its class, reason,
+ * message, file and whether NotFound is its cause. `setup` runs first in
  * the same directory; `env` defaults to an empty environment.
  */
 export async function rejectsLoading(
@@ -193,9 +197,11 @@ export async function rejectsLoading(
       ...(options.context ? { context: options.context } : {}),
     });
     await rejects(load, (error) => {
-      ok(error instanceof Error);
-      equal(error.name, expected.name);
+      ok(error instanceof KubeconfigError, String(error));
+      equal(error.name, "KubeconfigError");
+      equal(error.reason, expected.reason);
       equal(error.message, `Cannot load kubeconfig "${path}": ${expected.message(dir)}`);
+      equal(error.file, expected.inFile ?? true ? path : undefined);
       equal(error.cause instanceof Deno.errors.NotFound, expected.notFound ?? false);
       return true;
     });

@@ -6,7 +6,8 @@
  * `PATH` when the plugin runs).
  *
  * Unlike kubectl, the command is also checked here, so that a missing
- * plugin stops start-up instead of failing the first request.
+ * plugin stops start-up instead of failing the first request: a
+ * {@linkcode KubeconfigError} of reason `exec-command`.
  *
  * @module
  */
@@ -22,6 +23,7 @@ import {
   stringList,
 } from "./_kubeconfig_fields.ts";
 import { type ExecApiVersion, execApiVersions, type ExecPlugin } from "./exec_credential.ts";
+import { KubeconfigError } from "./kubeconfig_error.ts";
 
 /** A user's exec plugin, and whether the cluster should be described to it. */
 export interface ExecSection {
@@ -63,6 +65,7 @@ export async function readExecSection(
       "exec.interactiveMode",
       "must be Never or IfAvailable, as the plugin never gets a terminal here",
       interactiveMode,
+      { reason: "unsupported" },
     );
   }
   if (
@@ -116,7 +119,10 @@ async function resolveCommand(
     const problem = await executableProblem(path);
     if (problem) {
       const { message } = fieldError(exec, "exec.command", "must name an executable file", path);
-      throw new Error(`${message}${problem.reason}${hint}`, { cause: problem.cause });
+      throw new KubeconfigError("exec-command", `${message}${problem.reason}${hint}`, {
+        file: exec.file,
+        cause: problem.cause,
+      });
     }
     return path;
   }
@@ -127,7 +133,8 @@ async function resolveCommand(
     if (!(await executableProblem(join(dir === "" ? "." : dir, command)))) return command;
   }
   const { message } = fieldError(exec, "exec.command", "must name an executable on PATH", command);
-  throw new Error(`${message}${hint}`, {
+  throw new KubeconfigError("exec-command", `${message}${hint}`, {
+    file: exec.file,
     cause: new Deno.errors.NotFound(`${command} not found on PATH "${searchPath}"`),
   });
 }

@@ -99,14 +99,14 @@ Deno.test("loadKubeconfig() refuses an exec command that is not found", async ()
   await rejectsExec(
     { apiVersion: V1, interactiveMode: "Never", command: "kubelogin", installHint: "see docs" },
     {
-      name: "Error",
+      reason: "exec-command",
       message: () =>
         `user "test" field 'exec.command' must name an executable on PATH: current value is "kubelogin" (see docs)`,
       notFound: true,
     },
   );
   await rejectsExec({ apiVersion: V1, interactiveMode: "Never", command: "./missing" }, {
-    name: "Error",
+    reason: "exec-command",
     message: (dir) =>
       `user "test" field 'exec.command' must name an executable file: current value is "${
         join(dir, "missing")
@@ -114,7 +114,7 @@ Deno.test("loadKubeconfig() refuses an exec command that is not found", async ()
     notFound: true,
   });
   await rejectsExec({ apiVersion: V1, interactiveMode: "Never", command: "./not-executable" }, {
-    name: "Error",
+    reason: "exec-command",
     message: (dir) =>
       `user "test" field 'exec.command' must name an executable file: current value is "${
         join(dir, "not-executable")
@@ -124,19 +124,19 @@ Deno.test("loadKubeconfig() refuses an exec command that is not found", async ()
 
 Deno.test("loadKubeconfig() refuses exec settings kubectl refuses or this client cannot honour", async () => {
   await rejectsExec({ apiVersion: V1, interactiveMode: "Always", command: "/bin/true" }, {
-    name: "TypeError",
+    reason: "unsupported",
     message: () =>
       `user "test" field 'exec.interactiveMode' must be Never or IfAvailable, as the plugin never gets a terminal here: current value is "Always"`,
   });
   await rejectsExec({ apiVersion: V1, command: "/bin/true" }, {
-    name: "TypeError",
+    reason: "invalid-field",
     message: () =>
       `user "test" field 'exec.interactiveMode' must be set for v1 (use Never): current value is undefined`,
   });
   await rejectsExec(
     { apiVersion: "client.authentication.k8s.io/v1alpha1", command: "/bin/true" },
     {
-      name: "TypeError",
+      reason: "invalid-field",
       message: () =>
         `user "test" field 'exec.apiVersion' must be one of ${V1}, client.authentication.k8s.io/v1beta1: current value is "client.authentication.k8s.io/v1alpha1"`,
     },
@@ -144,7 +144,7 @@ Deno.test("loadKubeconfig() refuses exec settings kubectl refuses or this client
   await rejectsExec(
     { apiVersion: V1, interactiveMode: "Never", command: "/bin/true", env: [{ value: "x" }] },
     {
-      name: "TypeError",
+      reason: "invalid-field",
       message: () =>
         `user "test" field 'exec.env' must be a list of {name, value} strings: current value is a list`,
     },

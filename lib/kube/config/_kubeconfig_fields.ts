@@ -2,7 +2,8 @@
  * Typed access to the fields of one kubeconfig entry. Every reader fails
  * with a message of one shape, naming the file, the entry, the field and
  * the value: `Cannot load kubeconfig "<file>": user "admin" field
- * 'client-key' must name a readable file: current value is "/missing.key"`.
+ * 'client-key' must name a readable file: current value is "/missing.key"`,
+ * in a {@linkcode KubeconfigError} whose `file` is the entry's file.
  *
  * As for kubectl, an empty string or null counts as unset. Secret values
  * (tokens, key data) are never echoed in messages, only their length.
@@ -13,18 +14,26 @@
 import { dirname, isAbsolute, resolve } from "node:path";
 import { type Entry, errorPrefix, isMapping, messageOf, typeName } from "./_kubeconfig_files.ts";
 import { decodeBase64 } from "./_kubeconfig_tls.ts";
+import { KubeconfigError, type KubeconfigReason } from "./kubeconfig_error.ts";
 
-/**
- * Builds the TypeError for a field whose value is wrong; `detail` (the
- * reason, or the valid choices) follows the value in parentheses.
- */
+/** Options of {@linkcode fieldError}. */
+export interface FieldErrorOptions {
+  /** Why the value is refused, or the valid choices; shown after the value in parentheses. */
+  detail?: string | undefined;
+  /** The error that revealed the fault. */
+  cause?: unknown;
+  /** The error's reason (default: `invalid-field`, a value of the wrong type or content). */
+  reason?: KubeconfigReason;
+}
+
+/** Builds the error for a field whose value is wrong, naming the file, entry, field and value. */
 export function fieldError(
   entry: Entry,
   field: string,
   expectation: string,
   value: unknown,
-  options: { detail?: string; cause?: unknown } = {},
-): TypeError {
+  options: FieldErrorOptions = {},
+): KubeconfigError {
   const shown = !SECRET_FIELDS.has(field)
     ? showValue(value)
     : typeof value === "string"
@@ -32,9 +41,10 @@ export function fieldError(
     : `not shown (a secret of type ${typeof value})`;
   const detail = options.detail === undefined ? "" : ` (${options.detail})`;
   const subject = `${entry.kind} "${entry.name}" field '${field}'`;
-  return new TypeError(
+  return new KubeconfigError(
+    options.reason ?? "invalid-field",
     `${errorPrefix(entry.file)}${subject} ${expectation}: current value is ${shown}${detail}`,
-    options.cause === undefined ? undefined : { cause: options.cause },
+    { file: entry.file, cause: options.cause },
   );
 }
 
@@ -100,10 +110,10 @@ export async function readPem(
   const path = optionalString(entry, fields.file);
   const data = optionalString(entry, fields.data);
   if (data !== undefined && path !== undefined && !fields.dataWins) {
-    throw new TypeError(
-      `${
-        errorPrefix(entry.file)
-      }${entry.kind} "${entry.name}" sets both '${fields.file}' and '${fields.data}': keep only one`,
+    throw entryError(
+      entry,
+      "conflicting-fields",
+      `sets both '${fields.file}' and '${fields.data}': keep only one`,
     );
   }
   if (data !== undefined) {
@@ -123,12 +133,30 @@ export async function readEntryFile(entry: Entry, field: string, file: string): 
   try {
     return await Deno.readTextFile(file);
   } catch (cause) {
-    const { message } = fieldError(entry, field, "must name a readable file", file);
-    // A missing file is not a value of the wrong type: the class stays plain and the NotFound
-    // stays the cause. Other failures (permissions, a directory) add their reason.
-    const reason = cause instanceof Deno.errors.NotFound ? "" : ` (${messageOf(cause)})`;
-    throw new Error(`${message}${reason}`, { cause });
+    // A missing file says so by its NotFound cause; other failures (permissions, a
+    // directory) add their reason.
+    throw fieldError(entry, field, "must name a readable file", file, {
+      reason: "named-file-unreadable",
+      cause,
+      detail: cause instanceof Deno.errors.NotFound ? undefined : messageOf(cause),
+    });
   }
+}
+
+/**
+ * The error for the entry as a whole, e.g. a combination of its fields:
+ * `Cannot load kubeconfig "<file>": user "admin" <problem>`.
+ */
+export function entryError(
+  entry: Entry,
+  reason: KubeconfigReason,
+  problem: string,
+): KubeconfigError {
+  return new KubeconfigError(
+    reason,
+    `${errorPrefix(entry.file)}${entry.kind} "${entry.name}" ${problem}`,
+    { file: entry.file },
+  );
 }
 
 /** The field as a list of strings, or `[]` when unset. */

@@ -11,7 +11,8 @@
  * defines a name wins the whole entry (entries are never merged field by
  * field); `current-context` comes from the first file that sets it. Every
  * entry remembers its file, because relative paths inside it resolve against
- * that file's directory and errors name it.
+ * that file's directory and errors name it. Every failure is a
+ * {@linkcode KubeconfigError}.
  *
  * @module
  */
@@ -19,6 +20,7 @@
 import { cannot } from "../../cannot.ts";
 import { isAbsolute, resolve } from "node:path";
 import { parse } from "yaml";
+import { KubeconfigError } from "./kubeconfig_error.ts";
 
 /** One named cluster, user or context, with the file that defined it. */
 export interface Entry {
@@ -88,15 +90,18 @@ async function chooseFiles(
       else missing ??= text;
     }
     if (found.length === 0) {
-      throw new Error(cannot("load kubeconfig", "none of the files in KUBECONFIG exist", list), {
-        cause: missing,
-      });
+      throw new KubeconfigError(
+        "not-found",
+        cannot("load kubeconfig", "none of the files in KUBECONFIG exist", list),
+        { cause: missing },
+      );
     }
     return found;
   }
   const home = env("HOME");
   if (!home) {
-    throw new Error(
+    throw new KubeconfigError(
+      "not-found",
       "Cannot load kubeconfig as neither KUBECONFIG nor HOME is set: pass a kubeconfig path",
     );
   }
@@ -111,7 +116,10 @@ function absolute(path: string): string {
 async function readRequired(file: string): Promise<string> {
   const text = await readOptional(file);
   if (typeof text !== "string") {
-    throw new Error(`${errorPrefix(file)}file not found`, { cause: text });
+    throw new KubeconfigError("not-found", `${errorPrefix(file)}file not found`, {
+      file,
+      cause: text,
+    });
   }
   return text;
 }
@@ -122,7 +130,11 @@ async function readOptional(file: string): Promise<string | Deno.errors.NotFound
     return await Deno.readTextFile(file);
   } catch (cause) {
     if (cause instanceof Deno.errors.NotFound) return cause;
-    throw new Error(`${errorPrefix(file)}file is not readable: ${messageOf(cause)}`, { cause });
+    throw new KubeconfigError(
+      "unreadable",
+      `${errorPrefix(file)}file is not readable: ${messageOf(cause)}`,
+      { file, cause },
+    );
   }
 }
 
@@ -133,15 +145,16 @@ function mergeFile(merged: MergedKubeconfig, file: string, text: string): void {
   } catch (cause) {
     // The parser's message spans lines (it quotes the source); its first line locates the fault.
     const firstLine = messageOf(cause).split("\n")[0]?.replace(/:$/, "");
-    throw new SyntaxError(`${errorPrefix(file)}invalid YAML: ${firstLine}`, { cause });
+    throw new KubeconfigError("invalid-yaml", `${errorPrefix(file)}invalid YAML: ${firstLine}`, {
+      file,
+      cause,
+    });
   }
   merged.files.push(file);
   // An empty file is an empty config, as for kubectl.
   if (document === null || document === undefined) return;
   if (!isMapping(document)) {
-    throw new TypeError(
-      `${errorPrefix(file)}the document must be a mapping: current value is ${typeName(document)}`,
-    );
+    throw invalid(file, `the document must be a mapping: current value is ${typeName(document)}`);
   }
   mergeList(merged.clusters, file, document, "clusters", "cluster");
   mergeList(merged.users, file, document, "users", "user");
@@ -149,10 +162,9 @@ function mergeFile(merged: MergedKubeconfig, file: string, text: string): void {
   const current = document["current-context"];
   if (current !== undefined && current !== null && current !== "") {
     if (typeof current !== "string") {
-      throw new TypeError(
-        `${errorPrefix(file)}field 'current-context' must be a string: current value is ${
-          typeName(current)
-        }`,
+      throw invalid(
+        file,
+        `field 'current-context' must be a string: current value is ${typeName(current)}`,
       );
     }
     merged.currentContext ??= { name: current, file };
@@ -169,37 +181,44 @@ function mergeList(
   const list = document[listField];
   if (list === undefined || list === null) return;
   if (!Array.isArray(list)) {
-    throw new TypeError(
-      `${errorPrefix(file)}field '${listField}' must be a list: current value is ${typeName(list)}`,
-    );
+    throw invalid(file, `field '${listField}' must be a list: current value is ${typeName(list)}`);
   }
   const seen = new Set<string>();
   for (const [index, item] of list.entries()) {
-    const where = `${errorPrefix(file)}${listField}[${index}]`;
+    const where = `${listField}[${index}]`;
     if (!isMapping(item)) {
-      throw new TypeError(`${where} must be a mapping: current value is ${typeName(item)}`);
+      throw invalid(file, `${where} must be a mapping: current value is ${typeName(item)}`);
     }
     const name = item["name"];
     if (typeof name !== "string" || name === "") {
-      throw new TypeError(
+      throw invalid(
+        file,
         `${where} field 'name' must be a non-empty string: current value is ${typeName(name)}`,
       );
     }
     // Within one file a repeated name is a mistake kubectl resolves silently; refuse it.
     if (seen.has(name)) {
-      throw new TypeError(`${errorPrefix(file)}${kind} "${name}" is defined more than once`);
+      throw new KubeconfigError(
+        "duplicate-entry",
+        `${errorPrefix(file)}${kind} "${name}" is defined more than once`,
+        { file },
+      );
     }
     seen.add(name);
     const body = item[kind] ?? {};
     if (!isMapping(body)) {
-      throw new TypeError(
-        `${
-          errorPrefix(file)
-        }${kind} "${name}" field '${kind}' must be a mapping: current value is ${typeName(body)}`,
+      throw invalid(
+        file,
+        `${kind} "${name}" field '${kind}' must be a mapping: current value is ${typeName(body)}`,
       );
     }
     if (!into.has(name)) into.set(name, { kind, name, file, fields: body });
   }
+}
+
+/** The `invalid-field` error for a document part of the wrong shape in `file`. */
+function invalid(file: string, problem: string): KubeconfigError {
+  return new KubeconfigError("invalid-field", `${errorPrefix(file)}${problem}`, { file });
 }
 
 /** Whether `value` is a YAML mapping (a plain object). */

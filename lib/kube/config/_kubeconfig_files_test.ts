@@ -1,6 +1,7 @@
 import { equal, ok, rejects } from "node:assert/strict";
 import { join } from "node:path";
 import { loadKubeconfig } from "./kubeconfig.ts";
+import { KubeconfigError } from "./kubeconfig_error.ts";
 import {
   envOf,
   kubeconfig,
@@ -46,11 +47,13 @@ Deno.test("loadKubeconfig() fails when no KUBECONFIG file exists", async () => {
   await withTempDir(async (dir) => {
     const list = `${join(dir, "a")}:${join(dir, "b")}`;
     await rejects(loadKubeconfig({ env: envOf({ KUBECONFIG: list, HOME: dir }) }), (error) => {
-      ok(error instanceof Error);
+      ok(error instanceof KubeconfigError);
+      equal(error.reason, "not-found");
       equal(
         error.message,
         `Cannot load kubeconfig as none of the files in KUBECONFIG exist: current value is "${list}"`,
       );
+      equal(error.file, undefined);
       ok(error.cause instanceof Deno.errors.NotFound);
       return true;
     });
@@ -78,8 +81,10 @@ Deno.test("loadKubeconfig() prefers an explicit path over KUBECONFIG", async () 
 
 Deno.test("loadKubeconfig() fails when neither KUBECONFIG nor HOME is set", async () => {
   await rejects(loadKubeconfig({ env: noEnv }), {
-    name: "Error",
+    name: "KubeconfigError",
+    reason: "not-found",
     message: "Cannot load kubeconfig as neither KUBECONFIG nor HOME is set: pass a kubeconfig path",
+    file: undefined,
   });
 });
 
@@ -87,9 +92,28 @@ Deno.test("loadKubeconfig() fails on a missing explicit file and keeps NotFound 
   await withTempDir(async (dir) => {
     const path = join(dir, "config");
     await rejects(loadKubeconfig({ path, env: noEnv }), (error) => {
-      ok(error instanceof Error);
+      ok(error instanceof KubeconfigError);
+      equal(error.reason, "not-found");
       equal(error.message, `Cannot load kubeconfig "${path}": file not found`);
+      equal(error.file, path);
       ok(error.cause instanceof Deno.errors.NotFound);
+      return true;
+    });
+  });
+});
+
+Deno.test("loadKubeconfig() fails on a file it cannot read and keeps the read error as the cause", async () => {
+  await withTempDir(async (dir) => {
+    // A directory exists but cannot be read as a file, whoever runs the test (root reads any file).
+    await rejects(loadKubeconfig({ path: dir, env: noEnv }), (error) => {
+      ok(error instanceof KubeconfigError);
+      equal(error.reason, "unreadable");
+      equal(
+        error.message,
+        `Cannot load kubeconfig "${dir}": file is not readable: Is a directory (os error 21): readfile '${dir}'`,
+      );
+      equal(error.file, dir);
+      ok(error.cause instanceof Deno.errors.IsADirectory);
       return true;
     });
   });
@@ -97,7 +121,7 @@ Deno.test("loadKubeconfig() fails on a missing explicit file and keeps NotFound 
 
 Deno.test("loadKubeconfig() refuses unparsable YAML", async () => {
   await rejectsLoading("clusters: [\n", {
-    name: "SyntaxError",
+    reason: "invalid-yaml",
     message: () =>
       "invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 2, column 1",
   });
@@ -105,26 +129,27 @@ Deno.test("loadKubeconfig() refuses unparsable YAML", async () => {
 
 Deno.test("loadKubeconfig() refuses a document of the wrong shape", async () => {
   await rejectsLoading("- a\n- b\n", {
-    name: "TypeError",
+    reason: "invalid-field",
     message: () => "the document must be a mapping: current value is a list",
   });
   await rejectsLoading({ clusters: { name: "x" } }, {
-    name: "TypeError",
+    reason: "invalid-field",
     message: () => "field 'clusters' must be a list: current value is a mapping",
   });
   await rejectsLoading({ users: [{ user: {} }] }, {
-    name: "TypeError",
+    reason: "invalid-field",
     message: () => "users[0] field 'name' must be a non-empty string: current value is undefined",
   });
   await rejectsLoading({ contexts: [namedContext("a"), namedContext("a")] }, {
-    name: "TypeError",
+    reason: "duplicate-entry",
     message: () => `context "a" is defined more than once`,
   });
 });
 
 Deno.test("loadKubeconfig() treats an empty file as an empty config", async () => {
   await rejectsLoading("", {
-    name: "TypeError",
+    reason: "context-not-found",
     message: () => "no context was given and 'current-context' is not set (contexts: none)",
+    inFile: false,
   });
 });

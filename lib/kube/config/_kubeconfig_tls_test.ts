@@ -20,7 +20,7 @@ Deno.test("loadKubeconfig() refuses data that is not base64", async () => {
   await rejectsLoading(
     kubeconfig({ cluster: { server: "https://h", "certificate-authority-data": "not base64!" } }),
     {
-      name: "TypeError",
+      reason: "invalid-field",
       message: () =>
         `cluster "test" field 'certificate-authority-data' must be base64-encoded PEM: current value is "not base64!"`,
     },
@@ -29,7 +29,7 @@ Deno.test("loadKubeconfig() refuses data that is not base64", async () => {
   await rejectsLoading(
     kubeconfig({ user: { "client-certificate-data": base64("x"), "client-key-data": "s3cret!" } }),
     {
-      name: "TypeError",
+      reason: "invalid-field",
       message: () =>
         `user "test" field 'client-key-data' must be base64-encoded PEM: current value is not shown (a secret of 7 characters)`,
     },
@@ -53,7 +53,7 @@ Deno.test("loadKubeconfig() refuses PEM that is not a certificate or a key", asy
   await rejectsLoading(
     kubeconfig({ cluster: { server: "https://h", "certificate-authority": "hello.crt" } }),
     {
-      name: "TypeError",
+      reason: "invalid-certificate",
       message: () =>
         `cluster "test" field 'certificate-authority' must name PEM CA certificates: current value is "${pkiDir}/hello.crt" (it holds no CERTIFICATE PEM block)`,
     },
@@ -62,29 +62,29 @@ Deno.test("loadKubeconfig() refuses PEM that is not a certificate or a key", asy
   await rejectsLoading(
     kubeconfig({ cluster: { server: "https://h", "certificate-authority": "broken.crt" } }),
     {
-      name: "TypeError",
+      reason: "invalid-certificate",
       message: () =>
         `cluster "test" field 'certificate-authority' must name PEM CA certificates: current value is "${pkiDir}/broken.crt" (TLS refused it: invalid peer certificate: BadEncoding)`,
     },
     { setup },
   );
   await rejectsLoading(user("admin.key", "admin.key"), {
-    name: "TypeError",
+    reason: "invalid-certificate",
     message: () =>
       `user "test" field 'client-certificate' must name a PEM certificate: current value is "${pkiDir}/admin.key" (it holds no CERTIFICATE PEM block)`,
   }, { setup });
   await rejectsLoading(user("admin.crt", "admin.crt"), {
-    name: "TypeError",
+    reason: "invalid-certificate",
     message: () =>
       `user "test" field 'client-key' must name a PEM private key: current value is "${pkiDir}/admin.crt" (it holds no PRIVATE KEY PEM block)`,
   }, { setup });
   await rejectsLoading(user("broken.crt", "admin.key"), {
-    name: "TypeError",
+    reason: "invalid-certificate",
     message: () =>
       `user "test" field 'client-certificate' must name a PEM certificate: current value is "${pkiDir}/broken.crt" (TLS refused it: invalid peer certificate: BadEncoding)`,
   }, { setup });
   await rejectsLoading(user("admin.crt", "apiserver.key"), {
-    name: "TypeError",
+    reason: "invalid-certificate",
     message: () =>
       `user "test" fields 'client-certificate' and 'client-key' must be a certificate and its private key (TLS refused it: keys may not be consistent: KeyMismatch)`,
   }, { setup });

@@ -1,6 +1,6 @@
 import { deepEqual, equal, ok, rejects } from "node:assert/strict";
 import { join } from "node:path";
-import { inClusterConfig } from "./in_cluster.ts";
+import { inClusterConfig, InClusterConfigError } from "./in_cluster.ts";
 import { FakeClock } from "../../../tests/support/fake_clock.ts";
 import { envOf, generatePki, withTempDir } from "../../../tests/support/kubeconfig_fixtures.ts";
 
@@ -48,24 +48,30 @@ Deno.test("inClusterConfig() brackets an IPv6 service host", async () => {
 
 Deno.test("inClusterConfig() names a missing or malformed environment variable", async () => {
   await rejects(inClusterConfig({ env: envOf({ KUBERNETES_SERVICE_PORT: "443" }) }), {
-    name: "Error",
+    name: "InClusterConfigError",
+    reason: "missing-variable",
+    file: undefined,
     message:
       "Cannot load in-cluster config as environment variable KUBERNETES_SERVICE_HOST is not set: is this process running in a Pod?",
   });
   await rejects(inClusterConfig({ env: envOf({ KUBERNETES_SERVICE_HOST: "10.96.0.1" }) }), {
-    name: "Error",
+    name: "InClusterConfigError",
+    reason: "missing-variable",
     message:
       "Cannot load in-cluster config as environment variable KUBERNETES_SERVICE_PORT is not set: is this process running in a Pod?",
   });
   const badPort = envOf({ KUBERNETES_SERVICE_HOST: "10.96.0.1", KUBERNETES_SERVICE_PORT: "https" });
   await rejects(inClusterConfig({ env: badPort }), {
-    name: "TypeError",
+    name: "InClusterConfigError",
+    reason: "invalid-variable",
     message:
       `Cannot load in-cluster config as KUBERNETES_SERVICE_PORT must be a port number: current value is "https"`,
   });
   const badHost = envOf({ KUBERNETES_SERVICE_HOST: "bad host", KUBERNETES_SERVICE_PORT: "443" });
   await rejects(inClusterConfig({ env: badHost }), {
-    name: "TypeError",
+    name: "InClusterConfigError",
+    reason: "invalid-variable",
+    file: undefined,
     message:
       `Cannot load in-cluster config as KUBERNETES_SERVICE_HOST must be a host name or IP address: current value is "bad host"`,
   });
@@ -77,11 +83,13 @@ Deno.test("inClusterConfig() names each missing ServiceAccount file", async () =
       await writeServiceAccount(dir);
       await Deno.remove(join(dir, file));
       await rejects(inClusterConfig({ env: podEnv, serviceAccountDir: dir }), (error) => {
-        ok(error instanceof Error);
+        ok(error instanceof InClusterConfigError);
+        equal(error.reason, "not-found");
         equal(
           error.message,
           `Cannot load in-cluster config as file "${join(dir, file)}" does not exist`,
         );
+        equal(error.file, join(dir, file));
         ok(error.cause instanceof Deno.errors.NotFound);
         return true;
       });
@@ -89,17 +97,42 @@ Deno.test("inClusterConfig() names each missing ServiceAccount file", async () =
   }
 });
 
+Deno.test("inClusterConfig() refuses a ServiceAccount file it cannot read and says why", async () => {
+  await withTempDir(async (dir) => {
+    await writeServiceAccount(dir);
+    const path = join(dir, "namespace");
+    await Deno.remove(path);
+    // A directory cannot be read as a file, whoever runs the test (root reads any file).
+    await Deno.mkdir(path);
+    await rejects(inClusterConfig({ env: podEnv, serviceAccountDir: dir }), (error) => {
+      ok(error instanceof InClusterConfigError);
+      equal(error.reason, "unreadable");
+      equal(
+        error.message,
+        `Cannot load in-cluster config as file "${path}" is not readable (Is a directory (os error 21): readfile '${path}')`,
+      );
+      equal(error.file, path);
+      ok(error.cause instanceof Deno.errors.IsADirectory);
+      return true;
+    });
+  });
+});
+
 Deno.test("inClusterConfig() refuses an empty token and a CA file without certificates", async () => {
   await withTempDir(async (dir) => {
     await writeServiceAccount(dir);
     await Deno.writeTextFile(join(dir, "token"), "\n");
     await rejects(inClusterConfig({ env: podEnv, serviceAccountDir: dir }), {
-      name: "Error",
+      name: "InClusterConfigError",
+      reason: "empty-file",
       message: `Cannot load in-cluster config as file "${join(dir, "token")}" is empty`,
+      file: join(dir, "token"),
     });
     await Deno.writeTextFile(join(dir, "ca.crt"), "not a certificate\n");
     await rejects(inClusterConfig({ env: podEnv, serviceAccountDir: dir }), {
-      name: "TypeError",
+      name: "InClusterConfigError",
+      reason: "invalid-certificate",
+      file: join(dir, "ca.crt"),
       message: `Cannot load in-cluster config as file "${
         join(dir, "ca.crt")
       }" must hold PEM CA certificates (it holds no CERTIFICATE PEM block)`,

@@ -10,8 +10,9 @@
  * `tokenFile` (re-read when it changes), `exec` (see `exec_credential.ts`);
  * context `namespace`. Everything is checked before this returns: files
  * exist, base64 decodes, PEM material is accepted by Deno's TLS, an exec
- * command exists. So bad input stops start-up with a message naming the
- * file, the entry, the field and the value.
+ * command exists. So bad input stops start-up with a
+ * {@linkcode KubeconfigError} whose `reason` classifies it and whose message
+ * names the file, the entry, the field and the value.
  *
  * Refused rather than ignored, because ignoring them would silently connect
  * differently from kubectl: `insecure-skip-tls-verify: true`,
@@ -40,6 +41,7 @@ import {
 import { tokenFileCredentials } from "./token_file.ts";
 import { readExecSection } from "./_kubeconfig_exec.ts";
 import {
+  entryError,
   entryPath,
   fieldError,
   isSet,
@@ -57,6 +59,7 @@ import {
   readKubeconfigs,
 } from "./_kubeconfig_files.ts";
 import { caCertsProblem, clientCertificateProblem, encodeBase64 } from "./_kubeconfig_tls.ts";
+import { KubeconfigError } from "./kubeconfig_error.ts";
 
 /** Options of {@linkcode loadKubeconfig}. */
 export interface LoadKubeconfigOptions {
@@ -82,9 +85,9 @@ export interface LoadedKubeconfig {
 
 /**
  * Loads and checks the kubeconfig that kubectl would use with the same
- * `--kubeconfig`, `--context` and environment. Rejects with a TypeError for
- * a bad value or an unsupported field, a SyntaxError for unparsable YAML,
- * and a plain Error (with a `Deno.errors.NotFound` cause) for a missing file.
+ * `--kubeconfig`, `--context` and environment. Rejects with a
+ * {@linkcode KubeconfigError} whose `reason` says what is wrong (a missing
+ * file is `not-found`, with a `Deno.errors.NotFound` cause).
  */
 export async function loadKubeconfig(
   options: LoadKubeconfigOptions = {},
@@ -131,13 +134,17 @@ function selectContext(merged: MergedKubeconfig, explicit: string | undefined): 
   const available = `(contexts: ${names(merged.contexts)})`;
   const name = explicit || merged.currentContext?.name;
   if (name === undefined) {
-    throw new TypeError(
+    throw new KubeconfigError(
+      "context-not-found",
       `${source}no context was given and 'current-context' is not set ${available}`,
     );
   }
   const context = merged.contexts.get(name);
   if (context === undefined) {
-    throw new TypeError(`${source}context "${name}" not found ${available}`);
+    // A current-context naming no context is that file's fault; an explicit name, no file's.
+    const file = explicit ? undefined : merged.currentContext?.file;
+    const message = `${source}context "${name}" not found ${available}`;
+    throw new KubeconfigError("context-not-found", message, { file });
   }
   return context;
 }
@@ -164,7 +171,9 @@ const REFUSED_USER_FIELDS: Record<string, string> = {
 function refuseFields(entry: Entry, refused: Record<string, string>): void {
   for (const [field, why] of Object.entries(refused)) {
     if (isSet(entry, field)) {
-      throw fieldError(entry, field, `must be unset, as ${why}`, entry.fields[field]);
+      throw fieldError(entry, field, `must be unset, as ${why}`, entry.fields[field], {
+        reason: "unsupported",
+      });
     }
   }
 }
@@ -177,6 +186,7 @@ async function readCluster(cluster: Entry): Promise<{ server: URL; caPem: string
       "insecure-skip-tls-verify",
       "must be false or unset, as Deno cannot skip TLS verification for one client; set 'certificate-authority' to the server's CA instead",
       true,
+      { reason: "unsupported" },
     );
   }
   const server = readServer(cluster);
@@ -190,6 +200,7 @@ async function readCluster(cluster: Entry): Promise<{ server: URL; caPem: string
   if (problem !== undefined) {
     throw fieldError(cluster, ca.field, `must ${verb(ca)} PEM CA certificates`, ca.value, {
       detail: problem,
+      reason: "invalid-certificate",
     });
   }
   return { server, caPem: ca.pem };
@@ -207,13 +218,17 @@ function readServer(cluster: Entry): URL {
   throw serverError(cluster, text);
 }
 
-function serverError(cluster: Entry, text: string | undefined, cause?: ServerUrlError): TypeError {
+function serverError(
+  cluster: Entry,
+  text: string | undefined,
+  cause?: ServerUrlError,
+): KubeconfigError {
   return fieldError(
     cluster,
     "server",
     "must be an absolute http or https URL without query, fragment or user info",
     text,
-    cause === undefined ? {} : { cause },
+    { cause },
   );
 }
 
@@ -247,10 +262,10 @@ async function readUser(user: Entry, context: UserContext): Promise<CredentialPr
       ? "client-certificate"
       : undefined;
     if (other !== undefined) {
-      throw new TypeError(
-        `${
-          errorPrefix(user.file)
-        }user "${user.name}" sets both 'exec' and '${other}': keep one way to authenticate`,
+      throw entryError(
+        user,
+        "conflicting-fields",
+        `sets both 'exec' and '${other}': keep one way to authenticate`,
       );
     }
     const { plugin, provideClusterInfo } = await readExecSection(user, context.env);
@@ -294,19 +309,19 @@ async function readClientCertificate(user: Entry): Promise<ClientCertificate | u
     const [present, absent] = cert
       ? [cert.field, "client-key"]
       : [key?.field, "client-certificate"];
-    throw new TypeError(
-      `${
-        errorPrefix(user.file)
-      }user "${user.name}" sets '${present}' without '${absent}' or '${absent}-data': set both or neither`,
+    throw entryError(
+      user,
+      "conflicting-fields",
+      `sets '${present}' without '${absent}' or '${absent}-data': set both or neither`,
     );
   }
   const problem = clientCertificateProblem(cert.pem, key.pem);
   if (problem === undefined) return { cert: cert.pem, key: key.pem };
   if (problem.part === "pair") {
-    throw new TypeError(
-      `${
-        errorPrefix(user.file)
-      }user "${user.name}" fields '${cert.field}' and '${key.field}' must be a certificate and its private key (${problem.reason})`,
+    throw entryError(
+      user,
+      "invalid-certificate",
+      `fields '${cert.field}' and '${key.field}' must be a certificate and its private key (${problem.reason})`,
     );
   }
   const [source, what] = problem.part === "cert"
@@ -314,6 +329,7 @@ async function readClientCertificate(user: Entry): Promise<ClientCertificate | u
     : [key, "a PEM private key"];
   throw fieldError(user, source.field, `must ${verb(source)} ${what}`, source.value, {
     detail: problem.reason,
+    reason: "invalid-certificate",
   });
 }
 

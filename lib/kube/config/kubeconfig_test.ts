@@ -129,23 +129,32 @@ Deno.test("loadKubeconfig() refuses an unknown context and lists the known ones"
     "current-context": "west",
   };
   await rejectsLoading(document, {
-    name: "TypeError",
+    reason: "context-not-found",
     message: () => `context "east" not found (contexts: west, north)`,
+    inFile: false,
   }, { context: "east" });
   await rejectsLoading({ ...document, "current-context": "" }, {
-    name: "TypeError",
+    reason: "context-not-found",
     message: () => `no context was given and 'current-context' is not set (contexts: west, north)`,
+    inFile: false,
+  });
+});
+
+Deno.test("loadKubeconfig() blames the file whose current-context names no context", async () => {
+  await rejectsLoading({ contexts: [namedContext("west")], "current-context": "gone" }, {
+    reason: "context-not-found",
+    message: () => `context "gone" not found (contexts: west)`,
   });
 });
 
 Deno.test("loadKubeconfig() refuses a context naming a missing cluster or user", async () => {
   await rejectsLoading(kubeconfig({ context: { cluster: "nope" } }), {
-    name: "TypeError",
+    reason: "invalid-field",
     message: () =>
       `context "test" field 'cluster' must name a cluster of the kubeconfig: current value is "nope" (clusters: test)`,
   });
   await rejectsLoading(kubeconfig({ context: { user: "admin" } }), {
-    name: "TypeError",
+    reason: "invalid-field",
     message: () =>
       `context "test" field 'user' must name a user of the kubeconfig: current value is "admin" (users: test)`,
   });
@@ -163,7 +172,7 @@ Deno.test("loadKubeconfig() refuses a missing or malformed server", async () => 
     ]
   ) {
     await rejectsLoading(kubeconfig({ cluster: server === undefined ? {} : { server } }), {
-      name: "TypeError",
+      reason: "invalid-field",
       message: () => `cluster "test" field 'server' ${expectation}: current value is ${shown}`,
     });
   }
@@ -173,7 +182,7 @@ Deno.test("loadKubeconfig() refuses a missing certificate or key file with NotFo
   await rejectsLoading(
     kubeconfig({ user: { "client-certificate": "admin.crt", "client-key": "/missing.key" } }),
     {
-      name: "Error",
+      reason: "named-file-unreadable",
       message: () =>
         `user "test" field 'client-key' must name a readable file: current value is "/missing.key"`,
       notFound: true,
@@ -183,7 +192,7 @@ Deno.test("loadKubeconfig() refuses a missing certificate or key file with NotFo
   await rejectsLoading(
     kubeconfig({ cluster: { server: "https://h", "certificate-authority": "ca.crt" } }),
     {
-      name: "Error",
+      reason: "named-file-unreadable",
       message: (dir) =>
         `cluster "test" field 'certificate-authority' must name a readable file: current value is "${
           join(dir, "ca.crt")
@@ -193,9 +202,19 @@ Deno.test("loadKubeconfig() refuses a missing certificate or key file with NotFo
   );
 });
 
+Deno.test("loadKubeconfig() refuses a token file it cannot read and says why", async () => {
+  await rejectsLoading(kubeconfig({ user: { tokenFile: "tokens" } }), {
+    reason: "named-file-unreadable",
+    message: (dir) => {
+      const path = join(dir, "tokens");
+      return `user "test" field 'tokenFile' must name a readable file: current value is "${path}" (Is a directory (os error 21): readfile '${path}')`;
+    },
+  }, { setup: (dir) => Deno.mkdir(join(dir, "tokens")) });
+});
+
 Deno.test("loadKubeconfig() refuses half a client certificate, or one given twice", async () => {
   await rejectsLoading(kubeconfig({ user: { "client-key-data": base64("k") } }), {
-    name: "TypeError",
+    reason: "conflicting-fields",
     message: () =>
       `user "test" sets 'client-key-data' without 'client-certificate' or 'client-certificate-data': set both or neither`,
   });
@@ -204,7 +223,7 @@ Deno.test("loadKubeconfig() refuses half a client certificate, or one given twic
       user: { "client-certificate": "/a.crt", "client-certificate-data": base64("c") },
     }),
     {
-      name: "TypeError",
+      reason: "conflicting-fields",
       message: () =>
         `user "test" sets both 'client-certificate' and 'client-certificate-data': keep only one`,
     },
@@ -265,7 +284,7 @@ Deno.test("loadKubeconfig() refuses fields it cannot honour instead of ignoring 
   for (const [, clusterFields, user, message] of refusals) {
     await rejectsLoading(
       kubeconfig({ cluster: { server: "https://h", ...clusterFields }, user }),
-      { name: "TypeError", message: () => message },
+      { reason: "unsupported", message: () => message },
     );
   }
   // false is what kubectl does anyway, so it is accepted.
@@ -280,7 +299,7 @@ Deno.test("loadKubeconfig() refuses fields it cannot honour instead of ignoring 
 
 Deno.test("loadKubeconfig() refuses an empty tokenFile and a token mixed with exec", async () => {
   await rejectsLoading(kubeconfig({ user: { tokenFile: "token" } }), {
-    name: "TypeError",
+    reason: "invalid-field",
     message: (dir) =>
       `user "test" field 'tokenFile' must name a file holding a token: current value is "${
         join(dir, "token")
@@ -294,7 +313,7 @@ Deno.test("loadKubeconfig() refuses an empty tokenFile and a token mixed with ex
       },
     }),
     {
-      name: "TypeError",
+      reason: "conflicting-fields",
       message: () => `user "test" sets both 'exec' and 'token': keep one way to authenticate`,
     },
   );
