@@ -127,11 +127,7 @@ export function parseSelector(flag: string, value: string): string {
     return parseLabelSelector(value).toString();
   } catch (error) {
     if (!(error instanceof SelectorError)) throw error;
-    const prefix = `Cannot parse label selector "${value}": `;
-    const problem = error.message.startsWith(prefix)
-      ? error.message.slice(prefix.length)
-      : error.message;
-    throw new FlagValueError(flag, value, `must be a label selector: ${problem}`, {
+    throw new FlagValueError(flag, value, `must be a label selector: ${error.problem}`, {
       cause: error,
     });
   }

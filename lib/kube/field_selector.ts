@@ -113,7 +113,7 @@ function splitTerms(text: string): string[] {
  */
 export function parseFieldSelector(text: string, options: FieldSelectorOptions): FieldSelector {
   const fail = (problem: string): never => {
-    throw new SelectorError(`Cannot parse field selector "${text}": ${problem}`, text);
+    throw new SelectorError(`Cannot parse field selector "${text}": ${problem}`, text, problem);
   };
   const requirements: FieldRequirement[] = [];
   // apimachinery sorts the raw terms (by UTF-8 bytes; here by UTF-16 code units).

@@ -22,12 +22,15 @@ import { shown } from "../cannot.ts";
 export class SelectorError extends Error {
   /** The selector as given: its text, or the JSON of a selector object. */
   readonly selector: string;
+  /** What is wrong with it, without the selector, e.g. `expected a key at position 0`. */
+  readonly problem: string;
 
-  /** `message` is complete; `selector` is the offending selector. */
-  constructor(message: string, selector: string) {
+  /** `message` is complete; `selector` is the offending selector and `problem` its fault. */
+  constructor(message: string, selector: string, problem: string) {
     super(message);
     this.name = "SelectorError";
     this.selector = selector;
+    this.problem = problem;
   }
 }
 
@@ -298,7 +301,11 @@ class Parser {
   }
 
   #fail(problem: string): never {
-    throw new SelectorError(`Cannot parse label selector "${this.#text}": ${problem}`, this.#text);
+    throw new SelectorError(
+      `Cannot parse label selector "${this.#text}": ${problem}`,
+      this.#text,
+      problem,
+    );
   }
 
   #expected(what: string, { kind, text, position }: Token): never {
@@ -346,8 +353,8 @@ export function labelSelectorFromObject(selector: LabelSelectorObject): LabelSel
   const subject = JSON.stringify(selector);
   const fail = (where: string, problem: string, value?: unknown): never => {
     const current = value === undefined ? "" : `: current value is ${shown(value)}`;
-    const message = `Cannot parse label selector ${subject}: ${where} ${problem}${current}`;
-    throw new SelectorError(message, subject);
+    const fault = `${where} ${problem}${current}`;
+    throw new SelectorError(`Cannot parse label selector ${subject}: ${fault}`, subject, fault);
   };
   const check = (problem: string | undefined, where: string, value: string) => {
     if (problem) fail(where, problem, value);

@@ -10,11 +10,18 @@ import { deepStrictEqual, equal, ok, throws } from "node:assert/strict";
 import { SelectorError } from "../../lib/kube/label_selector.ts";
 import type { ApiFetcher, ApiList } from "./api_json.ts";
 
-/** Asserts that `parse` throws a {@linkcode SelectorError} with exactly `message`. */
+/**
+ * Asserts that `parse` throws a {@linkcode SelectorError} with exactly
+ * `message`, whose `problem` is the message after the selector (what a
+ * caller words its own message from).
+ */
 export function throwsSelectorError(parse: () => unknown, message: string): void {
   throws(parse, (error: unknown) => {
     ok(error instanceof SelectorError, `not a SelectorError: ${error}`);
     equal(error.message, message);
+    ok(error.problem !== "", "the problem is named");
+    equal(error.message.slice(-error.problem.length - 2), `: ${error.problem}`);
+    ok(error.message.includes(error.selector), "the message names the selector");
     return true;
   });
 }
