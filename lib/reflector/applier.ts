@@ -44,6 +44,7 @@ import { byService } from "./_informers.ts";
 import type { DesiredMirror } from "./desired.ts";
 import type { ReflectorObserver } from "./observer.ts";
 import {
+  mergedService,
   sameProjection,
   serviceProjection,
   sliceProjection,
@@ -91,26 +92,6 @@ export interface ApplyOptions {
   /** Aborts the writes in flight. */
   signal?: AbortSignal;
 }
-
-// Spec fields of a mirror Service the applier owns: each is set to the
-// desired value, or removed when the desired mirror leaves it unset.
-const managedSpecFields = [
-  "type",
-  "ports",
-  "selector",
-  "externalName",
-  "publishNotReadyAddresses",
-  "sessionAffinity",
-  "sessionAffinityConfig",
-  "externalIPs",
-  "externalTrafficPolicy",
-  "internalTrafficPolicy",
-  "healthCheckNodePort",
-  "loadBalancerIP",
-  "loadBalancerSourceRanges",
-  "loadBalancerClass",
-  "allocateLoadBalancerNodePorts",
-] as const;
 
 /** Writes desired mirrors to the host. */
 export class Applier {
@@ -215,7 +196,7 @@ export class Applier {
       serviceProjection(desired, desired),
     );
     if (same) return existing;
-    return await this.#write("update", services, mergeService(existing, desired), signal);
+    return await this.#write("update", services, mergedService(existing, desired), signal);
   }
 
   async #syncSlices(
@@ -303,28 +284,6 @@ export class Applier {
       key: `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`,
     });
   }
-}
-
-/** `current` with the desired metadata marks and managed spec fields of `desired`. */
-function mergeService(current: Service, desired: Service): Service {
-  const spec: Record<string, unknown> = { ...current.spec };
-  const wanted = (desired.spec ?? {}) as Record<string, unknown>;
-  for (const field of managedSpecFields) {
-    if (wanted[field] === undefined) delete spec[field];
-    else spec[field] = wanted[field];
-  }
-  for (const field of ["ipFamilyPolicy", "ipFamilies"] as const) {
-    if (wanted[field] !== undefined) spec[field] = wanted[field];
-  }
-  return {
-    ...current,
-    metadata: {
-      ...current.metadata,
-      labels: desired.metadata?.labels ?? {},
-      annotations: desired.metadata?.annotations ?? {},
-    },
-    spec,
-  };
 }
 
 /** `desired` carrying `current`'s identity and version, for an update. */

@@ -7,66 +7,49 @@
  * @module
  */
 
-import type { Service, ServicePort } from "kubernetes-types/core/v1.d.ts";
+import type { Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
+import {
+  endpointSliceFields,
+  mergedSpec,
+  project,
+  sortedEntries,
+  specProjection,
+} from "./mirror_fields.ts";
 
-/** The managed fields of a mirror Service. */
+/**
+ * The managed fields of a mirror Service, compared with `reference` (the
+ * desired mirror): its labels and annotations exactly, and its spec
+ * through the field table of `mirror_fields.ts`.
+ */
 export function serviceProjection(service: Service, reference: Service): unknown {
-  const spec = service.spec ?? {};
-  const wanted = reference.spec ?? {};
   return {
-    labels: sortedMap(service.metadata?.labels),
-    annotations: sortedMap(service.metadata?.annotations),
-    type: spec.type ?? "ClusterIP",
-    headless: spec.clusterIP === "None",
-    externalName: spec.externalName ?? "",
-    ports: (spec.ports ?? []).map(port),
-    publishNotReadyAddresses: spec.publishNotReadyAddresses ?? false,
-    sessionAffinity: spec.sessionAffinity ?? "None",
-    sessionAffinityConfig: spec.sessionAffinityConfig ?? null,
-    // The server fills these in when the mirror leaves them open: compare
-    // them only where the desired mirror sets them.
-    ipFamilyPolicy: wanted.ipFamilyPolicy === undefined ? null : spec.ipFamilyPolicy ?? null,
-    ipFamilies: wanted.ipFamilies === undefined ? null : spec.ipFamilies ?? null,
+    labels: sortedEntries(service.metadata?.labels),
+    annotations: sortedEntries(service.metadata?.annotations),
+    spec: specProjection(service.spec ?? {}, reference.spec ?? {}),
   };
 }
 
-function port(value: ServicePort): unknown {
-  return {
-    name: value.name ?? "",
-    protocol: value.protocol ?? "TCP",
-    port: value.port,
-    appProtocol: value.appProtocol ?? "",
-  };
-}
-
-/** The managed fields of a mirror EndpointSlice. */
+/** Every field of a mirror EndpointSlice the Reflector writes (it writes them all). */
 export function sliceProjection(slice: EndpointSlice): unknown {
-  return {
-    labels: sortedMap(slice.metadata?.labels),
-    owners: (slice.metadata?.ownerReferences ?? []).map((
-      owner,
-    ) => [owner.kind, owner.name, owner.uid]),
-    addressType: slice.addressType,
-    endpoints: (slice.endpoints ?? []).map((endpoint) => ({
-      addresses: endpoint.addresses,
-      ready: endpoint.conditions?.ready ?? null,
-      serving: endpoint.conditions?.serving ?? null,
-      terminating: endpoint.conditions?.terminating ?? null,
-      hostname: endpoint.hostname ?? "",
-    })),
-    ports: (slice.ports ?? []).map((value) => ({
-      name: value.name ?? "",
-      protocol: value.protocol ?? "TCP",
-      port: value.port ?? null,
-      appProtocol: value.appProtocol ?? "",
-    })),
-  };
+  return project(slice, endpointSliceFields);
 }
 
-/** A map as sorted entries: equal maps compare equal whatever their key order. */
-export function sortedMap(map: Record<string, string> | undefined): [string, string][] {
-  return Object.entries(map ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+/**
+ * `current` with the labels and annotations of `desired` and the spec the
+ * host should hold (`mergedSpec`): the update that makes
+ * {@linkcode serviceProjection} of the two equal.
+ */
+export function mergedService(current: Service, desired: Service): Service {
+  return {
+    ...current,
+    metadata: {
+      ...current.metadata,
+      labels: desired.metadata?.labels ?? {},
+      annotations: desired.metadata?.annotations ?? {},
+    },
+    spec: mergedSpec(current.spec ?? {}, desired.spec ?? {}),
+  };
 }
 
 /** Whether two projections are equal. */

@@ -45,7 +45,7 @@ export async function mirrorOf(
     labelSelector: `${serviceNameLabel}=${name}`,
   });
   const endpoints = slices.items.flatMap((slice) =>
-    slice.endpoints.map((endpoint) =>
+    (slice.endpoints ?? []).map((endpoint) =>
       `${endpoint.addresses[0]}:${endpoint.conditions?.ready ?? "?"}`
     )
   ).sort();
