@@ -96,7 +96,7 @@ export class Reflector {
       ...clock,
       enqueue,
       onError: (error, phase) => this.#failed(error, phase),
-    });
+    }, (key) => this.#sources.some((source) => source.exports(key)));
     this.#hostServices = host.services;
     this.#hostSlices = host.endpointSlices;
     this.#hostEndpoints = host.endpoints;
@@ -278,20 +278,25 @@ type HostScope = Pick<
   "namespace" | "clock" | "enqueue" | "onError"
 >;
 
-/** The host informers: every Service, and the Reflector's own slices and Endpoints. */
-function hostInformers(rest: RestClient, scope: HostScope) {
+/**
+ * The host informers: every Service, and the Reflector's own slices and
+ * Endpoints. `exported` tells whether a source exports a key.
+ */
+function hostInformers(rest: RestClient, scope: HostScope, exported: (key: string) => boolean) {
   const informer = <T extends KubeObject>(
     type: ResourceType,
     keysOf: (object: T) => string[],
     extra: Partial<KeyedInformerOptions<T>> = {},
   ) => keyedInformer<T>(rest, { type, keysOf, ...extra, ...scope });
   return {
-    // Host Services matter only when they are ours: that is where a mirror
-    // someone edited or deleted is put back, and where GC starts from.
-    services: informer<Service>(
-      services,
-      (service) => isReflected(service) ? [objectKey(service)] : [],
-    ),
+    // A host Service matters when it is ours (a mirror someone edited or
+    // deleted is put back; GC starts from them) or when a source exports
+    // its key (an unowned one that blocks a mirror: once it is deleted or
+    // handed over, the mirror is written without waiting for the source).
+    services: informer<Service>(services, (service) => {
+      const key = objectKey(service);
+      return isReflected(service) || exported(key) ? [key] : [];
+    }),
     endpointSlices: informer<EndpointSlice>(endpointSlices, sliceServiceKeys, {
       labelSelector: `${endpointSliceManagedByLabel}=${endpointSliceControllerName}`,
       indexers: sliceIndexers,

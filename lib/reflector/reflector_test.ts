@@ -376,6 +376,26 @@ Deno.test("the Reflector leaves an unowned same-named host Service alone and rep
   });
 });
 
+Deno.test("once the unowned same-named host Service is deleted, the mirror appears with no source change", async () => {
+  await scenario(async ({ east, west, host, start }) => {
+    await exportWeb(east);
+    const reflector = start();
+    await until(host, "web", ["10.1.0.1:true", "10.1.0.2:true"], "web mirrored");
+    await takenInBoth(east, west);
+    await poll(() => reflector.unowned.includes(`${namespace}/taken`) || undefined, {
+      description: "the conflict to be reported",
+    });
+    await west.kubectl("delete", "service", "taken", "-n", namespace);
+    const mirror = await poll(async () => {
+      const service = await unlessNotFound(host.get<Service>(services, "taken", { namespace }));
+      return service?.metadata?.labels?.["app.kubernetes.io/managed-by"] === "service-reflector"
+        ? service
+        : undefined;
+    }, { description: "the mirror of taken, once the host's own Service is gone" });
+    deepStrictEqual(mirror.spec?.ports?.map((port) => port.port), [80]);
+  });
+});
+
 Deno.test("without namespace creation, the Reflector has a key wait for its namespace and reports it", async () => {
   await scenario(async ({ east, west, host, start }) => {
     const reflector = start({ createNamespaces: false });

@@ -93,12 +93,18 @@ export class Source {
     return this.#services?.store.keys() ?? [];
   }
 
-  /** The source objects for `key`, or undefined if the source does not export it. */
-  objectsFor(key: string): SourceObjects | undefined {
+  /** Whether the source exports `key`: its cache holds a selected Service of that key, not a mirror. */
+  exports(key: string): boolean {
     const service = this.#services?.store.get(key);
     // A mirror in the source is never reflected back: no echo between
     // clusters that reflect each other.
-    if (!service || isReflected(service)) return undefined;
+    return service !== undefined && !isReflected(service);
+  }
+
+  /** The source objects for `key`, or undefined if the source does not export it. */
+  objectsFor(key: string): SourceObjects | undefined {
+    const service = this.#services?.store.get(key);
+    if (!service || !this.exports(key)) return undefined;
     if (this.#slices) {
       const slices = this.#slices.store.byIndex(byService, key).filter((slice) =>
         !isReflected(slice)
