@@ -132,16 +132,22 @@ export class Applier {
   }
 
   /**
-   * Deletes the mirror of `key`: the Reflector's slices and Endpoints of
-   * it, then its Service if that is ours (a same-named one that is not is
-   * left alone).
+   * Withdraws every source's part of the mirror of `key` but the parts of
+   * the sources in `options.keep` (not synced: they may still export it).
+   * With nothing kept, the whole mirror goes: the Reflector's slices and
+   * Endpoints of it, then its Service if that is ours (a same-named one
+   * that is not is left alone). While a source is kept, its slices, the
+   * Service and the core Endpoints (one object that merges every source,
+   * so no source's part can be told apart in it) stay as they are.
    */
-  async remove(key: string, options: { signal?: AbortSignal } = {}): Promise<void> {
-    const { signal } = options;
+  async remove(key: string, options: ApplyOptions = {}): Promise<void> {
+    const { keep = new Set<string>(), signal } = options;
     const { host } = this.#options;
     for (const slice of host.endpointSlices.byIndex(byService, key)) {
+      if (keep.has(slice.metadata?.labels?.[sourceClusterLabel] ?? "")) continue;
       await this.#delete(endpointSlices, slice, signal);
     }
+    if (keep.size > 0) return;
     const legacy = host.endpoints.get(key);
     if (legacy) await this.#delete(endpoints, legacy, signal);
     const service = host.services.get(key);

@@ -9,17 +9,14 @@
 import { deepStrictEqual, equal } from "node:assert/strict";
 import type { Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
-import { type Cluster, createReadyPod, withClusters } from "../../tests/cluster/mod.ts";
-import { adminConfig } from "../../tests/support/client_configs.ts";
+import type { Cluster } from "../../tests/cluster/mod.ts";
+import { exportService } from "../../tests/support/exported_service.ts";
 import { poll } from "../../tests/support/poll.ts";
-import { startReflector } from "../../tests/support/reflector_harness.ts";
 import { mirrorOf } from "../../tests/support/reflector_mirror.ts";
-import { loadKubeconfig } from "../kube/config/kubeconfig.ts";
-import { RestClient } from "../kube/rest.ts";
-import { Transport } from "../kube/transport.ts";
+import { scenario, scenarioNamespace } from "../../tests/support/reflector_scenario.ts";
 import { endpointSliceControllerName, endpointSliceManagedByLabel } from "../ownership.ts";
 
-const namespace = "shop";
+const namespace = scenarioNamespace;
 
 async function mergePatch(cluster: Cluster, what: string[], patch: unknown): Promise<void> {
   await cluster.kubectlWithInput(
@@ -74,74 +71,55 @@ const pristine = {
 };
 
 Deno.test("hand edits of a mirror's Service and EndpointSlice are undone", async () => {
-  await withClusters(["east", "west"], async ([east, west]) => {
-    if (!east || !west) throw new Error("clusters missing");
-    using hostTransport = new Transport(adminConfig(west));
-    const host = new RestClient(hostTransport);
-    await east.kubectl("create", "namespace", namespace);
-    await east.kubectl("create", "service", "clusterip", "web", "-n", namespace, "--tcp=80:8080");
-    await east.kubectl("label", "service", "web", "-n", namespace, "export=yes");
-    await createReadyPod(east, {
-      namespace,
-      name: "web-1",
-      ips: ["10.1.0.1"],
-      labels: { app: "web" },
-    });
-    const { config } = await loadKubeconfig({ path: east.kubeconfig });
-    const reflector = startReflector({
-      host: west,
-      sources: [{ name: "east", config, selector: "export=yes" }],
-    });
-    try {
-      const mirrored = await poll(async () => {
-        const state = await mirrorOf(host, namespace, "web");
-        return state.endpoints.length === 1 ? state : undefined;
-      }, { description: "web mirrored" });
-      deepStrictEqual(edited(mirrored.service, mirrored.slices), pristine);
+  await scenario(async ({ east, west, host, start }) => {
+    await exportService(east, { namespace, name: "web", ips: ["10.1.0.1"] });
+    const reflector = start();
+    const mirrored = await poll(async () => {
+      const state = await mirrorOf(host, namespace, "web");
+      return state.endpoints.length === 1 ? state : undefined;
+    }, { description: "web mirrored" });
+    deepStrictEqual(edited(mirrored.service, mirrored.slices), pristine);
 
-      const slice = mirrored.slices[0] as EndpointSlice;
-      const sliceName = slice.metadata?.name ?? "";
-      const endpointsWith = (extra: Record<string, unknown>) => ({
-        endpoints: slice.endpoints.map((endpoint) => ({ ...endpoint, ...extra })),
+    const slice = mirrored.slices[0] as EndpointSlice;
+    const sliceName = slice.metadata?.name ?? "";
+    const endpointsWith = (extra: Record<string, unknown>) => ({
+      endpoints: slice.endpoints.map((endpoint) => ({ ...endpoint, ...extra })),
+    });
+    // One field at a time, so that no edit is undone only because another one was.
+    const edits: [string, string[], unknown][] = [
+      ["a selector", ["service", "web"], { spec: { selector: { app: "web" } } }],
+      ["external IPs", ["service", "web"], { spec: { externalIPs: ["192.0.2.10"] } }],
+      ["a traffic policy", ["service", "web"], { spec: { internalTrafficPolicy: "Local" } }],
+      ["session affinity", ["service", "web"], { spec: { sessionAffinity: "ClientIP" } }],
+      ["traffic distribution", ["service", "web"], {
+        spec: { trafficDistribution: "PreferClose" },
+      }],
+      ["a target port", ["service", "web"], {
+        spec: { ports: [{ name: "80-8080", port: 80, protocol: "TCP", targetPort: 9999 }] },
+      }],
+      ["a slice annotation", ["endpointslice", sliceName], {
+        metadata: { annotations: { "example.com/hand": "edit" } },
+      }],
+      ["an endpoint's node", ["endpointslice", sliceName], endpointsWith({ nodeName: "west-1" })],
+      ["an endpoint's zone", ["endpointslice", sliceName], endpointsWith({ zone: "west-a" })],
+    ];
+    let restored = mirrored;
+    for (const [description, target, patch] of edits) {
+      await mergePatch(west, target, patch);
+      let last: unknown;
+      restored = await poll(async () => {
+        const state = await mirrorOf(host, namespace, "web");
+        last = edited(state.service, state.slices);
+        return JSON.stringify(last) === JSON.stringify(pristine) ? state : undefined;
+      }, { description: `${description} undone`, timeoutMs: 15_000 }).catch((error) => {
+        throw new Error(`${error.message}; last seen ${JSON.stringify(last)}`, { cause: error });
       });
-      // One field at a time, so that no edit is undone only because another one was.
-      const edits: [string, string[], unknown][] = [
-        ["a selector", ["service", "web"], { spec: { selector: { app: "web" } } }],
-        ["external IPs", ["service", "web"], { spec: { externalIPs: ["192.0.2.10"] } }],
-        ["a traffic policy", ["service", "web"], { spec: { internalTrafficPolicy: "Local" } }],
-        ["session affinity", ["service", "web"], { spec: { sessionAffinity: "ClientIP" } }],
-        ["traffic distribution", ["service", "web"], {
-          spec: { trafficDistribution: "PreferClose" },
-        }],
-        ["a target port", ["service", "web"], {
-          spec: { ports: [{ name: "80-8080", port: 80, protocol: "TCP", targetPort: 9999 }] },
-        }],
-        ["a slice annotation", ["endpointslice", sliceName], {
-          metadata: { annotations: { "example.com/hand": "edit" } },
-        }],
-        ["an endpoint's node", ["endpointslice", sliceName], endpointsWith({ nodeName: "west-1" })],
-        ["an endpoint's zone", ["endpointslice", sliceName], endpointsWith({ zone: "west-a" })],
-      ];
-      let restored = mirrored;
-      for (const [description, target, patch] of edits) {
-        await mergePatch(west, target, patch);
-        let last: unknown;
-        restored = await poll(async () => {
-          const state = await mirrorOf(host, namespace, "web");
-          last = edited(state.service, state.slices);
-          return JSON.stringify(last) === JSON.stringify(pristine) ? state : undefined;
-        }, { description: `${description} undone`, timeoutMs: 15_000 }).catch((error) => {
-          throw new Error(`${error.message}; last seen ${JSON.stringify(last)}`, { cause: error });
-        });
-      }
-      equal(restored.service?.metadata?.uid, mirrored.service?.metadata?.uid, "updated in place");
-      const updates = reflector.writes.filter((write) => write.verb === "update");
-      deepStrictEqual(
-        [...new Set(updates.map((write) => write.resource))].sort(),
-        ["endpointslices", "services"],
-      );
-    } finally {
-      await reflector.stop();
     }
+    equal(restored.service?.metadata?.uid, mirrored.service?.metadata?.uid, "updated in place");
+    const updates = reflector.writes.filter((write) => write.verb === "update");
+    deepStrictEqual(
+      [...new Set(updates.map((write) => write.resource))].sort(),
+      ["endpointslices", "services"],
+    );
   });
 });

@@ -201,10 +201,11 @@ export class Reflector {
     const waitMs = this.#options.waitMs ?? 5_000;
     const { inputs, unsynced } = this.#sourceObjects(key);
     if (inputs.length === 0) {
-      // A source that has not synced may export the key: keep the mirror.
-      if (unsynced.size > 0) return requeueAfter(waitMs);
-      await this.#applier.remove(key, { signal });
-      return done();
+      // No synced source exports the key: their parts go now. A source that
+      // has not synced may export it: its part and the mirror stay, and the
+      // key is looked at again.
+      await this.#applier.remove(key, { keep: unsynced, signal });
+      return unsynced.size > 0 ? requeueAfter(waitMs) : done();
     }
     const existing = this.#hostServices.store.get(key);
     if (existing && !isReflected(existing)) return await this.#unowned(key, existing);

@@ -9,58 +9,14 @@ import type { Event, Namespace, Service } from "kubernetes-types/core/v1.d.ts";
 import { type Cluster, createReadyPod, withClusters } from "../../tests/cluster/mod.ts";
 import { adminConfig } from "../../tests/support/client_configs.ts";
 import { poll } from "../../tests/support/poll.ts";
-import {
-  reflectorHarness,
-  type ReflectorHarnessOptions,
-  type RunningReflector,
-  startReflector,
-} from "../../tests/support/reflector_harness.ts";
+import { reflectorHarness, type RunningReflector } from "../../tests/support/reflector_harness.ts";
 import { mirrorOf, unlessNotFound } from "../../tests/support/reflector_mirror.ts";
-import type { ClientConfig } from "../kube/config/client_config.ts";
-import { loadKubeconfig } from "../kube/config/kubeconfig.ts";
+import { scenario, scenarioNamespace } from "../../tests/support/reflector_scenario.ts";
 import { events as coreEvents, namespaces, services } from "../kube/resource.ts";
 import { RestClient } from "../kube/rest.ts";
 import { isNotFound } from "../kube/status_error.ts";
-import { Transport } from "../kube/transport.ts";
 
-const namespace = "shop";
-
-/** The clusters of one scenario, a client of the host, and a way to start Reflectors. */
-interface Scenario {
-  east: Cluster;
-  west: Cluster;
-  /** The host, as admin. */
-  host: RestClient;
-  /** Starts a Reflector of west reading east; every one started is stopped at the end. */
-  start(options?: Partial<ReflectorHarnessOptions>): RunningReflector;
-}
-
-/** Runs `body` on fresh clusters east and west, with namespace `shop` in east. */
-async function scenario(body: (scenario: Scenario) => Promise<void>): Promise<void> {
-  await withClusters(["east", "west"], async ([east, west]) => {
-    if (!east || !west) throw new Error("clusters missing");
-    using hostTransport = new Transport(adminConfig(west));
-    const host = new RestClient(hostTransport);
-    await east.kubectl("create", "namespace", namespace);
-    // The source is reached the way users configure it: through its kubeconfig.
-    const { config } = await loadKubeconfig({ path: east.kubeconfig });
-    const started: RunningReflector[] = [];
-    const start = (options: Partial<ReflectorHarnessOptions> = {}) => {
-      const reflector = startReflector({ host: west, sources: [eastSource(config)], ...options });
-      started.push(reflector);
-      return reflector;
-    };
-    try {
-      await body({ east, west, host, start });
-    } finally {
-      for (const reflector of started) await reflector.stop();
-    }
-  });
-}
-
-function eastSource(config: ClientConfig) {
-  return { name: "east", config, selector: "export=yes" };
-}
+const namespace = scenarioNamespace;
 
 /**
  * Waits until the mirror of `name` has exactly `endpoints` (`ip:ready`,
