@@ -89,8 +89,8 @@ const permissions: Permission[] = [
     group: "",
     resource: "namespaces",
     namespaced: false,
-    verbs: ["get", "create"],
-    why: "the applier looks up a mirror's namespace and creates it when missing",
+    verbs: ["list", "watch", "create"],
+    why: "the Reflector's namespace informer wakes keys waiting for one; the applier creates it",
   },
   {
     group: "",
@@ -596,7 +596,7 @@ async function runAsServiceAccount(host: Cluster, source: Cluster): Promise<void
       return result.value;
     };
 
-    // get + create namespaces, create services, endpointslices, endpoints.
+    // list + watch + create namespaces, create services, endpointslices, endpoints.
     await waitFor("the mirror of shop/web with its endpoints", async () => {
       const state = await mirrorOf(host, "shop", "web");
       return state.service?.metadata?.labels?.["app.kubernetes.io/managed-by"] ===

@@ -136,7 +136,8 @@ const flagGroups: [heading: string, flags: FlagSpec[]][] = [
     {
       flags: "--reflector.create-namespaces <bool>",
       help:
-        "Create missing namespaces (marked as made by service-reflector); no namespace is ever removed.",
+        "Create missing namespaces (marked as made by service-reflector); no namespace is ever " +
+        "removed. When false, a mirror waits for its namespace and is written once it appears.",
       default: "true",
     },
   ]],

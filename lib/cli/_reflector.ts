@@ -66,7 +66,8 @@ function logObserver(log: Logger): ReflectorObserver {
         "not mirrored: the host has a Service of that name that service-reflector does not own",
         { key },
       ),
-    onNamespaceMissing: (key) => log.warn("waiting for the namespace", { key }),
+    onNamespaceMissing: (namespace, key) =>
+      log.warn("waiting for the namespace", { namespace, firstKey: key }),
     onStopping: (phase) => log.debug("stopping", { phase }),
     onInformerError: ({ cluster, phase, error }) =>
       log.warn("informer failure", { cluster, phase, error }),

@@ -53,6 +53,8 @@ import {
 
 /** Host caches the applier reads. */
 export interface HostCaches {
+  /** The host's namespaces (only the Reflector's one, under `--namespace`). */
+  namespaces: ReadonlyStore<Namespace>;
   /** Every Service in the Reflector's scope (to see unowned ones too). */
   services: ReadonlyStore<Service>;
   /** The Reflector's own EndpointSlices, indexed by Service key (`byService`, `_informers.ts`). */
@@ -77,8 +79,6 @@ export interface ApplierOptions {
   rest: RestClient;
   /** Host caches. */
   host: HostCaches;
-  /** Create a missing namespace (labelled as ours) instead of waiting for it. */
-  createNamespaces: boolean;
   /** Field manager recorded on writes. Defaults to `service-reflector`. */
   fieldManager?: string;
   /** Told of every write (`onWrite`). */
@@ -109,7 +109,7 @@ export class Applier {
    * the sources in `options.keep` are left exactly as they are.
    *
    * The caller's duty: the host Service of the key, if any, is ours, and
-   * the key's namespace exists (see {@linkcode Applier.namespaceReady}).
+   * the key's namespace exists (see {@linkcode Applier.hasNamespace}).
    *
    * @throws {Error} If the host Service of the key is not ours (nothing is written).
    */
@@ -154,23 +154,17 @@ export class Applier {
     if (service && isReflected(service)) await this.#delete(services, service, signal);
   }
 
+  /** Whether the host's namespace cache holds `namespace`. */
+  hasNamespace(namespace: string): boolean {
+    return this.#options.host.namespaces.get(namespace) !== undefined;
+  }
+
   /**
-   * Whether `namespace` exists in the host, read from the server (the
-   * Reflector caches no namespaces). A missing one is created, labelled
-   * as ours, when the options allow it; else this is false.
+   * Creates `namespace`, labelled as ours. One that exists already (the
+   * cache had not seen it yet, or another worker created it for another key)
+   * is the goal reached.
    */
-  async namespaceReady(
-    namespace: string,
-    options: { signal?: AbortSignal } = {},
-  ): Promise<boolean> {
-    const { signal } = options;
-    try {
-      await this.#options.rest.get<Namespace>(namespaces, namespace, signal ? { signal } : {});
-      return true;
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
-    if (!this.#options.createNamespaces) return false;
+  async createNamespace(namespace: string, options: { signal?: AbortSignal } = {}): Promise<void> {
     try {
       await this.#write("create", namespaces, {
         metadata: {
@@ -178,12 +172,10 @@ export class Applier {
           labels: { [managedByLabel]: managedByValue },
           annotations: { [reflectedAnnotation]: "true" },
         },
-      }, signal);
+      }, options.signal);
     } catch (error) {
-      // Another worker, for another key of the same namespace, won the race.
       if (!isAlreadyExists(error)) throw error;
     }
-    return true;
   }
 
   /** The host Service after making `existing` (ours, or none) match `desired`. */

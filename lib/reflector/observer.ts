@@ -52,8 +52,11 @@ export interface ReflectorObserver {
   onWrite?(write: Write): void;
   /** A source exports `key`, but the same-named host Service is not the Reflector's: it is left alone. */
   onUnowned?(key: string): void;
-  /** `key` waits for its namespace in the host (only without `createNamespaces`). */
-  onNamespaceMissing?(key: string): void;
+  /**
+   * Keys wait for `namespace` in the host (only without `createNamespaces`):
+   * told once per namespace while it is missing, with the first key.
+   */
+  onNamespaceMissing?(namespace: string, key: string): void;
   /** An informer, a source's discovery or an Event write failed; it is retried. */
   onInformerError?(failure: InformerFailure): void;
   /** Source `source` reads its endpoints through `mode`, decided once per run. */

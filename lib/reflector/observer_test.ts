@@ -8,7 +8,7 @@ Deno.test("fanOut() tells every observer of every event, in the order given", ()
     onAttempt: (attempt) => told.push(`${name} attempt ${attempt.key}`),
     onWrite: (write) => told.push(`${name} ${write.verb} ${write.key}`),
     onUnowned: (key) => told.push(`${name} unowned ${key}`),
-    onNamespaceMissing: (key) => told.push(`${name} waiting ${key}`),
+    onNamespaceMissing: (namespace, key) => told.push(`${name} waiting ${namespace} ${key}`),
     onInformerError: ({ cluster, phase }) => told.push(`${name} ${cluster} ${phase}`),
     onMode: (source, mode) => told.push(`${name} ${source} ${mode}`),
     onStopping: (phase) => told.push(`${name} stopping ${phase}`),
@@ -17,7 +17,7 @@ Deno.test("fanOut() tells every observer of every event, in the order given", ()
   observer.onAttempt({ key: "shop/web", reconcileId: "1", outcome: done(), durationMs: 1 });
   observer.onWrite({ verb: "create", resource: "services", key: "shop/web" });
   observer.onUnowned("shop/taken");
-  observer.onNamespaceMissing("fresh/web");
+  observer.onNamespaceMissing("fresh", "fresh/web");
   observer.onInformerError({ cluster: "east", phase: "discovery", error: new Error("down") });
   observer.onMode("east", "endpoints");
   observer.onStopping("workers");
@@ -28,8 +28,8 @@ Deno.test("fanOut() tells every observer of every event, in the order given", ()
     "second create shop/web",
     "first unowned shop/taken",
     "second unowned shop/taken",
-    "first waiting fresh/web",
-    "second waiting fresh/web",
+    "first waiting fresh fresh/web",
+    "second waiting fresh fresh/web",
     "first east discovery",
     "second east discovery",
     "first east endpoints",

@@ -17,14 +17,20 @@
  * @module
  */
 
-import type { Endpoints, Service } from "kubernetes-types/core/v1.d.ts";
+import type { Endpoints, Namespace, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { runController } from "../controller/controller.ts";
 import { done, type Outcome, requeueAfter, terminal } from "../controller/reconcile.ts";
 import type { Clock } from "../clock.ts";
 import type { Informer, InformerPhase } from "../kube/informer.ts";
 import { type KubeObject, objectKey, sliceServiceKeys, splitObjectKey } from "../kube/object.ts";
-import { endpoints, endpointSlices, type ResourceType, services } from "../kube/resource.ts";
+import {
+  endpoints,
+  endpointSlices,
+  namespaces,
+  type ResourceType,
+  services,
+} from "../kube/resource.ts";
 import type { RestClient } from "../kube/rest.ts";
 import { RateLimitingQueue } from "../workqueue/rate_limiting_queue.ts";
 import {
@@ -53,13 +59,17 @@ export interface ReflectorOptions {
   sources: SourceOptions[];
   /** Only this namespace, in the host and the sources; omitted for all. */
   namespace?: string;
-  /** Create missing namespaces in the host. */
+  /**
+   * Create missing namespaces in the host. Without, a key whose namespace
+   * is missing waits, parked, until the host's namespace informer sees the
+   * namespace appear.
+   */
   createNamespaces: boolean;
   /** Also write core v1 Endpoints. */
   legacyEndpoints: boolean;
   /** Concurrent reconciles. Defaults to 4. */
   workers?: number;
-  /** How long a key waits before it is looked at again while a namespace or a source is missing. Defaults to 5 000 ms. */
+  /** How long a key waits before it is looked at again while a source has not synced. Defaults to 5 000 ms. */
   waitMs?: number;
   /** Time source. */
   clock?: Clock;
@@ -76,6 +86,9 @@ export class Reflector {
   readonly #hostServices: Informer<Service>;
   readonly #hostSlices: Informer<EndpointSlice>;
   readonly #hostEndpoints: Informer<Endpoints>;
+  readonly #hostNamespaces: Informer<Namespace>;
+  /** Keys parked until their namespace appears in the host, by namespace. */
+  readonly #waiting = new Map<string, Set<string>>();
   readonly #applier: Applier;
   readonly #events: EventRecorder;
 
@@ -96,10 +109,14 @@ export class Reflector {
       ...clock,
       enqueue,
       onError: (error, phase) => this.#failed(error, phase),
-    }, (key) => this.#sources.some((source) => source.exports(key)));
+    }, {
+      exported: (key) => this.#sources.some((source) => source.exports(key)),
+      wake: (namespace) => this.#wake(namespace),
+    });
     this.#hostServices = host.services;
     this.#hostSlices = host.endpointSlices;
     this.#hostEndpoints = host.endpoints;
+    this.#hostNamespaces = host.namespaces;
     this.#events = new EventRecorder({ rest: options.host, ...clock });
     this.#applier = new Applier({
       rest: options.host,
@@ -107,8 +124,8 @@ export class Reflector {
         services: this.#hostServices.store,
         endpointSlices: this.#hostSlices.store,
         endpoints: this.#hostEndpoints.store,
+        namespaces: this.#hostNamespaces.store,
       },
-      createNamespaces: options.createNamespaces,
       observer: this.#observer,
     });
   }
@@ -190,7 +207,7 @@ export class Reflector {
   }
 
   #hostInformers(): Pick<Informer<KubeObject>, "hasSynced" | "synced" | "run">[] {
-    return [this.#hostServices, this.#hostSlices, this.#hostEndpoints];
+    return [this.#hostServices, this.#hostSlices, this.#hostEndpoints, this.#hostNamespaces];
   }
 
   /**
@@ -211,9 +228,9 @@ export class Reflector {
     if (existing && !isReflected(existing)) return await this.#unowned(key, existing);
     const mirror = desiredMirror(inputs, { legacyEndpoints: this.#options.legacyEndpoints });
     const { namespace = "" } = splitObjectKey(key);
-    if (!existing && !(await this.#applier.namespaceReady(namespace, { signal }))) {
-      this.#observer.onNamespaceMissing?.(key);
-      return requeueAfter(waitMs);
+    if (!existing && !this.#applier.hasNamespace(namespace)) {
+      if (!this.#options.createNamespaces) return this.#park(key, namespace);
+      await this.#applier.createNamespace(namespace, { signal });
     }
     await this.#applier.apply(mirror, { keep: unsynced, signal });
     return done();
@@ -238,6 +255,31 @@ export class Reflector {
       if (objects) inputs.push(objects);
     }
     return { inputs, unsynced };
+  }
+
+  /**
+   * Parks `key` until `namespace` appears: done for now, and woken by the
+   * host's namespace informer (`#wake`), so a waiting key costs no request.
+   * The check that found the namespace missing and this run in one turn of
+   * the event loop, so the informer cannot add it in between unseen. The
+   * observer is told once per namespace, with its first key.
+   */
+  #park(key: string, namespace: string): Outcome {
+    const keys = this.#waiting.get(namespace);
+    if (keys) {
+      keys.add(key);
+    } else {
+      this.#waiting.set(namespace, new Set([key]));
+      this.#observer.onNamespaceMissing?.(namespace, key);
+    }
+    return done();
+  }
+
+  /** The keys parked for `namespace`, which are no longer parked. */
+  #wake(namespace: string): string[] {
+    const keys = this.#waiting.get(namespace);
+    this.#waiting.delete(namespace);
+    return [...(keys ?? [])];
   }
 
   /** Reports the same-named host Service `service` the Reflector does not own: a terminal outcome. */
@@ -279,11 +321,21 @@ type HostScope = Pick<
   "namespace" | "clock" | "enqueue" | "onError"
 >;
 
+/** What the host informers ask the Reflector. */
+interface HostKeys {
+  /** Whether a source exports `key`. */
+  exported(key: string): boolean;
+  /** The keys parked until `namespace` appears, no longer parked. */
+  wake(namespace: string): string[];
+}
+
 /**
- * The host informers: every Service, and the Reflector's own slices and
- * Endpoints. `exported` tells whether a source exports a key.
+ * The host informers: every Service, the Reflector's own slices and
+ * Endpoints, and the namespaces (only the Reflector's one under
+ * `--namespace`: namespaces are cluster-scoped, so it is picked by name).
  */
-function hostInformers(rest: RestClient, scope: HostScope, exported: (key: string) => boolean) {
+function hostInformers(rest: RestClient, scope: HostScope, keys: HostKeys) {
+  const { namespace, ...unscoped } = scope;
   const informer = <T extends KubeObject>(
     type: ResourceType,
     keysOf: (object: T) => string[],
@@ -296,7 +348,7 @@ function hostInformers(rest: RestClient, scope: HostScope, exported: (key: strin
     // handed over, the mirror is written without waiting for the source).
     services: informer<Service>(services, (service) => {
       const key = objectKey(service);
-      return isReflected(service) || exported(key) ? [key] : [];
+      return isReflected(service) || keys.exported(key) ? [key] : [];
     }),
     endpointSlices: informer<EndpointSlice>(endpointSlices, sliceServiceKeys, {
       labelSelector: `${endpointSliceManagedByLabel}=${endpointSliceControllerName}`,
@@ -304,6 +356,13 @@ function hostInformers(rest: RestClient, scope: HostScope, exported: (key: strin
     }),
     endpoints: informer<Endpoints>(endpoints, (object) => [objectKey(object)], {
       labelSelector: `${managedByLabel}=${managedByValue}`,
+    }),
+    // A namespace appearing wakes the keys parked for it.
+    namespaces: keyedInformer<Namespace>(rest, {
+      type: namespaces,
+      keysOf: (object) => keys.wake(object.metadata?.name ?? ""),
+      ...unscoped,
+      ...(namespace ? { fieldSelector: `metadata.name=${namespace}` } : {}),
     }),
   };
 }

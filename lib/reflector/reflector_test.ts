@@ -8,7 +8,8 @@ import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
 import type { Event, Namespace, Service } from "kubernetes-types/core/v1.d.ts";
 import { type Cluster, createReadyPod, withClusters } from "../../tests/cluster/mod.ts";
 import { adminConfig } from "../../tests/support/client_configs.ts";
-import { poll } from "../../tests/support/poll.ts";
+import { holds } from "../../tests/support/holds.ts";
+import { delay, poll } from "../../tests/support/poll.ts";
 import { reflectorHarness, type RunningReflector } from "../../tests/support/reflector_harness.ts";
 import { mirrorOf, unlessNotFound } from "../../tests/support/reflector_mirror.ts";
 import { scenario, scenarioNamespace } from "../../tests/support/reflector_scenario.ts";
@@ -352,7 +353,7 @@ Deno.test("once the unowned same-named host Service is deleted, the mirror appea
   });
 });
 
-Deno.test("without namespace creation, the Reflector has a key wait for its namespace and reports it", async () => {
+Deno.test("without namespace creation, a key parks until its namespace appears, reported once", async () => {
   await scenario(async ({ east, west, host, start }) => {
     const reflector = start({ createNamespaces: false });
     await east.kubectl("create", "namespace", "fresh");
@@ -360,6 +361,14 @@ Deno.test("without namespace creation, the Reflector has a key wait for its name
     await east.kubectl("label", "service", "late-ns", "-n", "fresh", "export=yes");
     await poll(() => reflector.namespaceMissing.includes("fresh/late-ns") || undefined, {
       description: "the wait to be reported",
+    });
+    // Parked, not retried: a waiting key costs no request until its namespace
+    // appears (the source's own events may still bring it back once or twice).
+    await delay(500);
+    const attempts = reflector.attempts.get("fresh/late-ns");
+    await holds(() => reflector.attempts.get("fresh/late-ns") === attempts, {
+      description: "no new attempt while the namespace is missing (the wait is 300 ms)",
+      forMs: 1_500,
     });
     await rejects(host.get(namespaces, "fresh"), isNotFound, "the namespace was not created");
     await west.kubectl("create", "namespace", "fresh");

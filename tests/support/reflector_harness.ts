@@ -46,9 +46,11 @@ export interface Recorded {
   readonly settled: Set<string>;
   /** Attempts that ended in `retry` or `terminal`. */
   readonly failures: Attempt[];
+  /** How many reconcile attempts each key had. */
+  readonly attempts: Map<string, number>;
   /** Informer, discovery and Event failures. */
   readonly informerErrors: InformerFailure[];
-  /** Keys reported waiting for their namespace. */
+  /** The first key reported waiting for each missing namespace. */
   readonly namespaceMissing: string[];
   /** The endpoints API of each source, by name. */
   readonly modes: Record<string, EndpointsMode>;
@@ -79,17 +81,19 @@ function recorder(): Recorded & { observer: ReflectorObserver } {
     failures: [],
     informerErrors: [],
     namespaceMissing: [],
+    attempts: new Map(),
     modes: {},
   };
   const observer: ReflectorObserver = {
     onAttempt: (attempt) => {
       const { kind } = attempt.outcome;
+      recorded.attempts.set(attempt.key, (recorded.attempts.get(attempt.key) ?? 0) + 1);
       if (kind === "done" || kind === "terminal") recorded.settled.add(attempt.key);
       if (kind === "retry" || kind === "terminal") recorded.failures.push(attempt);
     },
     onWrite: (write) => recorded.writes.push(write),
     onUnowned: (key) => recorded.unowned.push(key),
-    onNamespaceMissing: (key) => recorded.namespaceMissing.push(key),
+    onNamespaceMissing: (_, key) => recorded.namespaceMissing.push(key),
     onInformerError: (failure) => recorded.informerErrors.push(failure),
     onMode: (source, mode) => recorded.modes[source] = mode,
   };
