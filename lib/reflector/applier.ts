@@ -22,7 +22,7 @@
 
 import type { Endpoints, Namespace, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
-import { type KubeObject, objectKey } from "../kube/object.ts";
+import { type KubeObject, objectKey, serviceNameLabel } from "../kube/object.ts";
 import {
   endpoints,
   endpointSlices,
@@ -34,6 +34,7 @@ import type { RestClient } from "../kube/rest.ts";
 import { isAlreadyExists, isNotFound } from "../kube/status_error.ts";
 import type { ReadonlyStore } from "../kube/store.ts";
 import {
+  endpointSliceManagedByLabel,
   isReflected,
   managedByLabel,
   managedByValue,
@@ -44,6 +45,7 @@ import { byService } from "./_informers.ts";
 import type { DesiredMirror } from "./desired.ts";
 import type { ReflectorObserver } from "./observer.ts";
 import {
+  coreEndpointsProjection,
   mergedService,
   sameProjection,
   serviceProjection,
@@ -71,6 +73,32 @@ export interface Write {
   resource: string;
   /** `namespace/name` of the object (`/name` for a namespace). */
   key: string;
+}
+
+/**
+ * The host holds an object of the name a mirror needs that is not the
+ * Reflector's (found when a create answered AlreadyExists before the host
+ * caches had it). Nothing was written over it.
+ */
+export class NameTakenError extends Error {
+  /** The resource, e.g. `services`. */
+  readonly resource: string;
+  /** `namespace/name` of the object in the way. */
+  readonly key: string;
+  /** The object in the way, as the host holds it. */
+  readonly object: KubeObject;
+
+  /** Creates the error for `object` of `resource`. */
+  constructor(resource: string, object: KubeObject) {
+    const key = objectKey(object);
+    super(
+      `Cannot write the mirror's ${resource} ${key} as the host has one of that name that service-reflector does not own`,
+    );
+    this.name = "NameTakenError";
+    this.resource = resource;
+    this.key = key;
+    this.object = object;
+  }
 }
 
 /** Options of {@linkcode Applier}. */
@@ -180,11 +208,16 @@ export class Applier {
 
   /** The host Service after making `existing` (ours, or none) match `desired`. */
   async #syncService(
-    existing: Service | undefined,
+    cached: Service | undefined,
     desired: Service,
     signal?: AbortSignal,
   ): Promise<Service> {
-    if (!existing) return await this.#write("create", services, desired, signal);
+    let existing = cached;
+    if (!existing) {
+      const result = await this.#createOrRead(services, desired, isReflected, signal);
+      if ("created" in result) return result.created;
+      existing = result.found;
+    }
     if (!updatableInPlace(existing, desired)) {
       await this.#delete(services, existing, signal);
       return await this.#write("create", services, desired, signal);
@@ -211,13 +244,30 @@ export class Applier {
     for (const slice of desired) {
       const current = existing.get(slice.metadata?.name);
       existing.delete(slice.metadata?.name);
-      if (!current) {
-        await this.#write("create", endpointSlices, slice, signal);
-      } else if (!sameProjection(sliceProjection(current), sliceProjection(slice))) {
-        await this.#write("update", endpointSlices, withVersion(slice, current), signal);
+      const compared = current ?? await this.#createSlice(slice, signal);
+      if (compared && !sameProjection(sliceProjection(compared), sliceProjection(slice))) {
+        await this.#write("update", endpointSlices, withVersion(slice, compared), signal);
       }
     }
     for (const stale of existing.values()) await this.#delete(endpointSlices, stale, signal);
+  }
+
+  /**
+   * Creates `slice`; undefined once created, or the slice already holding
+   * its name when that is the Reflector's slice of the same Service and
+   * source (written by an earlier attempt the cache has not seen yet).
+   */
+  async #createSlice(
+    slice: EndpointSlice,
+    signal?: AbortSignal,
+  ): Promise<EndpointSlice | undefined> {
+    const labels = slice.metadata?.labels ?? {};
+    const sameMirror = (found: EndpointSlice) =>
+      [endpointSliceManagedByLabel, serviceNameLabel, sourceClusterLabel].every((label) =>
+        found.metadata?.labels?.[label] === labels[label]
+      );
+    const result = await this.#createOrRead(endpointSlices, slice, sameMirror, signal);
+    return "found" in result ? result.found : undefined;
   }
 
   async #syncEndpoints(
@@ -225,20 +275,19 @@ export class Applier {
     desired: Endpoints | undefined,
     signal?: AbortSignal,
   ): Promise<void> {
-    const current = this.#options.host.endpoints.get(key);
+    let current = this.#options.host.endpoints.get(key);
     if (!desired) {
       if (current) await this.#delete(endpoints, current, signal);
       return;
     }
     if (!current) {
-      await this.#write("create", endpoints, desired, signal);
-      return;
+      const ours = (found: Endpoints) =>
+        found.metadata?.labels?.[managedByLabel] === managedByValue;
+      const result = await this.#createOrRead(endpoints, desired, ours, signal);
+      if ("created" in result) return;
+      current = result.found;
     }
-    const project = (object: Endpoints) => ({
-      labels: object.metadata?.labels ?? {},
-      subsets: object.subsets ?? [],
-    });
-    if (sameProjection(project(current), project(desired))) return;
+    if (sameProjection(coreEndpointsProjection(current), coreEndpointsProjection(desired))) return;
     await this.#write("update", endpoints, withVersion(desired, current), signal);
   }
 
@@ -259,6 +308,32 @@ export class Applier {
       : await rest.update(type, object, options);
     this.#written(verb, type, object);
     return written;
+  }
+
+  /**
+   * Creates `object`, or, when the host answers AlreadyExists (its caches
+   * had not seen an earlier write yet, or the name is taken), reads what
+   * holds the name: an object that `ours` accepts is returned for the
+   * caller to compare, anything else is a {@linkcode NameTakenError}. So a
+   * lagging cache costs one read, never a failed reconcile.
+   */
+  async #createOrRead<T extends KubeObject>(
+    type: ResourceType,
+    object: T,
+    ours: (found: T) => boolean,
+    signal?: AbortSignal,
+  ): Promise<{ created: T } | { found: T }> {
+    try {
+      return { created: await this.#write("create", type, object, signal) };
+    } catch (error) {
+      if (!isAlreadyExists(error)) throw error;
+    }
+    const found = await this.#options.rest.get<T>(type, object.metadata?.name ?? "", {
+      namespace: object.metadata?.namespace ?? "",
+      ...(signal ? { signal } : {}),
+    });
+    if (!ours(found)) throw new NameTakenError(type.resource, found);
+    return { found };
   }
 
   async #delete(type: ResourceType, object: KubeObject, signal?: AbortSignal): Promise<void> {

@@ -29,6 +29,10 @@
  */
 
 import type {
+  EndpointAddress,
+  EndpointPort as CoreEndpointPort,
+  Endpoints,
+  EndpointSubset,
   ObjectReference,
   ServicePort,
   ServiceSpec,
@@ -230,17 +234,61 @@ export const endpointSliceFields: {
 } = {
   apiVersion: () => "discovery.k8s.io/v1",
   kind: () => "EndpointSlice",
-  metadata: (slice) => ({
-    labels: sortedEntries(slice.metadata?.labels),
-    annotations: sortedEntries(slice.metadata?.annotations),
-    ownerReferences: (slice.metadata?.ownerReferences ?? []).map((owner) =>
-      project(owner, ownerReferenceFields)
-    ),
-  }),
+  metadata: ownedMetadata,
   addressType: (slice) => slice.addressType,
   endpoints: (slice) =>
     (slice.endpoints ?? []).map((endpoint) => project(endpoint, endpointFields)),
   ports: (slice) => (slice.ports ?? []).map((port) => project(port, endpointPortFields)),
+};
+
+/** The metadata a mirror's endpoint object carries, as compared. */
+function ownedMetadata(object: EndpointSlice | Endpoints): unknown {
+  return {
+    labels: sortedEntries(object.metadata?.labels),
+    annotations: sortedEntries(object.metadata?.annotations),
+    ownerReferences: (object.metadata?.ownerReferences ?? []).map((owner) =>
+      project(owner, ownerReferenceFields)
+    ),
+  };
+}
+
+const endpointAddressFields: {
+  readonly [F in keyof Required<EndpointAddress>]: (address: EndpointAddress) => unknown;
+} = {
+  ip: (address) => address.ip,
+  hostname: (address) => address.hostname ?? "",
+  nodeName: (address) => address.nodeName ?? "",
+  targetRef: (address) =>
+    address.targetRef ? project(address.targetRef, objectReferenceFields) : null,
+};
+
+const coreEndpointPortFields: {
+  readonly [F in keyof Required<CoreEndpointPort>]: (port: CoreEndpointPort) => unknown;
+} = {
+  name: (port) => port.name ?? "",
+  port: (port) => port.port,
+  protocol: (port) => port.protocol ?? "TCP",
+  appProtocol: (port) => port.appProtocol ?? "",
+};
+
+const endpointSubsetFields: {
+  readonly [F in keyof Required<EndpointSubset>]: (subset: EndpointSubset) => unknown;
+} = {
+  addresses: (subset) => (subset.addresses ?? []).map((a) => project(a, endpointAddressFields)),
+  notReadyAddresses: (subset) =>
+    (subset.notReadyAddresses ?? []).map((address) => project(address, endpointAddressFields)),
+  ports: (subset) => (subset.ports ?? []).map((port) => project(port, coreEndpointPortFields)),
+};
+
+/** Every field of a mirror's core v1 Endpoints the Reflector writes (it writes them whole). */
+export const coreEndpointsFields: {
+  readonly [F in keyof Required<Endpoints>]: (endpoints: Endpoints) => unknown;
+} = {
+  apiVersion: () => "v1",
+  kind: () => "Endpoints",
+  metadata: ownedMetadata,
+  subsets: (endpoints) =>
+    (endpoints.subsets ?? []).map((subset) => project(subset, endpointSubsetFields)),
 };
 
 /** `value` projected through `fields`: one entry per field, in the table's order. */

@@ -1,5 +1,12 @@
 import { deepStrictEqual, notDeepStrictEqual } from "node:assert/strict";
-import type { ServicePort, ServiceSpec } from "kubernetes-types/core/v1.d.ts";
+import type {
+  EndpointAddress,
+  EndpointPort as CoreEndpointPort,
+  Endpoints,
+  EndpointSubset,
+  ServicePort,
+  ServiceSpec,
+} from "kubernetes-types/core/v1.d.ts";
 import type { Endpoint, EndpointPort, EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import {
   endpointFields,
@@ -10,7 +17,7 @@ import {
   serviceSpecFields,
   specProjection,
 } from "./mirror_fields.ts";
-import { sliceProjection } from "./projection.ts";
+import { coreEndpointsProjection, sliceProjection } from "./projection.ts";
 
 /** The spec of a plain ClusterIP mirror, as the Reflector writes it. */
 const desired: ServiceSpec = {
@@ -211,4 +218,55 @@ Deno.test("a slice as listed, without apiVersion and kind and with server defaul
     metadata: { ...slice.metadata, uid: "s-1", resourceVersion: "7", generation: 1 },
   } as EndpointSlice;
   deepStrictEqual(sliceProjection(withDefaults), sliceProjection(slice));
+});
+
+const coreEndpoints: Endpoints = {
+  metadata: { name: "web", namespace: "shop", labels: { "app.kubernetes.io/managed-by": "x" } },
+  subsets: [{
+    addresses: [{ ip: "10.1.0.1" }],
+    ports: [{ port: 80, name: "http", protocol: "TCP" }],
+  }],
+};
+
+Deno.test("core Endpoints as the server returns them (keys reordered, defaults) need no write", () => {
+  const returned = {
+    ...coreEndpoints,
+    metadata: { ...coreEndpoints.metadata, uid: "e-1", resourceVersion: "3" },
+    subsets: [{ addresses: [{ ip: "10.1.0.1" }], ports: [{ name: "http", port: 80 }] }],
+  };
+  deepStrictEqual(coreEndpointsProjection(returned), coreEndpointsProjection(coreEndpoints));
+});
+
+Deno.test("a hand edit of any field of core Endpoints' addresses, ports or subsets differs", () => {
+  const address: { [F in keyof Required<EndpointAddress>]: Required<EndpointAddress>[F] } = {
+    hostname: "web-0",
+    ip: "10.1.0.2",
+    nodeName: "west-1",
+    targetRef: { kind: "Pod", name: "host-pod" },
+  };
+  const port: { [F in keyof Required<CoreEndpointPort>]: Required<CoreEndpointPort>[F] } = {
+    appProtocol: "http",
+    name: "web",
+    port: 81,
+    protocol: "UDP",
+  };
+  const subset = coreEndpoints.subsets?.[0] ?? {};
+  const edits: EndpointSubset[][] = [
+    ...Object.entries(address).map(([field, value]) => [{
+      ...subset,
+      addresses: [{ ip: "10.1.0.1", [field]: value }],
+    }]),
+    ...Object.entries(port).map(([field, value]) => [{
+      ...subset,
+      ports: [{ port: 80, name: "http", protocol: "TCP", [field]: value }],
+    }]),
+    [{ ...subset, notReadyAddresses: [{ ip: "10.1.0.3" }] }],
+  ];
+  for (const subsets of edits) {
+    notDeepStrictEqual(
+      coreEndpointsProjection({ ...coreEndpoints, subsets }),
+      coreEndpointsProjection(coreEndpoints),
+      JSON.stringify(subsets),
+    );
+  }
 });

@@ -7,9 +7,10 @@
  * @module
  */
 
-import type { Service } from "kubernetes-types/core/v1.d.ts";
+import type { Endpoints, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import {
+  coreEndpointsFields,
   endpointSliceFields,
   mergedSpec,
   project,
@@ -33,6 +34,11 @@ export function serviceProjection(service: Service, reference: Service): unknown
 /** Every field of a mirror EndpointSlice the Reflector writes (it writes them all). */
 export function sliceProjection(slice: EndpointSlice): unknown {
   return project(slice, endpointSliceFields);
+}
+
+/** Every field of a mirror's core v1 Endpoints the Reflector writes (it writes them all). */
+export function coreEndpointsProjection(endpoints: Endpoints): unknown {
+  return project(endpoints, coreEndpointsFields);
 }
 
 /**

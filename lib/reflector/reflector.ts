@@ -41,7 +41,7 @@ import {
   managedByValue,
 } from "../ownership.ts";
 import { keyedInformer, type KeyedInformerOptions, sliceIndexers } from "./_informers.ts";
-import { Applier } from "./applier.ts";
+import { Applier, NameTakenError } from "./applier.ts";
 import { desiredMirror, type SourceObjects } from "./desired.ts";
 import { EventRecorder } from "./events.ts";
 import type { ReflectorObserver } from "./observer.ts";
@@ -232,7 +232,15 @@ export class Reflector {
       if (!this.#options.createNamespaces) return this.#park(key, namespace);
       await this.#applier.createNamespace(namespace, { signal });
     }
-    await this.#applier.apply(mirror, { keep: unsynced, signal });
+    try {
+      await this.#applier.apply(mirror, { keep: unsynced, signal });
+    } catch (error) {
+      // A same-named Service the host caches had not seen yet, not ours.
+      if (error instanceof NameTakenError && error.resource === services.resource) {
+        return await this.#unowned(key, error.object as Service);
+      }
+      throw error;
+    }
     return done();
   }
 
