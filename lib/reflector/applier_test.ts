@@ -7,7 +7,7 @@
 import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
 import type { Endpoints, Namespace, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
-import { withClusters } from "../../tests/cluster/mod.ts";
+import { type Cluster, withClusters } from "../../tests/cluster/mod.ts";
 import { adminConfig } from "../../tests/support/client_configs.ts";
 import { endpoint, service, slice } from "../../tests/support/desired_fixtures.ts";
 import { RestClient } from "../kube/rest.ts";
@@ -34,6 +34,16 @@ function lagging(rest: RestClient): { applier: Applier; writes: Write[] } {
   return { applier, writes };
 }
 
+/** Runs `body` with a fresh host cluster that has namespace `shop`, and an admin client of it. */
+async function onHost(body: (west: Cluster, rest: RestClient) => Promise<void>): Promise<void> {
+  await withClusters(["west"], async ([west]) => {
+    if (!west) throw new Error("cluster missing");
+    using transport = new Transport(adminConfig(west));
+    await west.kubectl("create", "namespace", "shop");
+    await body(west, new RestClient(transport));
+  });
+}
+
 const mirror = () =>
   desiredMirror([{
     source: "east",
@@ -42,11 +52,7 @@ const mirror = () =>
   }], { legacyEndpoints: true });
 
 Deno.test("a create that answers AlreadyExists reads the object and compares it instead of failing", async () => {
-  await withClusters(["west"], async ([west]) => {
-    if (!west) throw new Error("cluster missing");
-    using transport = new Transport(adminConfig(west));
-    const rest = new RestClient(transport);
-    await west.kubectl("create", "namespace", "shop");
+  await onHost(async (_west, rest) => {
     const first = lagging(rest);
     await first.applier.apply(mirror());
     deepStrictEqual(
@@ -62,11 +68,7 @@ Deno.test("a create that answers AlreadyExists reads the object and compares it 
 });
 
 Deno.test("a name taken by an object the Reflector does not own is a NameTakenError, and nothing is written over it", async () => {
-  await withClusters(["west"], async ([west]) => {
-    if (!west) throw new Error("cluster missing");
-    using transport = new Transport(adminConfig(west));
-    const rest = new RestClient(transport);
-    await west.kubectl("create", "namespace", "shop");
+  await onHost(async (west, rest) => {
     await west.kubectl("create", "service", "clusterip", "web", "-n", "shop", "--tcp=1234:1234");
     const { applier, writes } = lagging(rest);
     const error = await applier.apply(mirror()).catch((error) => error);
@@ -81,11 +83,7 @@ Deno.test("a name taken by an object the Reflector does not own is a NameTakenEr
 });
 
 Deno.test("a slice name taken by a foreign EndpointSlice is a NameTakenError naming it", async () => {
-  await withClusters(["west"], async ([west]) => {
-    if (!west) throw new Error("cluster missing");
-    using transport = new Transport(adminConfig(west));
-    const rest = new RestClient(transport);
-    await west.kubectl("create", "namespace", "shop");
+  await onHost(async (_west, rest) => {
     const wanted = mirror();
     const name = wanted.endpointsFor({ name: "web", uid: "u" }).endpointSlices[0]?.metadata?.name;
     ok(name);
