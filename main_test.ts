@@ -57,6 +57,37 @@ Deno.test("service-reflector refuses bad flags and configuration with exit 2 and
   }
 });
 
+Deno.test("service-reflector with --listen on an address in use exits 2 with one line", async () => {
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const dir = await Deno.makeTempDir();
+  try {
+    // Loading a kubeconfig reaches no server; nothing needs to answer at this one.
+    const kubeconfig = `${dir}/kubeconfig`;
+    await Deno.writeTextFile(
+      kubeconfig,
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: "c", cluster: { server: `http://127.0.0.1:${freePorts(1)[0]}` } }],
+        contexts: [{ name: "c", context: { cluster: "c" } }],
+        "current-context": "c",
+      }),
+    );
+    const listen = `127.0.0.1:${taken.addr.port}`;
+    const result = await run(`--kubeconfig=${kubeconfig}`, "--emitter=false", `--listen=${listen}`);
+    equal(result.code, 2, result.stderr);
+    const lines = result.stderr.trim().split("\n");
+    const last = lines.at(-1) ?? "";
+    equal(
+      last,
+      `service-reflector: --listen: Cannot listen on ${listen} as port ${taken.addr.port} is already in use`,
+    );
+    ok(lines.every((line) => line === last || line.startsWith("{")), "only JSON logs before it");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("service-reflector, with only the compiled binary's permissions, mirrors between two clusters, serves metrics and health, and stops on SIGTERM", async () => {
   await withClusters(["cli-source", "cli-host"], async ([source, host]) => {
     if (!source || !host) throw new Error("clusters missing");

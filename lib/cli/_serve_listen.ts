@@ -11,6 +11,7 @@ import { serve } from "../emitter/serve.ts";
 import type { ListenAddress } from "./flags.ts";
 import { listenHandler } from "./listen_server.ts";
 import type { Started } from "./_started.ts";
+import { blaming } from "./_startup_error.ts";
 
 /** Options of {@linkcode serveListen}. */
 export interface ServeListenOptions {
@@ -28,19 +29,28 @@ export interface ListenStarted extends Started {
   readonly port: number;
 }
 
-/** Serves `--listen` at `address`; resolves once it listens. */
+/**
+ * Serves `--listen` at `address`; resolves once it listens.
+ *
+ * @throws {StartupError} Blaming `--listen`, when the address cannot be bound.
+ */
 export async function serveListen(
   address: ListenAddress,
   options: ServeListenOptions,
 ): Promise<ListenStarted> {
   const { registry, started } = options;
-  const server = await serve(
-    listenHandler({
-      registry,
-      live: started.flatMap((part) => part.live ?? []),
-      ready: started.flatMap((part) => part.ready ?? []),
-    }),
-    { hostname: address.hostname, port: address.port, signal: options.signal },
+  const handler = listenHandler({
+    registry,
+    live: started.flatMap((part) => part.live ?? []),
+    ready: started.flatMap((part) => part.ready ?? []),
+  });
+  const { hostname, port } = address;
+  // Binding is the one thing that can fail here (serve() names the address
+  // and why): the address is in use, not on this host, or a port below
+  // 1024 without the privilege.
+  const server = await blaming(
+    "--listen",
+    () => serve(handler, { hostname, port, signal: options.signal }),
   );
   return { servers: [server], port: server.port };
 }

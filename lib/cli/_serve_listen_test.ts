@@ -1,6 +1,7 @@
-import { deepEqual, equal } from "node:assert/strict";
+import { deepEqual, equal, ok } from "node:assert/strict";
 import { Counter, Registry } from "prom-client";
 import { serveListen } from "./_serve_listen.ts";
+import { StartupError } from "./_startup_error.ts";
 
 Deno.test("serveListen() serves metrics and every stage's checks, in stage order, until its signal aborts", async () => {
   const registry = new Registry();
@@ -46,4 +47,22 @@ Deno.test("serveListen() serves metrics and every stage's checks, in stage order
     () => true,
   );
   equal(refused, true, "nothing listens once the signal aborted");
+});
+
+Deno.test("serveListen() on an address in use fails with a StartupError blaming --listen", async () => {
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = taken.addr;
+  const stop = new AbortController();
+  const error = await serveListen({ hostname: "127.0.0.1", port }, {
+    registry: new Registry(),
+    signal: stop.signal,
+    started: [],
+  }).catch((error) => error);
+  stop.abort();
+  ok(error instanceof StartupError, String(error));
+  equal(error.flag, "--listen");
+  equal(
+    error.message,
+    `--listen: Cannot listen on 127.0.0.1:${port} as port ${port} is already in use`,
+  );
 });
