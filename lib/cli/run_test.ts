@@ -101,7 +101,9 @@ Deno.test("runService() on a real cluster", async (t) => {
             logger,
             registry: new Registry(),
           }),
-          Deno.errors.AddrInUse,
+          (error: unknown) =>
+            error instanceof StartupError && error.flag === "--listen" &&
+            error.cause instanceof Deno.errors.AddrInUse,
         );
         const logged = messages(lines);
         for (

@@ -139,17 +139,14 @@ export class Applier {
    * The caller's duty: the host Service of the key, if any, is ours, and
    * the key's namespace exists (see {@linkcode Applier.hasNamespace}).
    *
-   * @throws {Error} If the host Service of the key is not ours (nothing is written).
+   * @throws {NameTakenError} If a host object a mirror needs the name of is not ours (nothing
+   * is written over it).
    */
   async apply(mirror: DesiredMirror, options: ApplyOptions = {}): Promise<void> {
     const { keep = new Set<string>(), signal } = options;
     const key = objectKey(mirror.service);
     const existing = this.#options.host.services.get(key);
-    if (existing && !isReflected(existing)) {
-      throw new Error(
-        `Cannot apply the mirror of ${key} as the host Service of that name is not owned by service-reflector`,
-      );
-    }
+    if (existing && !isReflected(existing)) throw new NameTakenError(services.resource, existing);
     const current = await this.#syncService(existing, mirror.service, signal);
     const owned = mirror.endpointsFor({
       name: mirror.service.metadata?.name ?? "",
