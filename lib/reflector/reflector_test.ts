@@ -12,7 +12,11 @@ import { holds } from "../../tests/support/holds.ts";
 import { delay, poll } from "../../tests/support/poll.ts";
 import { reflectorHarness, type RunningReflector } from "../../tests/support/reflector_harness.ts";
 import { mirrorOf, unlessNotFound } from "../../tests/support/reflector_mirror.ts";
-import { scenario, scenarioNamespace } from "../../tests/support/reflector_scenario.ts";
+import {
+  type Scenario,
+  scenario,
+  scenarioNamespace,
+} from "../../tests/support/reflector_scenario.ts";
 import { events as coreEvents, namespaces, services } from "../kube/resource.ts";
 import { RestClient } from "../kube/rest.ts";
 import { isNotFound } from "../kube/status_error.ts";
@@ -297,16 +301,28 @@ async function takenInBoth(east: Cluster, west: Cluster): Promise<void> {
   await serviceIn(east, "taken", { export: "yes" });
 }
 
+/**
+ * Starts a Reflector with web mirrored (which creates namespace shop in
+ * west) and taken exported by east but held by west's own Service, and
+ * waits until the conflict is reported.
+ */
+async function unownedReported(
+  { east, west, host, start }: Scenario,
+): Promise<RunningReflector> {
+  await exportWeb(east);
+  const reflector = start();
+  await until(host, "web", ["10.1.0.1:true", "10.1.0.2:true"], "web mirrored");
+  await takenInBoth(east, west);
+  await poll(() => reflector.unowned.includes(`${namespace}/taken`) || undefined, {
+    description: "the conflict to be reported",
+  });
+  return reflector;
+}
+
 Deno.test("the Reflector leaves an unowned same-named host Service alone and reports it", async () => {
-  await scenario(async ({ east, west, host, start }) => {
-    await exportWeb(east);
-    const reflector = start();
-    // The mirror of web creates namespace shop in west.
-    await until(host, "web", ["10.1.0.1:true", "10.1.0.2:true"], "web mirrored");
-    await takenInBoth(east, west);
-    await poll(() => reflector.unowned.includes(`${namespace}/taken`) || undefined, {
-      description: "the conflict to be reported",
-    });
+  await scenario(async (clusters) => {
+    const { host } = clusters;
+    const reflector = await unownedReported(clusters);
     const untouched = await host.get<Service>(services, "taken", { namespace });
     deepStrictEqual(untouched.spec?.ports?.map((port) => port.port), [1234]);
     equal(untouched.metadata?.labels?.["app.kubernetes.io/managed-by"], undefined);
@@ -334,14 +350,9 @@ Deno.test("the Reflector leaves an unowned same-named host Service alone and rep
 });
 
 Deno.test("once the unowned same-named host Service is deleted, the mirror appears with no source change", async () => {
-  await scenario(async ({ east, west, host, start }) => {
-    await exportWeb(east);
-    const reflector = start();
-    await until(host, "web", ["10.1.0.1:true", "10.1.0.2:true"], "web mirrored");
-    await takenInBoth(east, west);
-    await poll(() => reflector.unowned.includes(`${namespace}/taken`) || undefined, {
-      description: "the conflict to be reported",
-    });
+  await scenario(async (clusters) => {
+    const { west, host } = clusters;
+    await unownedReported(clusters);
     await west.kubectl("delete", "service", "taken", "-n", namespace);
     const mirror = await poll(async () => {
       const service = await unlessNotFound(host.get<Service>(services, "taken", { namespace }));

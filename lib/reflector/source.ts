@@ -95,16 +95,13 @@ export class Source {
 
   /** Whether the source exports `key`: its cache holds a selected Service of that key, not a mirror. */
   exports(key: string): boolean {
-    const service = this.#services?.store.get(key);
-    // A mirror in the source is never reflected back: no echo between
-    // clusters that reflect each other.
-    return service !== undefined && !isReflected(service);
+    return this.#exported(key) !== undefined;
   }
 
   /** The source objects for `key`, or undefined if the source does not export it. */
   objectsFor(key: string): SourceObjects | undefined {
-    const service = this.#services?.store.get(key);
-    if (!service || !this.exports(key)) return undefined;
+    const service = this.#exported(key);
+    if (!service) return undefined;
     if (this.#slices) {
       const slices = this.#slices.store.byIndex(byService, key).filter((slice) =>
         !isReflected(slice)
@@ -113,6 +110,14 @@ export class Source {
     }
     const legacy = this.#endpoints?.store.get(key);
     return { source: this.name, service, ...(legacy ? { endpoints: legacy } : {}) };
+  }
+
+  /** The selected Service of `key`, unless it is a mirror. */
+  #exported(key: string): Service | undefined {
+    const service = this.#services?.store.get(key);
+    // A mirror in the source is never reflected back: no echo between
+    // clusters that reflect each other.
+    return service && !isReflected(service) ? service : undefined;
   }
 
   /** Decides the endpoints API, then runs the informers until `signal` aborts. */
