@@ -23,6 +23,13 @@ export const sourceAnnotation = "service-reflector.squat.ai/source";
 export const endpointSliceControllerName = "service-reflector.squat.ai";
 /** The EndpointSlice label that names the controller managing a slice. */
 export const endpointSliceManagedByLabel = "endpointslice.kubernetes.io/managed-by";
+/**
+ * Label of a Reflector's EndpointSlice naming its place among the slices
+ * of its mirror and source (`<ipv4|ipv6>-<port set>-<chunk>`). With the
+ * Service name and source labels it identifies the slice, whatever its
+ * name: a slice whose wanted name is taken is written under another.
+ */
+export const sliceSlotLabel = "service-reflector.squat.ai/slot";
 
 /**
  * Whether `object` was written by a Reflector (this project's or the

@@ -140,6 +140,12 @@ const flagGroups: [heading: string, flags: FlagSpec[]][] = [
         "removed. When false, a mirror waits for its namespace and is written once it appears.",
       default: "true",
     },
+    {
+      flags: "--reflector.resync-period <duration>",
+      help: "How often every mirror is compared with its sources again, to catch what no watch " +
+        "event tells; a mirror that matches costs no write.",
+      default: "10m",
+    },
   ]],
   ["Leader election flags (as kube-controller-manager's):", [
     {

@@ -39,6 +39,7 @@ export function commandReflector(options: CommandReflectorOptions): Reflector {
     createNamespaces: config.createNamespaces,
     legacyEndpoints: config.legacyEndpoints,
     workers: config.workers,
+    resyncMs: config.resyncMs,
     observer: fanOut(metrics, logObserver(options.logger.child({ component: "reflector" }))),
   });
   metrics.observe(reflector);
@@ -66,6 +67,18 @@ function logObserver(log: Logger): ReflectorObserver {
         "not mirrored: the host has a Service of that name that service-reflector does not own",
         { key },
       ),
+    onNameClash: (key, { resource, wanted, written }) =>
+      log.warn("name taken by an object service-reflector does not own; left alone", {
+        key,
+        resource,
+        wanted,
+        writtenAs: written?.metadata?.name ?? "(not written)",
+      }),
+    onStrays: (key, strays) =>
+      log.warn("endpoints not managed by service-reflector feed the mirror; left alone", {
+        key,
+        objects: strays.map((stray) => `${stray.kind}/${stray.metadata?.name}`),
+      }),
     onNamespaceMissing: (namespace, key) =>
       log.warn("waiting for the namespace", { namespace, firstKey: key }),
     onStopping: (phase) => log.debug("stopping", { phase }),

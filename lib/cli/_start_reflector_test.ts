@@ -19,6 +19,7 @@ const config: ReflectorConfig = {
   workers: 1,
   legacyEndpoints: false,
   createNamespaces: true,
+  resyncMs: 600_000,
 };
 
 async function metric(registry: Registry, name: string): Promise<string | undefined> {

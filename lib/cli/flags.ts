@@ -74,6 +74,8 @@ export interface ReflectorConfig {
   legacyEndpoints: boolean;
   /** Create missing namespaces in the host (`--reflector.create-namespaces`, default true). */
   createNamespaces: boolean;
+  /** How often every key is reconciled again, in ms (`--reflector.resync-period`, default 10m). */
+  resyncMs: number;
 }
 
 /** Leader election settings (`--leader-elect-*`), present when `--leader-elect` is on. */
@@ -195,6 +197,7 @@ function reflectorFlags(read: FlagReader): ReflectorConfig {
     ),
     legacyEndpoints: read.check("--reflector.endpoints", parseBool),
     createNamespaces: read.check("--reflector.create-namespaces", parseBool),
+    resyncMs: read.check("--reflector.resync-period", parseDuration),
   };
 }
 

@@ -31,6 +31,7 @@ const defaults: Config = {
     workers: 4,
     legacyEndpoints: false,
     createNamespaces: true,
+    resyncMs: 600_000,
   },
 };
 
@@ -53,6 +54,7 @@ Deno.test("parseFlags() takes every value flag as --flag=value and as --flag val
     ["--emitter.client-ca", "/etc/ca.pem", (c) => c.emitter.clientCaFile, "/etc/ca.pem"],
     ["--reflector.selector", "!legacy", (c) => c.reflector.selector, "!legacy"],
     ["--reflector.workers", "16", (c) => c.reflector.workers, 16],
+    ["--reflector.resync-period", "90s", (c) => c.reflector.resyncMs, 90_000],
     ["--reflector.source-api", "http://b:8080", sources, [
       { name: "b", url: "http://b:8080" },
     ]],
@@ -237,6 +239,10 @@ Deno.test("parseFlags() turns every bad value into exit code 2 with a one-line m
     [
       ["--leader-elect", "--leader-elect-lease-duration=15"],
       'invalid value "15" for --leader-elect-lease-duration: must be a positive duration such as 15s, 1m30s or 500ms',
+    ],
+    [
+      ["--reflector.resync-period=0"],
+      'invalid value "0" for --reflector.resync-period: must be a positive duration such as 15s, 1m30s or 500ms',
     ],
     [
       ["--leader-elect", "--leader-elect-retry-period=-2s"],

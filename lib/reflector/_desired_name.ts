@@ -35,3 +35,20 @@ export function derivedName(parts: readonly (string | number)[]): string {
     .replace(/^-+|-+$/g, "");
   return prefix === "" ? hash : `${prefix}-${hash}`;
 }
+
+/**
+ * The name a mirror's EndpointSlice asks for: `<service>.<source>.<slot>`.
+ *
+ * Distinct (service, source, slot) triples get distinct names: a Service
+ * name holds no `.` and a slot (`ipv4-0-1`) holds none either, so the
+ * first and the last `.` split a name back into its parts, whatever `-` or
+ * `.` the source name holds. A source name that a DNS-1123 subdomain does
+ * not allow (upper case, `_`), or a name over 253 characters, gets the
+ * stable hash suffix of {@linkcode derivedName} instead, which keeps
+ * distinct triples apart unless their SHA-256 prefixes collide (the
+ * applier then writes the second under another name, as for any name
+ * already taken).
+ */
+export function sliceName(service: string, source: string, slot: string): string {
+  return derivedName([`${service}.${source}.${slot}`]);
+}

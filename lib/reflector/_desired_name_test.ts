@@ -1,6 +1,6 @@
 import { equal, match, notEqual } from "node:assert/strict";
 import fc from "fast-check";
-import { derivedName, maxNameLength } from "./_desired_name.ts";
+import { derivedName, maxNameLength, sliceName } from "./_desired_name.ts";
 
 const subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
@@ -35,5 +35,32 @@ Deno.test("derivedName() always gives a valid DNS-1123 subdomain", () => {
         equal(derivedName(parts), name);
       },
     ),
+  );
+});
+
+Deno.test("sliceName() keeps apart the pairs a dash join confuses", () => {
+  equal(sliceName("web", "east", "ipv4-0-1"), "web.east.ipv4-0-1");
+  // Joined with dashes, each of these pairs gave one name.
+  notEqual(sliceName("a-b", "c", "ipv4-0-0"), sliceName("a", "b-c", "ipv4-0-0"));
+  notEqual(
+    sliceName("web", "east-ipv4-0", "ipv4-0-0"),
+    sliceName("web-east", "ipv4-0", "ipv4-0-0"),
+  );
+});
+
+Deno.test("sliceName() gives distinct valid names to distinct Services, sources and slots", () => {
+  const serviceName = fc.stringMatching(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/);
+  const sourceName = fc.stringMatching(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/);
+  const slot = fc.tuple(fc.constantFrom("ipv4", "ipv6"), fc.nat(20), fc.nat(20))
+    .map((parts) => parts.join("-"));
+  const triple = fc.tuple(serviceName, sourceName, slot);
+  fc.assert(
+    fc.property(triple, triple, (a, b) => {
+      const [nameA, nameB] = [sliceName(...a), sliceName(...b)];
+      match(nameA, subdomain);
+      equal(nameA.length <= maxNameLength, true);
+      equal(nameA === nameB, a.join("/") === b.join("/"));
+    }),
+    { numRuns: 2000 },
   );
 });

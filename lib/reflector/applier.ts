@@ -7,8 +7,9 @@
  *   the original Go project's `reflected` annotation (adopted). Deciding
  *   what to do about one that is not ours is the reconcile's job: the
  *   applier refuses to write it.
- * - EndpointSlices and Endpoints are ours only through their labels; the
- *   host caches the applier reads hold nothing else.
+ * - EndpointSlices and Endpoints are ours only through their labels. The
+ *   host caches the applier reads should hold nothing else, and whatever
+ *   else they hold is never written or deleted.
  * - Writes carry the resourceVersion read (updates) or the UID (deletes),
  *   so a concurrent change makes them fail with 409, and the key is retried
  *   from fresh caches rather than overwriting what it did not see.
@@ -22,7 +23,7 @@
 
 import type { Endpoints, Namespace, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
-import { type KubeObject, objectKey, serviceNameLabel } from "../kube/object.ts";
+import { type KubeObject, objectKey, serviceNameLabel, splitObjectKey } from "../kube/object.ts";
 import {
   endpoints,
   endpointSlices,
@@ -34,11 +35,13 @@ import type { RestClient } from "../kube/rest.ts";
 import { isAlreadyExists, isNotFound } from "../kube/status_error.ts";
 import type { ReadonlyStore } from "../kube/store.ts";
 import {
+  endpointSliceControllerName,
   endpointSliceManagedByLabel,
   isReflected,
   managedByLabel,
   managedByValue,
   reflectedAnnotation,
+  sliceSlotLabel,
   sourceClusterLabel,
 } from "../ownership.ts";
 import { byService } from "./_informers.ts";
@@ -101,6 +104,35 @@ export class NameTakenError extends Error {
   }
 }
 
+/**
+ * A name a mirror's object asked for that the host holds something else
+ * under, which the Reflector does not own: nothing was written over it.
+ */
+export interface NameClash {
+  /** The resource, e.g. `endpointslices`. */
+  resource: string;
+  /** The name asked for. */
+  wanted: string;
+  /** What holds it, as the host holds it. */
+  holder: KubeObject;
+  /** The mirror's object as written under another name; undefined when it could not be (core Endpoints must bear the Service's name). */
+  written?: KubeObject;
+}
+
+/** What {@linkcode Applier.apply} did, beyond its writes. */
+export interface ApplyResult {
+  /** The mirror Service as the host holds it after the apply. */
+  service: Service;
+  /** Names the mirror asked for that were taken, in the order met. */
+  clashes: NameClash[];
+  /**
+   * Whether the apply removed a selector someone had added to the mirror
+   * Service. The host's own controllers may have written endpoints for it
+   * meanwhile, which they leave behind (see {@linkcode Applier.strays}).
+   */
+  selectorRemoved: boolean;
+}
+
 /** Options of {@linkcode Applier}. */
 export interface ApplierOptions {
   /** Client of the host cluster. */
@@ -139,21 +171,67 @@ export class Applier {
    * The caller's duty: the host Service of the key, if any, is ours, and
    * the key's namespace exists (see {@linkcode Applier.hasNamespace}).
    *
-   * @throws {NameTakenError} If a host object a mirror needs the name of is not ours (nothing
-   * is written over it).
+   * A slice whose name is taken by an object that is not ours is written
+   * under a name the server generates; core Endpoints, which must bear the
+   * Service's name, are then not written. Both are told in the result.
+   *
+   * @throws {NameTakenError} If the host holds a Service of the mirror's name that is not ours
+   * (nothing is written over it).
    */
-  async apply(mirror: DesiredMirror, options: ApplyOptions = {}): Promise<void> {
+  async apply(mirror: DesiredMirror, options: ApplyOptions = {}): Promise<ApplyResult> {
     const { keep = new Set<string>(), signal } = options;
     const key = objectKey(mirror.service);
     const existing = this.#options.host.services.get(key);
     if (existing && !isReflected(existing)) throw new NameTakenError(services.resource, existing);
+    const selected = Object.keys(existing?.spec?.selector ?? {}).length > 0;
     const current = await this.#syncService(existing, mirror.service, signal);
     const owned = mirror.endpointsFor({
       name: mirror.service.metadata?.name ?? "",
       uid: current.metadata?.uid ?? "",
     });
-    await this.#syncSlices(key, owned.endpointSlices, keep, signal);
-    await this.#syncEndpoints(key, owned.endpoints, signal);
+    const clashes = await this.#syncSlices(key, owned.endpointSlices, keep, signal);
+    const clash = await this.#syncEndpoints(key, owned.endpoints, signal);
+    return {
+      service: current,
+      clashes: clash ? [...clashes, clash] : clashes,
+      selectorRemoved: selected && Object.keys(current.spec?.selector ?? {}).length === 0,
+    };
+  }
+
+  /**
+   * The endpoint objects of the mirror Service `key` that are not the
+   * Reflector's: EndpointSlices labelled with its name and core Endpoints of
+   * its name. The host's own controllers write them while a selector is on
+   * the Service and leave them once it is gone, and kube-proxy then routes
+   * the mirror's traffic to them too. They are never written or deleted
+   * here; read from the server, as the host caches hold only the
+   * Reflector's own.
+   */
+  async strays(key: string, options: { signal?: AbortSignal } = {}): Promise<KubeObject[]> {
+    const { namespace = "", name = "" } = splitObjectKey(key);
+    const signal = options.signal ? { signal: options.signal } : {};
+    const { items } = await this.#options.rest.list<EndpointSlice>(endpointSlices, {
+      namespace,
+      labelSelector: `${serviceNameLabel}=${name}`,
+      ...signal,
+    });
+    const legacy = await this.#options.rest.get<Endpoints>(endpoints, name, {
+      namespace,
+      ...signal,
+    })
+      .catch((error) => {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      });
+    return [
+      // List items carry no kind; the report names it.
+      ...items.filter((slice) => !isOurSlice(slice)).map((slice) => ({
+        ...slice,
+        apiVersion: "discovery.k8s.io/v1",
+        kind: "EndpointSlice",
+      })),
+      ...(legacy && !isOurEndpoints(legacy) ? [legacy] : []),
+    ];
   }
 
   /**
@@ -169,12 +247,14 @@ export class Applier {
     const { keep = new Set<string>(), signal } = options;
     const { host } = this.#options;
     for (const slice of host.endpointSlices.byIndex(byService, key)) {
-      if (keep.has(slice.metadata?.labels?.[sourceClusterLabel] ?? "")) continue;
+      if (!isOurSlice(slice) || keep.has(slice.metadata?.labels?.[sourceClusterLabel] ?? "")) {
+        continue;
+      }
       await this.#delete(endpointSlices, slice, signal);
     }
     if (keep.size > 0) return;
     const legacy = host.endpoints.get(key);
-    if (legacy) await this.#delete(endpoints, legacy, signal);
+    if (legacy && isOurEndpoints(legacy)) await this.#delete(endpoints, legacy, signal);
     const service = host.services.get(key);
     if (service && isReflected(service)) await this.#delete(services, service, signal);
   }
@@ -227,65 +307,107 @@ export class Applier {
     return await this.#write("update", services, mergedService(existing, desired), signal);
   }
 
+  /**
+   * Makes the Reflector's slices of `key` (but the kept sources') match
+   * `desired`. A host slice stands for the desired slice of the same source
+   * and slot, whatever its name; every other one (a slot no longer wanted,
+   * a second slice of one slot, one written before slots were labelled) is
+   * deleted once the wanted ones are written, so endpoints never go missing
+   * in between.
+   */
   async #syncSlices(
     key: string,
     desired: EndpointSlice[],
     keep: ReadonlySet<string>,
     signal?: AbortSignal,
-  ): Promise<void> {
-    const existing = new Map(
+  ): Promise<NameClash[]> {
+    const { bySlot, stale } = slicesBySlot(
       this.#options.host.endpointSlices.byIndex(byService, key)
-        .filter((slice) => !keep.has(slice.metadata?.labels?.[sourceClusterLabel] ?? ""))
-        .map((slice) => [slice.metadata?.name, slice]),
+        .filter((slice) => !keep.has(slice.metadata?.labels?.[sourceClusterLabel] ?? "")),
     );
+    const clashes: NameClash[] = [];
     for (const slice of desired) {
-      const current = existing.get(slice.metadata?.name);
-      existing.delete(slice.metadata?.name);
-      const compared = current ?? await this.#createSlice(slice, signal);
-      if (compared && !sameProjection(sliceProjection(compared), sliceProjection(slice))) {
-        await this.#write("update", endpointSlices, withVersion(slice, compared), signal);
+      const slot = slotOf(slice) ?? "";
+      let current = bySlot.get(slot);
+      bySlot.delete(slot);
+      if (!current) {
+        const created = await this.#createSlice(slice, signal);
+        if (created.clash) clashes.push(created.clash);
+        current = created.found;
+      }
+      if (current && !sameProjection(sliceProjection(current), sliceProjection(slice))) {
+        await this.#write("update", endpointSlices, withVersion(slice, current), signal);
       }
     }
-    for (const stale of existing.values()) await this.#delete(endpointSlices, stale, signal);
+    for (const unwanted of [...bySlot.values(), ...stale]) {
+      await this.#delete(endpointSlices, unwanted, signal);
+    }
+    return clashes;
   }
 
   /**
-   * Creates `slice`; undefined once created, or the slice already holding
-   * its name when that is the Reflector's slice of the same Service and
-   * source (written by an earlier attempt the cache has not seen yet).
+   * Creates `slice` under the name it asks for. When that name is held by
+   * the Reflector's slice of the same slot (written by an earlier attempt
+   * the cache has not seen yet), that slice is returned as `found`, for the
+   * caller to compare. When anything else holds it, the slice is created
+   * under a name the server generates from the wanted one, so no foreign
+   * object can keep a mirror from its endpoints, and the clash is returned.
    */
   async #createSlice(
     slice: EndpointSlice,
     signal?: AbortSignal,
-  ): Promise<EndpointSlice | undefined> {
-    const labels = slice.metadata?.labels ?? {};
-    const sameMirror = (found: EndpointSlice) =>
-      [endpointSliceManagedByLabel, serviceNameLabel, sourceClusterLabel].every((label) =>
-        found.metadata?.labels?.[label] === labels[label]
-      );
-    const result = await this.#createOrRead(endpointSlices, slice, sameMirror, signal);
-    return "found" in result ? result.found : undefined;
+  ): Promise<{ found?: EndpointSlice; clash?: NameClash }> {
+    const slot = slotOf(slice);
+    const sameSlot = (found: EndpointSlice) => slotOf(found) === slot;
+    try {
+      const result = await this.#createOrRead(endpointSlices, slice, sameSlot, signal);
+      return "found" in result ? { found: result.found } : {};
+    } catch (error) {
+      if (!(error instanceof NameTakenError)) throw error;
+      const wanted = slice.metadata?.name ?? "";
+      const { name: _, ...metadata } = slice.metadata ?? {};
+      const renamed = await this.#write("create", endpointSlices, {
+        ...slice,
+        metadata: { ...metadata, generateName: `${wanted}-` },
+      }, signal);
+      return {
+        clash: {
+          resource: endpointSlices.resource,
+          wanted,
+          holder: error.object,
+          written: renamed,
+        },
+      };
+    }
   }
 
   async #syncEndpoints(
     key: string,
     desired: Endpoints | undefined,
     signal?: AbortSignal,
-  ): Promise<void> {
+  ): Promise<NameClash | undefined> {
     let current = this.#options.host.endpoints.get(key);
+    if (current && !isOurEndpoints(current)) {
+      return desired && { resource: endpoints.resource, wanted: key, holder: current };
+    }
     if (!desired) {
       if (current) await this.#delete(endpoints, current, signal);
-      return;
+      return undefined;
     }
     if (!current) {
-      const ours = (found: Endpoints) =>
-        found.metadata?.labels?.[managedByLabel] === managedByValue;
-      const result = await this.#createOrRead(endpoints, desired, ours, signal);
-      if ("created" in result) return;
-      current = result.found;
+      try {
+        const result = await this.#createOrRead(endpoints, desired, isOurEndpoints, signal);
+        if ("created" in result) return undefined;
+        current = result.found;
+      } catch (error) {
+        if (!(error instanceof NameTakenError)) throw error;
+        return { resource: endpoints.resource, wanted: error.key, holder: error.object };
+      }
     }
-    if (sameProjection(coreEndpointsProjection(current), coreEndpointsProjection(desired))) return;
-    await this.#write("update", endpoints, withVersion(desired, current), signal);
+    if (!sameProjection(coreEndpointsProjection(current), coreEndpointsProjection(desired))) {
+      await this.#write("update", endpoints, withVersion(desired, current), signal);
+    }
+    return undefined;
   }
 
   /** Creates or updates `object`, and tells the observer once the server accepted it. */
@@ -303,7 +425,8 @@ export class Applier {
     const written = verb === "create"
       ? await rest.create(type, object, options)
       : await rest.update(type, object, options);
-    this.#written(verb, type, object);
+    // The server's answer names it, even when it generated the name.
+    this.#written(verb, type, written);
     return written;
   }
 
@@ -356,14 +479,62 @@ export class Applier {
   }
 }
 
-/** `desired` carrying `current`'s identity and version, for an update. */
+/** `desired` carrying `current`'s name, identity and version, for an update. */
 function withVersion<T extends KubeObject>(desired: T, current: T): T {
   return {
     ...desired,
     metadata: {
       ...desired.metadata,
+      name: current.metadata?.name ?? "",
       resourceVersion: current.metadata?.resourceVersion ?? "",
       uid: current.metadata?.uid ?? "",
     },
   };
+}
+
+/**
+ * What identifies one of the Reflector's slices among all of them: its
+ * Service, source and slot labels; undefined for a slice that is not the
+ * Reflector's or carries no slot.
+ */
+function slotOf(slice: EndpointSlice): string | undefined {
+  if (!isOurSlice(slice)) return undefined;
+  const labels = slice.metadata?.labels ?? {};
+  const parts = [serviceNameLabel, sourceClusterLabel, sliceSlotLabel].map((label) =>
+    labels[label]
+  );
+  return parts.every((part) => part !== undefined) ? JSON.stringify(parts) : undefined;
+}
+
+/** Whether `slice` is one of the Reflector's. */
+function isOurSlice(slice: EndpointSlice): boolean {
+  return slice.metadata?.labels?.[endpointSliceManagedByLabel] === endpointSliceControllerName;
+}
+
+/** Whether `object` is core Endpoints of the Reflector's. */
+function isOurEndpoints(object: Endpoints): boolean {
+  return object.metadata?.labels?.[managedByLabel] === managedByValue;
+}
+
+/**
+ * The Reflector's `slices` by slot, one per slot (the one of the lowest
+ * name, so every attempt keeps the same one), and the rest of its own:
+ * slices without a slot and further slices of a slot. Slices that are not
+ * the Reflector's are in neither.
+ */
+function slicesBySlot(slices: readonly EndpointSlice[]): {
+  bySlot: Map<string, EndpointSlice>;
+  stale: EndpointSlice[];
+} {
+  const bySlot = new Map<string, EndpointSlice>();
+  const stale: EndpointSlice[] = [];
+  const byName = [...slices].sort((a, b) =>
+    (a.metadata?.name ?? "") < (b.metadata?.name ?? "") ? -1 : 1
+  );
+  for (const slice of byName.filter(isOurSlice)) {
+    const slot = slotOf(slice);
+    if (slot === undefined || bySlot.has(slot)) stale.push(slice);
+    else bySlot.set(slot, slice);
+  }
+  return { bySlot, stale };
 }

@@ -4,14 +4,15 @@
  * objects, which is what a worker sees when its own earlier write has not
  * reached the informers yet, or when a name is taken by someone else.
  */
-import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
+import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import type { Endpoints, Namespace, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { type Cluster, withClusters } from "../../tests/cluster/mod.ts";
 import { adminConfig } from "../../tests/support/client_configs.ts";
 import { endpoint, service, slice } from "../../tests/support/desired_fixtures.ts";
 import { RestClient } from "../kube/rest.ts";
-import { endpointSlices, services } from "../kube/resource.ts";
+import type { KubeObject } from "../kube/object.ts";
+import { endpoints, endpointSlices, type ResourceType, services } from "../kube/resource.ts";
 import { Store } from "../kube/store.ts";
 import { Transport } from "../kube/transport.ts";
 import { sliceIndexers } from "./_informers.ts";
@@ -82,7 +83,44 @@ Deno.test("a name taken by an object the Reflector does not own is a NameTakenEr
   });
 });
 
-Deno.test("a slice name taken by a foreign EndpointSlice is a NameTakenError naming it", async () => {
+/** An applier of `rest` whose host caches hold what the host holds in `shop` now. */
+async function caughtUp(rest: RestClient): Promise<{ applier: Applier; writes: Write[] }> {
+  const writes: Write[] = [];
+  const filled = async <T extends KubeObject>(type: ResourceType, store: Store<T>) => {
+    for (const item of (await rest.list<T>(type, { namespace: "shop" })).items) store.set(item);
+    return store;
+  };
+  const applier = new Applier({
+    rest,
+    host: {
+      services: await filled(services, new Store<Service>()),
+      endpointSlices: await filled(
+        endpointSlices,
+        new Store<EndpointSlice>({ indexers: sliceIndexers }),
+      ),
+      endpoints: await filled(endpoints, new Store<Endpoints>()),
+      namespaces: new Store<Namespace>(),
+    },
+    observer: { onWrite: (write) => writes.push(write) },
+  });
+  return { applier, writes };
+}
+
+/** The endpoint addresses of each EndpointSlice of `shop` (only the Reflector's with `ours`), by name. */
+async function sliceAddresses(
+  rest: RestClient,
+  { ours = false } = {},
+): Promise<Record<string, string[]>> {
+  const { items } = await rest.list<EndpointSlice>(endpointSlices, {
+    namespace: "shop",
+    ...(ours ? { labelSelector: "app.kubernetes.io/managed-by=service-reflector" } : {}),
+  });
+  return Object.fromEntries(
+    items.map((item) => [item.metadata?.name, item.endpoints.flatMap((each) => each.addresses)]),
+  );
+}
+
+Deno.test("a slice name taken by a foreign EndpointSlice: ours is written under a generated name, the foreign one is left alone", async () => {
   await onHost(async (_west, rest) => {
     const wanted = mirror();
     const name = wanted.endpointsFor({ name: "web", uid: "u" }).endpointSlices[0]?.metadata?.name;
@@ -93,13 +131,89 @@ Deno.test("a slice name taken by a foreign EndpointSlice is a NameTakenError nam
       endpoints: [{ addresses: ["10.9.9.9"] }],
     });
     const { applier } = lagging(rest);
-    await rejects(applier.apply(wanted), (error: unknown) => {
-      ok(error instanceof NameTakenError, String(error));
-      equal(error.resource, "endpointslices");
-      equal(error.key, `shop/${name}`);
-      return true;
+    const { clashes } = await applier.apply(wanted);
+    equal(clashes.length, 1);
+    const [clash] = clashes;
+    equal(clash?.resource, "endpointslices");
+    equal(clash?.wanted, name);
+    equal(clash?.holder.metadata?.labels?.["endpointslice.kubernetes.io/managed-by"], undefined);
+    const written = clash?.written?.metadata?.name ?? "";
+    ok(written.startsWith(`${name}-`), written);
+    deepStrictEqual(await sliceAddresses(rest), { [name]: ["10.9.9.9"], [written]: ["10.1.0.1"] });
+
+    // Once the caches have seen it, the renamed slice is the mirror's: nothing more is written.
+    const again = await caughtUp(rest);
+    deepStrictEqual((await again.applier.apply(mirror())).clashes, []);
+    deepStrictEqual(again.writes, []);
+  });
+});
+
+Deno.test("core Endpoints of the mirror's name held by a foreign object are a clash, and not written over", async () => {
+  await onHost(async (_west, rest) => {
+    await rest.create(endpoints, {
+      metadata: { name: "web", namespace: "shop" },
+      subsets: [{ addresses: [{ ip: "10.9.9.9" }], ports: [{ port: 1 }] }],
     });
-    const foreign = await rest.get<EndpointSlice>(endpointSlices, name, { namespace: "shop" });
-    deepStrictEqual(foreign.endpoints.map((each) => each.addresses[0]), ["10.9.9.9"]);
+    const { applier } = lagging(rest);
+    const { clashes } = await applier.apply(mirror());
+    deepStrictEqual(clashes.map((clash) => [clash.resource, clash.wanted, clash.written]), [
+      ["endpoints", "shop/web", undefined],
+    ]);
+    const foreign = await rest.get<Endpoints>(endpoints, "web", { namespace: "shop" });
+    equal(foreign.subsets?.[0]?.addresses?.[0]?.ip, "10.9.9.9");
+    deepStrictEqual(
+      Object.values(await sliceAddresses(rest, { ours: true })),
+      [["10.1.0.1"]],
+      "the slices are written",
+    );
+  });
+});
+
+Deno.test("Services and sources whose dash-joined names agree each get their own slices", async () => {
+  await onHost(async (_west, rest) => {
+    const exported = (name: string, source: string, address: string) =>
+      desiredMirror([{
+        source,
+        service: service({ ports: [{ name: "http", port: 80 }] }, { name }),
+        endpointSlices: [slice(`${name}-abc`, "IPv4", [endpoint(address)])],
+      }], { legacyEndpoints: false });
+    await (await caughtUp(rest)).applier.apply(exported("a-b", "c", "10.1.0.1"));
+    await (await caughtUp(rest)).applier.apply(exported("a", "b-c", "10.1.0.2"));
+    const byService = Object.fromEntries(
+      (await rest.list<EndpointSlice>(endpointSlices, { namespace: "shop" })).items.map((item) => [
+        item.metadata?.labels?.["kubernetes.io/service-name"],
+        item.endpoints.flatMap((each) => each.addresses),
+      ]),
+    );
+    deepStrictEqual(byService, { "a-b": ["10.1.0.1"], a: ["10.1.0.2"] });
+  });
+});
+
+Deno.test("a slice written before slots were labelled is replaced, the new one first", async () => {
+  await onHost(async (_west, rest) => {
+    const first = await caughtUp(rest);
+    await first.applier.apply(mirror());
+    const [current] = (await rest.list<EndpointSlice>(endpointSlices, { namespace: "shop" })).items;
+    ok(current);
+    // What an earlier version wrote: the same slice, dash-named, without the slot label.
+    const { "service-reflector.squat.ai/slot": _, ...labels } = current.metadata?.labels ?? {};
+    await rest.create(endpointSlices, {
+      ...current,
+      metadata: {
+        ...current.metadata,
+        name: "web-east-ipv4-0-0",
+        labels,
+        resourceVersion: "",
+        uid: "",
+      },
+    });
+    await rest.delete(endpointSlices, current.metadata?.name ?? "", { namespace: "shop" });
+    const upgraded = await caughtUp(rest);
+    await upgraded.applier.apply(mirror());
+    deepStrictEqual(
+      upgraded.writes.filter((write) => write.resource === "endpointslices")
+        .map((write) => `${write.verb} ${write.key}`),
+      ["create shop/web.east.ipv4-0-0", "delete shop/web-east-ipv4-0-0"],
+    );
   });
 });

@@ -43,6 +43,7 @@ import {
   managedByLabel,
   managedByValue,
   reflectedAnnotation,
+  sliceSlotLabel,
   sourceAnnotation,
   sourceClusterLabel,
   sourceLabel,
@@ -55,7 +56,7 @@ import {
   ownerReference,
   type SourceObjects,
 } from "./_desired_inputs.ts";
-import { derivedName } from "./_desired_name.ts";
+import { sliceName } from "./_desired_name.ts";
 import { copied, mirrorSpec, sortedByKey } from "./_desired_service.ts";
 import { mirrorEndpoints } from "./_desired_core_endpoints.ts";
 
@@ -116,12 +117,12 @@ export function mirrorService(inputs: readonly SourceObjects[]): Service {
  *
  * Each source's endpoints (see `./_desired_endpoints.ts`) go into slices of
  * their own, one run per address type and port set, each run sorted by
- * address and cut into slices of at most `maxEndpointsPerSlice`. A slice is
- * named `<owner>-<source>-<ipv4|ipv6>-<port set index>-<chunk index>` (port
- * sets indexed per source and address type in a fixed order); a name that
- * is too long or invalid gets a stable hash suffix instead. Slices carry the
- * Service name, managed-by, source and source-cluster labels and a
- * controller reference to `owner`. There are none when the mirror, or a
+ * address and cut into slices of at most `maxEndpointsPerSlice`. A slice's
+ * slot is `<ipv4|ipv6>-<port set index>-<chunk index>` (port sets indexed
+ * per source and address type in a fixed order), and it asks for the name
+ * `<owner>.<source>.<slot>` (`_desired_name.ts`: distinct slices never ask
+ * for the same name). Slices carry the Service name, slot, managed-by,
+ * source and source-cluster labels and a controller reference to `owner`. There are none when the mirror, or a
  * source's own Service, is ExternalName.
  *
  * @throws {TypeError} As {@linkcode mirrorService}, or if `owner` lacks a name or uid.
@@ -151,14 +152,16 @@ export function mirrorEndpointSlices(
       const index = portSetIndex.get(group.addressType) ?? 0;
       portSetIndex.set(group.addressType, index + 1);
       for (let chunk = 0; chunk * max < group.endpoints.length; chunk++) {
+        const slot = `${group.addressType.toLowerCase()}-${index}-${chunk}`;
         slices.push({
           apiVersion: "discovery.k8s.io/v1",
           kind: "EndpointSlice",
           metadata: {
-            name: derivedName([owner.name, source, group.addressType.toLowerCase(), index, chunk]),
+            name: sliceName(owner.name, source, slot),
             namespace: service.metadata?.namespace as string,
             labels: sortedByKey({
               [serviceNameLabel]: owner.name,
+              [sliceSlotLabel]: slot,
               [endpointSliceManagedByLabel]: endpointSliceControllerName,
               [managedByLabel]: managedByValue,
               [sourceLabel]: source,

@@ -17,8 +17,9 @@ import {
 } from "../../tests/support/desired_fixtures.ts";
 import { desiredMirror, mirrorEndpoints, mirrorEndpointSlices, mirrorService } from "./desired.ts";
 
-const ownLabels = (source: string) => ({
+const ownLabels = (source: string, slot = "ipv4-0-0") => ({
   "kubernetes.io/service-name": "web",
+  "service-reflector.squat.ai/slot": slot,
   "endpointslice.kubernetes.io/managed-by": "service-reflector.squat.ai",
   "app.kubernetes.io/managed-by": "service-reflector",
   "service-reflector.squat.ai/source": source,
@@ -137,9 +138,9 @@ Deno.test("mirrorEndpointSlices() writes owned, labelled slices per address type
     apiVersion: "discovery.k8s.io/v1",
     kind: "EndpointSlice",
     metadata: {
-      name: `web-east-${addressType.toLowerCase()}-0-0`,
+      name: `web.east.${addressType.toLowerCase()}-0-0`,
       namespace: "shop",
-      labels: ownLabels("east"),
+      labels: ownLabels("east", `${addressType.toLowerCase()}-0-0`),
       ownerReferences,
     },
     addressType,
@@ -165,7 +166,7 @@ Deno.test("mirrorEndpointSlices() cuts 250 endpoints into 3 slices of at most 10
       slice("web-b", "IPv4", addresses.slice(120).map((a) => endpoint(a))),
     ]),
   }], owner);
-  deepStrictEqual(names(slices), ["web-east-ipv4-0-0", "web-east-ipv4-0-1", "web-east-ipv4-0-2"]);
+  deepStrictEqual(names(slices), ["web.east.ipv4-0-0", "web.east.ipv4-0-1", "web.east.ipv4-0-2"]);
   deepStrictEqual(slices.map((s) => s.endpoints.length), [100, 100, 50]);
   const mirrored = slices.flatMap((s) => s.endpoints.map((e) => e.addresses[0]));
   deepStrictEqual(mirrored, [...addresses].sort());
@@ -234,11 +235,11 @@ Deno.test("mirrorEndpointSlices() converts the core v1 Endpoints of a source wit
   }], owner);
   const ports = [{ name: "pg", protocol: "TCP", port: 5432, appProtocol: "postgresql" }];
   deepStrictEqual(slices.map((s) => [s.metadata?.name, s.addressType, s.endpoints, s.ports]), [
-    ["web-west-ipv4-0-0", "IPv4", [
+    ["web.west.ipv4-0-0", "IPv4", [
       { addresses: ["10.1.0.1"], conditions: { ready: false, serving: false }, hostname: "db-0" },
       { addresses: ["10.1.0.2"], conditions: { ready: true, serving: true }, hostname: "db-1" },
     ], ports],
-    ["web-west-ipv6-0-0", "IPv6", [
+    ["web.west.ipv6-0-0", "IPv6", [
       { addresses: ["fd00::2"], conditions: { ready: true, serving: true } },
     ], ports],
   ]);
@@ -257,8 +258,8 @@ Deno.test("mirrorEndpointSlices() gives each port set its own slices, ports sort
     ]),
   }], owner);
   deepStrictEqual(slices.map((s) => [s.metadata?.name, s.endpoints.length, s.ports]), [
-    ["web-east-ipv4-0-0", 2, [dns, http]],
-    ["web-east-ipv4-1-0", 1, [{ name: "metrics", protocol: "TCP", port: 9100 }]],
+    ["web.east.ipv4-0-0", 2, [dns, http]],
+    ["web.east.ipv4-1-0", 1, [{ name: "metrics", protocol: "TCP", port: 9100 }]],
   ]);
 });
 
@@ -279,7 +280,7 @@ Deno.test("mirror functions take the Service from the first source and label eac
   deepStrictEqual(mirror.spec?.ports, [{ protocol: "TCP", port: 80 }]);
   deepStrictEqual(mirror.metadata?.labels, { from: "east", ...marks("east").labels });
   const slices = mirrorEndpointSlices(inputs, owner);
-  deepStrictEqual(names(slices), ["web-east-ipv4-0-0", "web-west-ipv4-0-0"]);
+  deepStrictEqual(names(slices), ["web.east.ipv4-0-0", "web.west.ipv4-0-0"]);
   deepStrictEqual(slices.map((s) => s.metadata?.labels), [ownLabels("east"), ownLabels("west")]);
   deepStrictEqual(slices.map((s) => s.endpoints[0]?.addresses), [["10.1.0.1"], ["10.2.0.1"]]);
 });
@@ -292,7 +293,7 @@ Deno.test("mirror functions write no endpoints for an ExternalName Service", () 
   equal(mirrorEndpoints(inputs, owner), undefined);
   // A later source that is ExternalName adds nothing to a ClusterIP mirror.
   const both = [...inputs, { source: "a", service: service({}), endpointSlices: slices }];
-  deepStrictEqual(names(mirrorEndpointSlices(both, owner)), ["web-a-ipv4-0-0"]);
+  deepStrictEqual(names(mirrorEndpointSlices(both, owner)), ["web.a.ipv4-0-0"]);
 });
 
 Deno.test("mirrorEndpointSlices() names a slice with a stable hash when 253 characters would not do", () => {

@@ -43,6 +43,8 @@ function edited(service: Service | undefined, all: EndpointSlice[]) {
   const spec = service?.spec ?? {};
   return {
     selector: spec.selector ?? null,
+    ownerReferences: service?.metadata?.ownerReferences ?? null,
+    finalizers: service?.metadata?.finalizers ?? null,
     externalIPs: spec.externalIPs ?? null,
     internalTrafficPolicy: spec.internalTrafficPolicy ?? null,
     sessionAffinity: spec.sessionAffinity ?? null,
@@ -61,6 +63,8 @@ function edited(service: Service | undefined, all: EndpointSlice[]) {
 
 const pristine = {
   selector: null,
+  ownerReferences: null,
+  finalizers: null,
   externalIPs: null,
   internalTrafficPolicy: "Cluster",
   sessionAffinity: "None",
@@ -86,6 +90,17 @@ Deno.test("hand edits of a mirror's Service and EndpointSlice are undone", async
       });
     };
     const mirrored = await untilPristine("web mirrored");
+    // An owner that exists, so that the garbage collector does not delete the mirror meanwhile.
+    await west.kubectl("create", "configmap", "holder", "-n", namespace);
+    const holder = await west.kubectl(
+      "get",
+      "configmap",
+      "holder",
+      "-n",
+      namespace,
+      "-o",
+      "jsonpath={.metadata.uid}",
+    );
 
     const slice = mirrored.slices[0] as EndpointSlice;
     const sliceName = slice.metadata?.name ?? "";
@@ -95,6 +110,12 @@ Deno.test("hand edits of a mirror's Service and EndpointSlice are undone", async
     // One field at a time, so that no edit is undone only because another one was.
     const edits: [string, string[], unknown][] = [
       ["a selector", ["service", "web"], { spec: { selector: { app: "web" } } }],
+      ["an owner reference", ["service", "web"], {
+        metadata: {
+          ownerReferences: [{ apiVersion: "v1", kind: "ConfigMap", name: "holder", uid: holder }],
+        },
+      }],
+      ["a finalizer", ["service", "web"], { metadata: { finalizers: ["example.com/hold"] } }],
       ["external IPs", ["service", "web"], { spec: { externalIPs: ["192.0.2.10"] } }],
       ["a traffic policy", ["service", "web"], { spec: { internalTrafficPolicy: "Local" } }],
       ["session affinity", ["service", "web"], { spec: { sessionAffinity: "ClientIP" } }],
@@ -115,6 +136,14 @@ Deno.test("hand edits of a mirror's Service and EndpointSlice are undone", async
       await mergePatch(west, target, patch);
       restored = await untilPristine(`${description} undone`);
     }
+    // While the selector was on, the host's EndpointSlice controller wrote a slice of its own.
+    const strays = await poll(() => reflector.strays.find(([key]) => key === `${namespace}/web`), {
+      description: "the host controller's slice reported",
+    });
+    deepStrictEqual(
+      strays[1].map((stray) => stray.metadata?.labels?.[endpointSliceManagedByLabel]),
+      ["endpointslice-controller.k8s.io"],
+    );
     equal(restored.service?.metadata?.uid, mirrored.service?.metadata?.uid, "updated in place");
     const updates = reflector.writes.filter((write) => write.verb === "update");
     deepStrictEqual(

@@ -8,7 +8,8 @@
 
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { Attempt } from "../controller/controller.ts";
-import type { Write } from "./applier.ts";
+import type { KubeObject } from "../kube/object.ts";
+import type { NameClash, Write } from "./applier.ts";
 import type { ReflectorObserver } from "./observer.ts";
 
 /** What the gauges read at scrape time (a Reflector has these). */
@@ -37,6 +38,10 @@ export interface ReflectorMetrics extends ReflectorObserver {
   onWrite(write: Write): void;
   /** Counts the conflict. */
   onUnowned(key: string): void;
+  /** Counts the clash by resource. */
+  onNameClash(key: string, clash: NameClash): void;
+  /** Counts the foreign endpoint objects found. */
+  onStrays(key: string, strays: KubeObject[]): void;
 }
 
 /** Registers the Reflector's metrics in `registry` and returns the observer that keeps them. */
@@ -70,6 +75,19 @@ export function reflectorMetrics(registry: Registry): ReflectorMetrics {
     help: "Reconciles that found a same-named host Service not owned by service-reflector.",
     registers,
   });
+  const clashes = new Counter({
+    name: "service_reflector_name_clashes_total",
+    help:
+      "Names a mirror's object asked for that the host held an object of not owned by service-reflector, by resource.",
+    labelNames: ["resource"],
+    registers,
+  });
+  const strays = new Counter({
+    name: "service_reflector_foreign_endpoints_total",
+    help:
+      "Endpoint objects of a mirror not owned by service-reflector, found after a hand-added selector was removed.",
+    registers,
+  });
   registerGauges(registers, () => gauges);
   return {
     observe(observed) {
@@ -85,6 +103,12 @@ export function reflectorMetrics(registry: Registry): ReflectorMetrics {
     },
     onUnowned() {
       unowned.inc();
+    },
+    onNameClash(_key, clash) {
+      clashes.inc({ resource: clash.resource });
+    },
+    onStrays(_key, found) {
+      strays.inc(found.length);
     },
   };
 }

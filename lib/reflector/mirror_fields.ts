@@ -34,6 +34,7 @@ import type {
   Endpoints,
   EndpointSubset,
   ObjectReference,
+  Service,
   ServicePort,
   ServiceSpec,
   SessionAffinityConfig,
@@ -241,14 +242,20 @@ export const endpointSliceFields: {
   ports: (slice) => (slice.ports ?? []).map((port) => project(port, endpointPortFields)),
 };
 
-/** The metadata a mirror's endpoint object carries, as compared. */
-function ownedMetadata(object: EndpointSlice | Endpoints): unknown {
+/**
+ * The metadata of a mirror's object that is the Reflector's, as compared:
+ * labels, annotations, owner references and finalizers (a mirror Service
+ * has none of the last two; its endpoint objects are owned by it). The
+ * rest is the server's or fixed by the name.
+ */
+export function ownedMetadata(object: Service | EndpointSlice | Endpoints): unknown {
   return {
     labels: sortedEntries(object.metadata?.labels),
     annotations: sortedEntries(object.metadata?.annotations),
     ownerReferences: (object.metadata?.ownerReferences ?? []).map((owner) =>
       project(owner, ownerReferenceFields)
     ),
+    finalizers: object.metadata?.finalizers ?? [],
   };
 }
 

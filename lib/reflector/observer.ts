@@ -13,8 +13,8 @@
  *   must be cheap: count, log, record. They are told, never asked: nothing
  *   they return is read.
  * - They must not throw. One that does is a bug, and it is not hidden: it
- *   fails what it was told from. A throwing `onWrite`, `onUnowned` or
- *   `onNamespaceMissing` fails the reconcile (the key is retried); a
+ *   fails what it was told from. A throwing `onWrite`, `onUnowned`,
+ *   `onNameClash`, `onStrays` or `onNamespaceMissing` fails the reconcile (the key is retried); a
  *   throwing `onAttempt`, `onMode` or discovery `onInformerError` stops the
  *   controller or the source, and `Reflector.run` passes the error on once
  *   everything stopped. Only an informer's own loop survives a throwing
@@ -27,7 +27,8 @@
 
 import type { Attempt } from "../controller/controller.ts";
 import type { InformerPhase } from "../kube/informer.ts";
-import type { Write } from "./applier.ts";
+import type { KubeObject } from "../kube/object.ts";
+import type { NameClash, Write } from "./applier.ts";
 import type { EndpointsMode } from "./source.ts";
 
 /** A failure the Reflector recovers from by itself, by cluster. */
@@ -52,6 +53,17 @@ export interface ReflectorObserver {
   onWrite?(write: Write): void;
   /** A source exports `key`, but the same-named host Service is not the Reflector's: it is left alone. */
   onUnowned?(key: string): void;
+  /**
+   * A name the mirror of `key` asked for is held by an object the Reflector
+   * does not own; that object is left alone (see {@linkcode NameClash}).
+   */
+  onNameClash?(key: string, clash: NameClash): void;
+  /**
+   * The mirror of `key` has endpoint objects the Reflector does not own
+   * (written by the host's controllers for a selector added by hand, which
+   * the Reflector removed); they are left alone.
+   */
+  onStrays?(key: string, strays: KubeObject[]): void;
   /**
    * Keys wait for `namespace` in the host (only without `createNamespaces`):
    * told once per namespace while it is missing, with the first key.
@@ -99,6 +111,8 @@ export function fanOut(...observers: readonly ReflectorObserver[]): Required<Ref
     onAttempt: each("onAttempt"),
     onWrite: each("onWrite"),
     onUnowned: each("onUnowned"),
+    onNameClash: each("onNameClash"),
+    onStrays: each("onStrays"),
     onNamespaceMissing: each("onNamespaceMissing"),
     onInformerError: each("onInformerError"),
     onMode: each("onMode"),

@@ -13,20 +13,20 @@ import {
   coreEndpointsFields,
   endpointSliceFields,
   mergedSpec,
+  ownedMetadata,
   project,
-  sortedEntries,
   specProjection,
 } from "./mirror_fields.ts";
 
 /**
  * The managed fields of a mirror Service, compared with `reference` (the
- * desired mirror): its labels and annotations exactly, and its spec
- * through the field table of `mirror_fields.ts`.
+ * desired mirror): its owned metadata (labels, annotations, owner
+ * references, finalizers) exactly, and its spec through the field table of
+ * `mirror_fields.ts`.
  */
 export function serviceProjection(service: Service, reference: Service): unknown {
   return {
-    labels: sortedEntries(service.metadata?.labels),
-    annotations: sortedEntries(service.metadata?.annotations),
+    metadata: ownedMetadata(service),
     spec: specProjection(service.spec ?? {}, reference.spec ?? {}),
   };
 }
@@ -42,17 +42,22 @@ export function coreEndpointsProjection(endpoints: Endpoints): unknown {
 }
 
 /**
- * `current` with the labels and annotations of `desired` and the spec the
+ * `current` with the owned metadata of `desired` (its labels and
+ * annotations, its owner references and finalizers: none) and the spec the
  * host should hold (`mergedSpec`): the update that makes
  * {@linkcode serviceProjection} of the two equal.
  */
 export function mergedService(current: Service, desired: Service): Service {
+  const { ownerReferences: _owners, finalizers: _finalizers, ...kept } = current.metadata ?? {};
+  const { ownerReferences, finalizers } = desired.metadata ?? {};
   return {
     ...current,
     metadata: {
-      ...current.metadata,
+      ...kept,
       labels: desired.metadata?.labels ?? {},
       annotations: desired.metadata?.annotations ?? {},
+      ...(ownerReferences ? { ownerReferences } : {}),
+      ...(finalizers ? { finalizers } : {}),
     },
     spec: mergedSpec(current.spec ?? {}, desired.spec ?? {}),
   };

@@ -1,6 +1,11 @@
 import { equal } from "node:assert/strict";
 import type { Service } from "kubernetes-types/core/v1.d.ts";
-import { sameProjection, serviceProjection, updatableInPlace } from "./projection.ts";
+import {
+  mergedService,
+  sameProjection,
+  serviceProjection,
+  updatableInPlace,
+} from "./projection.ts";
 
 const desired: Service = {
   metadata: { labels: { a: "1", b: "2" }, annotations: {} },
@@ -30,6 +35,25 @@ Deno.test("serviceProjection() ignores server defaults and label order", () => {
     sameProjection(serviceProjection(relabelled, desired), serviceProjection(desired, desired)),
     false,
   );
+});
+
+Deno.test("owner references and finalizers added to a mirror Service differ, and the merge removes them", () => {
+  const same = (service: Service) =>
+    sameProjection(serviceProjection(service, desired), serviceProjection(desired, desired));
+  const edits: Service["metadata"][] = [
+    {
+      ...desired.metadata,
+      ownerReferences: [{ apiVersion: "v1", kind: "Pod", name: "p", uid: "u" }],
+    },
+    { ...desired.metadata, finalizers: ["example.com/hold"] },
+  ];
+  for (const metadata of edits) {
+    const edited: Service = { ...desired, metadata: { ...metadata, uid: "x" } };
+    equal(same(edited), false, JSON.stringify(metadata));
+    const merged = mergedService(edited, desired);
+    equal(same(merged), true, JSON.stringify(merged.metadata));
+    equal(merged.metadata?.uid, "x", "the identity is kept");
+  }
 });
 
 Deno.test("updatableInPlace() refuses switches of immutable cluster IP kinds", () => {

@@ -21,7 +21,7 @@ import type { Endpoints, Namespace, Service } from "kubernetes-types/core/v1.d.t
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { runController } from "../controller/controller.ts";
 import { done, type Outcome, requeueAfter, terminal } from "../controller/reconcile.ts";
-import type { Clock } from "../clock.ts";
+import { type Clock, realClock } from "../clock.ts";
 import type { Informer, InformerPhase } from "../kube/informer.ts";
 import { type KubeObject, objectKey, sliceServiceKeys, splitObjectKey } from "../kube/object.ts";
 import {
@@ -41,7 +41,7 @@ import {
   managedByValue,
 } from "../ownership.ts";
 import { keyedInformer, type KeyedInformerOptions, sliceIndexers } from "./_informers.ts";
-import { Applier, NameTakenError } from "./applier.ts";
+import { Applier, type ApplyResult, type NameClash, NameTakenError } from "./applier.ts";
 import { desiredMirror, type SourceObjects } from "./desired.ts";
 import { EventRecorder } from "./events.ts";
 import type { ReflectorObserver } from "./observer.ts";
@@ -71,6 +71,12 @@ export interface ReflectorOptions {
   workers?: number;
   /** How long a key waits before it is looked at again while a source has not synced. Defaults to 5 000 ms. */
   waitMs?: number;
+  /**
+   * Every key is reconciled again this often, to catch what no event
+   * tells (a foreign object that went away, a missed watch event). A
+   * converged key writes nothing. Defaults to 600 000 ms.
+   */
+  resyncMs?: number;
   /** Time source. */
   clock?: Clock;
   /** Told of what the Reflector does (see `observer.ts`). Defaults to none. */
@@ -87,6 +93,8 @@ export class Reflector {
   readonly #hostSlices: Informer<EndpointSlice>;
   readonly #hostEndpoints: Informer<Endpoints>;
   readonly #hostNamespaces: Informer<Namespace>;
+  /** Keys whose mirror lost a hand-added selector, to be checked for strays once more. */
+  readonly #strayChecks = new Set<string>();
   /** Keys parked until their namespace appears in the host, by namespace. */
   readonly #waiting = new Map<string, Set<string>>();
   readonly #applier: Applier;
@@ -199,11 +207,38 @@ export class Reflector {
       // runs (and returns at once), so that it alone shuts the queue down.
       if (!signal.aborted) throw error;
     }
-    await runController(this.#queue, (key, context) => this.#reconcile(key, context.signal), {
-      signal,
-      workers: this.#options.workers ?? 4,
-      onAttempt: (attempt) => this.#observer.onAttempt?.(attempt),
-    });
+    await Promise.all([
+      runController(this.#queue, (key, context) => this.#reconcile(key, context.signal), {
+        signal,
+        workers: this.#options.workers ?? 4,
+        onAttempt: (attempt) => this.#observer.onAttempt?.(attempt),
+      }),
+      this.#resyncEvery(this.#options.resyncMs ?? 600_000, signal),
+    ]);
+  }
+
+  /**
+   * Queues every key the Reflector knows of each `ms` until `signal`
+   * aborts: the keys of the sources' selected Services and of the host's
+   * mirrors and of the Reflector's endpoint objects (the same keys a start
+   * queues).
+   */
+  async #resyncEvery(ms: number, signal: AbortSignal): Promise<void> {
+    const clock = this.#options.clock ?? realClock;
+    while (!signal.aborted) {
+      try {
+        await clock.sleep(ms, signal);
+      } catch {
+        return; // sleep() rejects only when `signal` aborts.
+      }
+      const keys = new Set([
+        ...this.#sources.flatMap((source) => source.keys()),
+        ...this.#hostServices.store.list().filter(isReflected).map(objectKey),
+        ...this.#hostSlices.store.list().flatMap(sliceServiceKeys),
+        ...this.#hostEndpoints.store.keys(),
+      ]);
+      for (const key of keys) this.#queue.add(key);
+    }
   }
 
   #hostInformers(): Pick<Informer<KubeObject>, "hasSynced" | "synced" | "run">[] {
@@ -232,16 +267,49 @@ export class Reflector {
       if (!this.#options.createNamespaces) return this.#park(key, namespace);
       await this.#applier.createNamespace(namespace, { signal });
     }
+    let applied: ApplyResult;
     try {
-      await this.#applier.apply(mirror, { keep: unsynced, signal });
+      applied = await this.#applier.apply(mirror, { keep: unsynced, signal });
     } catch (error) {
       // A same-named Service the host caches had not seen yet, not ours.
-      if (error instanceof NameTakenError && error.resource === services.resource) {
-        return await this.#unowned(key, error.object as Service);
-      }
+      if (error instanceof NameTakenError) return await this.#unowned(key, error.object as Service);
       throw error;
     }
+    for (const clash of applied.clashes) await this.#clashed(key, applied.service, clash);
+    if (applied.selectorRemoved) {
+      // The host's controllers may still be writing for the selector: look once they are done.
+      this.#strayChecks.add(key);
+      return requeueAfter(waitMs);
+    }
+    if (this.#strayChecks.delete(key)) await this.#reportStrays(key, applied.service, signal);
     return done();
+  }
+
+  /** Reports the endpoint objects of the mirror `service` that are not the Reflector's, if any. */
+  async #reportStrays(key: string, service: Service, signal: AbortSignal): Promise<void> {
+    const strays = await this.#applier.strays(key, { signal });
+    if (strays.length === 0) return;
+    this.#observer.onStrays?.(key, strays);
+    const named = strays.map((stray) => `${stray.kind} ${stray.metadata?.name}`).join(", ");
+    await this.#reportOn(service, {
+      reason: "ForeignEndpoints",
+      message:
+        `${named} adds endpoints to this mirror but is not managed by service-reflector (the host wrote it while a selector was on the Service); it is left alone: delete it`,
+    });
+  }
+
+  /** Reports `clash` of the mirror `service` of `key`: observer, and a Warning Event on the mirror. */
+  async #clashed(key: string, service: Service, clash: NameClash): Promise<void> {
+    this.#observer.onNameClash?.(key, clash);
+    const holder = `${clash.resource} ${objectKey(clash.holder)}`;
+    const outcome = clash.written
+      ? `this mirror's one is ${clash.written.metadata?.name} instead`
+      : "this mirror has none";
+    await this.#reportOn(service, {
+      reason: "NameTaken",
+      message:
+        `The host's ${holder} is not managed by service-reflector, so it is left alone; ${outcome}`,
+    });
   }
 
   /**
@@ -293,6 +361,24 @@ export class Reflector {
   /** Reports the same-named host Service `service` the Reflector does not own: a terminal outcome. */
   async #unowned(key: string, service: Service): Promise<Outcome> {
     this.#observer.onUnowned?.(key);
+    await this.#reportOn(service, {
+      reason: "NotOwned",
+      message:
+        `A source exports ${key}, but this Service is not managed by service-reflector; it is left alone`,
+    });
+    return terminal(
+      new Error(
+        `Cannot mirror ${key} as the host has a Service of that name that service-reflector does not own`,
+      ),
+    );
+  }
+
+  /**
+   * Records a Warning Event on the host Service `service`. The Event only
+   * explains an outcome, which stands without it: one that cannot be
+   * recorded is an informer-style failure of the host, not of the key.
+   */
+  async #reportOn(service: Service, note: { reason: string; message: string }): Promise<void> {
     try {
       await this.#events.record({
         object: {
@@ -303,19 +389,11 @@ export class Reflector {
           uid: service.metadata?.uid ?? "",
         },
         type: "Warning",
-        reason: "NotOwned",
-        message:
-          `A source exports ${key}, but this Service is not managed by service-reflector; it is left alone`,
+        ...note,
       });
     } catch (error) {
-      // The Event only explains the outcome below, which stands without it.
       this.#failed(error, "handler");
     }
-    return terminal(
-      new Error(
-        `Cannot mirror ${key} as the host has a Service of that name that service-reflector does not own`,
-      ),
-    );
   }
 
   #failed(error: unknown, phase: InformerPhase): void {

@@ -364,6 +364,106 @@ Deno.test("once the unowned same-named host Service is deleted, the mirror appea
   });
 });
 
+Deno.test("a foreign EndpointSlice holding a slice's name is left alone, the mirror gets its endpoints under another, reported", async () => {
+  await scenario(async ({ east, west, host, start }) => {
+    await west.kubectl("create", "namespace", namespace);
+    await west.kubectlWithInput(
+      JSON.stringify({
+        apiVersion: "discovery.k8s.io/v1",
+        kind: "EndpointSlice",
+        metadata: { name: "web.east.ipv4-0-0", namespace, labels: { team: "own" } },
+        addressType: "IPv4",
+        endpoints: [{ addresses: ["10.9.9.9"] }],
+      }),
+      "create",
+      "-f",
+      "-",
+    );
+    const version = () =>
+      west.kubectl(
+        "get",
+        "endpointslice",
+        "web.east.ipv4-0-0",
+        "-n",
+        namespace,
+        "-o",
+        "jsonpath={.metadata.resourceVersion}",
+      );
+    const before = await version();
+    await exportWeb(east);
+    const reflector = start();
+    const mirrored = await until(host, "web", ["10.1.0.1:true", "10.1.0.2:true"], "web mirrored");
+    deepStrictEqual(
+      mirrored.slices.map((slice) => slice.metadata?.name?.startsWith("web.east.ipv4-0-0-")),
+      [true],
+    );
+    const events = await poll(async () => {
+      const list = await host.list<Event>(coreEvents, {
+        namespace,
+        fieldSelector: "involvedObject.name=web,reason=NameTaken",
+      });
+      return list.items.length > 0 ? list.items : undefined;
+    }, { description: "a NameTaken Event on the mirror" });
+    ok(
+      events[0]?.message?.includes(`endpointslices ${namespace}/web.east.ipv4-0-0`),
+      events[0]?.message,
+    );
+    deepStrictEqual(reflector.clashes.map((clash) => clash.wanted), ["web.east.ipv4-0-0"]);
+    const metrics = await reflector.registry.metrics();
+    ok(
+      metrics.includes('service_reflector_name_clashes_total{resource="endpointslices"} 1'),
+      metrics,
+    );
+    equal(await version(), before, "the foreign slice is untouched");
+  });
+});
+
+Deno.test("the periodic resync writes what no event tells, and nothing once converged", async () => {
+  await scenario(async ({ east, west, host, start }) => {
+    await west.kubectl("create", "namespace", namespace);
+    await west.kubectlWithInput(
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Endpoints",
+        metadata: { name: "web", namespace },
+        subsets: [{ addresses: [{ ip: "10.9.9.9" }], ports: [{ port: 1 }] }],
+      }),
+      "create",
+      "-f",
+      "-",
+    );
+    await exportWeb(east);
+    const reflector = start({ legacyEndpoints: true, resyncMs: 2_000 });
+    const key = `${namespace}/web`;
+    await poll(() => reflector.clashes.find((clash) => clash.resource === "endpoints"), {
+      description: "the foreign Endpoints reported",
+    });
+    // Once the reconciles its own writes caused are over (a quiet moment between resyncs),
+    // nothing the Reflector watches tells of this deletion: only a resync finds it.
+    await poll(async () => {
+      const before = reflector.attempts.get(key);
+      await delay(500);
+      return reflector.attempts.get(key) === before && reflector.reflector.queueLength === 0 ||
+        undefined;
+    }, { description: "a quiet moment" });
+    await west.kubectl("delete", "endpoints", "web", "-n", namespace);
+    const legacy = () =>
+      west.kubectl("get", "endpoints", "web", "-n", namespace, "-o", "json").then(JSON.parse);
+    await poll(async () => {
+      const written = await legacy().catch(() => undefined);
+      return written?.metadata?.labels?.["app.kubernetes.io/managed-by"] === "service-reflector"
+        ? written
+        : undefined;
+    }, { description: "the mirror's own Endpoints, written by a resync" });
+    const writes = reflector.writes.length;
+    const attempts = reflector.attempts.get(key) ?? 0;
+    await poll(() => (reflector.attempts.get(key) ?? 0) >= attempts + 2 || undefined, {
+      description: "two more resyncs of the key",
+    });
+    deepStrictEqual(reflector.writes.slice(writes), [], "a converged resync writes nothing");
+  });
+});
+
 Deno.test("without namespace creation, a key parks until its namespace appears, reported once", async () => {
   await scenario(async ({ east, west, host, start }) => {
     const reflector = start({ createNamespaces: false });

@@ -9,9 +9,10 @@
 
 import { Registry } from "prom-client";
 import type { Attempt } from "../../lib/controller/controller.ts";
+import type { KubeObject } from "../../lib/kube/object.ts";
 import { RestClient } from "../../lib/kube/rest.ts";
 import { Transport } from "../../lib/kube/transport.ts";
-import type { Write } from "../../lib/reflector/applier.ts";
+import type { NameClash, Write } from "../../lib/reflector/applier.ts";
 import { reflectorMetrics } from "../../lib/reflector/metrics.ts";
 import {
   fanOut,
@@ -42,6 +43,10 @@ export interface Recorded {
   readonly writes: Write[];
   /** Keys reported as unowned, once per attempt. */
   readonly unowned: string[];
+  /** Names taken by objects the Reflector does not own, as reported. */
+  readonly clashes: NameClash[];
+  /** Endpoint objects of a mirror the Reflector does not own, as reported, by key. */
+  readonly strays: [string, KubeObject[]][];
   /** Keys reconciled at least once with a `done` or `terminal` outcome. */
   readonly settled: Set<string>;
   /** Attempts that ended in `retry` or `terminal`. */
@@ -77,6 +82,8 @@ function recorder(): Recorded & { observer: ReflectorObserver } {
   const recorded: Recorded = {
     writes: [],
     unowned: [],
+    clashes: [],
+    strays: [],
     settled: new Set(),
     failures: [],
     informerErrors: [],
@@ -93,6 +100,8 @@ function recorder(): Recorded & { observer: ReflectorObserver } {
     },
     onWrite: (write) => recorded.writes.push(write),
     onUnowned: (key) => recorded.unowned.push(key),
+    onNameClash: (_, clash) => recorded.clashes.push(clash),
+    onStrays: (key, strays) => recorded.strays.push([key, strays]),
     onNamespaceMissing: (_, key) => recorded.namespaceMissing.push(key),
     onInformerError: (failure) => recorded.informerErrors.push(failure),
     onMode: (source, mode) => recorded.modes[source] = mode,
