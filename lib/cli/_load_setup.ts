@@ -52,7 +52,7 @@ export interface ReflectorSetup {
   /** Every source with its client config, in flag order. */
   sources: SourceOptions[];
   /** Under `--leader-elect`: the candidate, and the pause between its terms. */
-  election?: { elector: LeaderElector; retryPeriodMs: number };
+  election?: { elector: LeaderElector; retryPeriodMs: number; leaseDurationMs: number };
 }
 
 /** Everything loaded; a component's part is present exactly when it runs. */
@@ -167,7 +167,7 @@ async function elect(
   host: RestClient,
   config: LeaderElectionConfig,
   options: { podNamespace: string | undefined; logger: Logger },
-): Promise<{ elector: LeaderElector; retryPeriodMs: number }> {
+): Promise<{ elector: LeaderElector; retryPeriodMs: number; leaseDurationMs: number }> {
   const { logger } = options;
   const elector = await blaming("--leader-elect-resource-namespace", () =>
     new LeaderElector({
@@ -181,5 +181,5 @@ async function elect(
       onError: (error) =>
         logger.warn("leader election error", { component: "leader-election", error }),
     }));
-  return { elector, retryPeriodMs: config.retryPeriodMs };
+  return { elector, retryPeriodMs: config.retryPeriodMs, leaseDurationMs: config.leaseDurationMs };
 }

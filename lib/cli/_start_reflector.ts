@@ -25,6 +25,18 @@ import type { ReflectorSetup } from "./_load_setup.ts";
 import { commandReflector } from "./_reflector.ts";
 import type { Started } from "./_started.ts";
 
+/**
+ * How long the keys in hand may finish their writes once a clean shutdown
+ * began: well inside the command's shutdown bound (15 s, `main.ts`), and,
+ * with leader election, inside the Lease's duration after its last renewal
+ * (at most a retry period ago), so a leader never writes once another may
+ * have taken over.
+ */
+export function reflectorDrainMs(election?: { retryPeriodMs: number; leaseDurationMs: number }) {
+  const bound = 5_000;
+  return election ? Math.min(bound, election.leaseDurationMs - election.retryPeriodMs) : bound;
+}
+
 /** Options of {@linkcode startReflector}. */
 export interface StartReflectorOptions {
   /** The `--reflector.*` settings. */
@@ -93,6 +105,7 @@ function reflectorTerms(setup: ReflectorSetup, options: StartReflectorOptions): 
   const log = logger.child({ component: "reflector" });
   const metrics = reflectorMetrics(options.registry);
   let current: Reflector | undefined;
+  const drainMs = reflectorDrainMs(setup.election);
   const run = async (signal: AbortSignal) => {
     const reflector = commandReflector({
       host,
@@ -105,7 +118,8 @@ function reflectorTerms(setup: ReflectorSetup, options: StartReflectorOptions): 
     current = reflector;
     if (sources.length === 0) log.info("no sources configured yet: the Reflector is idle");
     try {
-      await reflector.run(signal);
+      // A clean shutdown lets the keys in hand finish; a lost Lease does not.
+      await reflector.run(signal, { drainMs, shutdown: options.signal });
     } finally {
       current = undefined;
       // A standby runs no Reflector: its gauges read as idle, not as the last term's.

@@ -10,7 +10,7 @@ import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
 import type { ReflectorConfig } from "./flags.ts";
 import { logRecorder, messages } from "./_cli_fixtures.ts";
-import { startReflector } from "./_start_reflector.ts";
+import { reflectorDrainMs, startReflector } from "./_start_reflector.ts";
 
 const config: ReflectorConfig = {
   enabled: true,
@@ -90,7 +90,7 @@ Deno.test("startReflector() on a real cluster", async (t) => {
           started = startReflector({
             host,
             sources: [],
-            election: { elector: ours, retryPeriodMs: 200 },
+            election: { elector: ours, retryPeriodMs: 200, leaseDurationMs: 3_000 },
           }, { config, registry, logger, signal: stop.signal });
           const [live] = started.live ?? [];
           const [ready] = started.ready ?? [];
@@ -128,4 +128,10 @@ Deno.test("startReflector() on a real cluster", async (t) => {
       },
     );
   });
+});
+
+Deno.test("reflectorDrainMs() stays inside the Lease a leader last renewed", () => {
+  equal(reflectorDrainMs(), 5_000);
+  equal(reflectorDrainMs({ leaseDurationMs: 15_000, retryPeriodMs: 2_000 }), 5_000);
+  equal(reflectorDrainMs({ leaseDurationMs: 3_000, retryPeriodMs: 1_000 }), 2_000);
 });

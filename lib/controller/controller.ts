@@ -30,6 +30,13 @@ export interface ControllerOptions {
   /** Aborting shuts the queue down; the workers finish their current key and stop. */
   signal: AbortSignal;
   /**
+   * The signal reconciles are given, so that the keys in hand can finish
+   * their writes after `signal` aborted (a clean shutdown), for as long as
+   * this one holds. Defaults to `signal`: the keys in hand see the abort at
+   * once.
+   */
+  workSignal?: AbortSignal;
+  /**
    * Told of every attempt, after its outcome was applied. It must not
    * throw: one that does stops the controller, which rejects with its error
    * (a reporter that fails is a bug to see, not a reason to run unobserved).
@@ -69,10 +76,10 @@ export async function runController(
   reconcile: Reconciler,
   options: ControllerOptions,
 ): Promise<void> {
-  const { signal, workers = 4, onAttempt } = options;
+  const { signal, workers = 4, onAttempt, workSignal = signal } = options;
   // On abort, keys still queued are left alone: the next start reconciles
   // everything from fresh caches anyway. Workers finish the key in hand
-  // (its calls see the aborted signal) and return.
+  // (its calls see `workSignal`) and return.
   const shutDown = () => {
     if (!queue.shuttingDown()) queue.shutDown();
   };
@@ -85,7 +92,7 @@ export async function runController(
       const started = performance.now();
       let outcome: Outcome;
       try {
-        outcome = await reconcile(key, { signal, reconcileId });
+        outcome = await reconcile(key, { signal: workSignal, reconcileId });
       } catch (error) {
         outcome = retry(error);
       }

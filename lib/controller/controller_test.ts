@@ -135,3 +135,29 @@ Deno.test("runController() returns at once, with the queue shut down, when its s
   equal(calls, 0, "queued keys are left alone");
   equal(queue.shuttingDown(), true);
 });
+
+Deno.test("runController() lets the key in hand finish with workSignal after signal aborted", async () => {
+  const { queue } = queueWithClock();
+  const stop = new AbortController();
+  const work = new AbortController();
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => release = resolve);
+  const seen: { aborted: boolean; key: string }[] = [];
+  queue.add("in-hand");
+  queue.add("queued");
+  const running = runController(queue, async (key, { signal }) => {
+    await released;
+    seen.push({ key, aborted: signal.aborted });
+    return done();
+  }, { signal: stop.signal, workSignal: work.signal, workers: 1 });
+  await poll(() => queue.len() === 1 || undefined, { description: "one key in hand" });
+  stop.abort();
+  release();
+  await running;
+  deepStrictEqual(
+    seen,
+    [{ key: "in-hand", aborted: false }],
+    "finished unaborted; no new key taken",
+  );
+  equal(queue.shuttingDown(), true);
+});

@@ -83,6 +83,23 @@ export interface ReflectorOptions {
   observer?: ReflectorObserver;
 }
 
+/** Options of {@linkcode Reflector.run}. */
+export interface ReflectorRunOptions {
+  /**
+   * How long the keys in hand may go on writing once the run's signal
+   * aborted, so that no mirror is left half written (a Service without its
+   * slices); keys still queued are left to the next start. Defaults to 0:
+   * the keys in hand see the abort at once.
+   */
+  drainMs?: number;
+  /**
+   * The signal of a clean shutdown. When given, the keys in hand drain only
+   * if it has aborted by the time the run's signal does (not, e.g., when a
+   * Lease was lost and another replica may be writing already).
+   */
+  shutdown?: AbortSignal;
+}
+
 /** The Reflector of one host cluster. */
 export class Reflector {
   readonly #options: ReflectorOptions;
@@ -174,10 +191,17 @@ export class Reflector {
    * @throws What made the controller or a source fail (e.g. an invalid
    * worker count, or a throwing observer), once everything else stopped.
    */
-  async run(signal: AbortSignal): Promise<void> {
+  async run(signal: AbortSignal, options: ReflectorRunOptions = {}): Promise<void> {
     // Everything stops with `signal`, or as soon as one part fails.
     const stopping = new AbortController();
     const inner = AbortSignal.any([signal, stopping.signal]);
+    const finished = new AbortController();
+    const working = this.#workSignal(
+      inner,
+      finished.signal,
+      () =>
+        !stopping.signal.aborted && (options.shutdown?.aborted ?? true) ? options.drainMs ?? 0 : 0,
+    );
     const informing = Promise.all([
       ...this.#hostInformers().map((informer) => informer.run(inner)),
       ...this.#sources.map((source) => source.run(inner)),
@@ -186,8 +210,9 @@ export class Reflector {
     // throwing observer): then the rest stops, and the await below throws.
     informing.catch(() => stopping.abort());
     try {
-      await this.#reconcileOnceSynced(inner);
+      await this.#reconcileOnceSynced(inner, working);
     } finally {
+      finished.abort();
       stopping.abort();
       try {
         this.#observer.onStopping?.("workers");
@@ -198,8 +223,26 @@ export class Reflector {
     }
   }
 
-  /** Runs the controller once the host caches synced, until `signal` aborts. */
-  async #reconcileOnceSynced(signal: AbortSignal): Promise<void> {
+  /**
+   * The signal the keys in hand write with: it aborts `drainMs()` after
+   * `stop` (at once for 0), or once `finished` aborts, whichever is first.
+   */
+  #workSignal(stop: AbortSignal, finished: AbortSignal, drainMs: () => number): AbortSignal {
+    const working = new AbortController();
+    finished.addEventListener("abort", () => working.abort(), { once: true });
+    const onStop = () => {
+      const ms = drainMs();
+      if (ms <= 0) return working.abort(stop.reason);
+      const clock = this.#options.clock ?? realClock;
+      clock.sleep(ms, finished).then(() => working.abort(stop.reason), () => {});
+    };
+    if (stop.aborted) onStop();
+    else stop.addEventListener("abort", onStop, { once: true });
+    return working.signal;
+  }
+
+  /** Runs the controller once the host caches synced, until `signal` aborts; reconciles see `workSignal`. */
+  async #reconcileOnceSynced(signal: AbortSignal, workSignal: AbortSignal): Promise<void> {
     try {
       await Promise.all(this.#hostInformers().map((informer) => informer.synced(signal)));
     } catch (error) {
@@ -210,6 +253,7 @@ export class Reflector {
     await Promise.all([
       runController(this.#queue, (key, context) => this.#reconcile(key, context.signal), {
         signal,
+        workSignal,
         workers: this.#options.workers ?? 4,
         onAttempt: (attempt) => this.#observer.onAttempt?.(attempt),
       }),

@@ -6,6 +6,7 @@
  */
 import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
 import type { Event, Namespace, Service } from "kubernetes-types/core/v1.d.ts";
+import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { type Cluster, createReadyPod, withClusters } from "../../tests/cluster/mod.ts";
 import { adminConfig } from "../../tests/support/client_configs.ts";
 import { holds } from "../../tests/support/holds.ts";
@@ -17,7 +18,7 @@ import {
   scenario,
   scenarioNamespace,
 } from "../../tests/support/reflector_scenario.ts";
-import { events as coreEvents, namespaces, services } from "../kube/resource.ts";
+import { endpointSlices, events as coreEvents, namespaces, services } from "../kube/resource.ts";
 import { RestClient } from "../kube/rest.ts";
 import { isNotFound } from "../kube/status_error.ts";
 
@@ -461,6 +462,48 @@ Deno.test("the periodic resync writes what no event tells, and nothing once conv
       description: "two more resyncs of the key",
     });
     deepStrictEqual(reflector.writes.slice(writes), [], "a converged resync writes nothing");
+  });
+});
+
+Deno.test("a clean stop mid-sync lets the keys in hand finish: no mirror is left without its slices", async () => {
+  await scenario(async ({ east, host, start }) => {
+    const count = 40;
+    const items = Array.from({ length: count }, (_, index) => [{
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: `s${index}`, namespace, labels: { export: "yes" } },
+      spec: { ports: [{ name: "http", port: 80 }] },
+    }, {
+      apiVersion: "discovery.k8s.io/v1",
+      kind: "EndpointSlice",
+      metadata: {
+        name: `s${index}-1`,
+        namespace,
+        labels: { "kubernetes.io/service-name": `s${index}` },
+      },
+      addressType: "IPv4",
+      endpoints: [{ addresses: [`10.1.0.${index + 1}`] }],
+      ports: [{ name: "http", port: 80, protocol: "TCP" }],
+    }]).flat();
+    await east.kubectlWithInput(
+      JSON.stringify({ apiVersion: "v1", kind: "List", items }),
+      "apply",
+      "-f",
+      "-",
+    );
+    const reflector = start({ drainMs: 10_000 });
+    await poll(() => reflector.writes.some((write) => write.resource === "services") || undefined, {
+      description: "the first mirror Service written",
+    });
+    await reflector.stop();
+    const mirrors = (await host.list<Service>(services, {
+      namespace,
+      labelSelector: "app.kubernetes.io/managed-by=service-reflector",
+    })).items.map((service) => service.metadata?.name ?? "");
+    ok(mirrors.length < count, `stopped mid-sync (${mirrors.length} of ${count} mirrors)`);
+    const sliced = new Set((await host.list<EndpointSlice>(endpointSlices, { namespace })).items
+      .map((slice) => slice.metadata?.labels?.["kubernetes.io/service-name"]));
+    deepStrictEqual(mirrors.filter((name) => !sliced.has(name)), [], "mirrors without slices");
   });
 });
 

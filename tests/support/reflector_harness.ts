@@ -35,6 +35,8 @@ export interface ReflectorHarnessOptions
   legacyEndpoints?: boolean;
   /** Defaults to 300 ms, so that tests do not wait for the production 5 s. */
   waitMs?: number;
+  /** How long the keys in hand may finish once stopped (`Reflector.run`'s `drainMs`); defaults to 0. */
+  drainMs?: number;
 }
 
 /** What the recording observer saw, in order. */
@@ -111,7 +113,7 @@ function recorder(): Recorded & { observer: ReflectorObserver } {
 
 /** Builds a Reflector observed by a recorder, the metrics and `options.observer`. */
 export function reflectorHarness(options: ReflectorHarnessOptions): ReflectorHarness {
-  const { host, observer, ...rest } = options;
+  const { host, observer, drainMs: _, ...rest } = options;
   const transport = host instanceof RestClient ? undefined : new Transport(adminConfig(host));
   const registry = new Registry();
   const metrics = reflectorMetrics(registry);
@@ -132,7 +134,7 @@ export function reflectorHarness(options: ReflectorHarnessOptions): ReflectorHar
 export function startReflector(options: ReflectorHarnessOptions): RunningReflector {
   const harness = reflectorHarness(options);
   const controller = new AbortController();
-  const running = harness.reflector.run(controller.signal);
+  const running = harness.reflector.run(controller.signal, { drainMs: options.drainMs ?? 0 });
   let stopped: Promise<void> | undefined;
   return {
     ...harness,
