@@ -120,7 +120,7 @@ function writeKubeconfig(dir: string, name: string, plugin?: string): Promise<st
 
 Deno.test("service-reflector, with the compile task's permissions, refuses a kubeconfig with an exec plugin: exit 2 with one line", async () => {
   await withTempDir(async (dir) => {
-    const plugin = await writeHangingPlugin(dir);
+    await using plugin = await writeHangingPlugin(dir);
     const exec = await writeKubeconfig(dir, "exec", plugin.command);
     const plain = await writeKubeconfig(dir, "plain");
     const needs =
@@ -150,7 +150,7 @@ Deno.test("service-reflector, with the compile task's permissions, refuses a kub
 
 Deno.test("service-reflector, with the compile:exec task's permissions, kills a hanging exec plugin and its children on SIGTERM", async () => {
   await withTempDir(async (dir) => {
-    const plugin = await writeHangingPlugin(dir);
+    await using plugin = await writeHangingPlugin(dir);
     const [emitterPort] = freePorts(1) as [number];
     await using command = await startCommand([
       `--kubeconfig=${await writeKubeconfig(dir, "exec", plugin.command)}`,

@@ -14,8 +14,12 @@ import { join } from "node:path";
 import { writeScript } from "./kubeconfig_fixtures.ts";
 import { poll } from "./poll.ts";
 
-/** A plugin written by {@linkcode writeHangingPlugin}. */
-export interface HangingPlugin {
+/**
+ * A plugin written by {@linkcode writeHangingPlugin}. Disposing it kills
+ * whatever of its runs is still alive, so that a failing test leaves
+ * nothing running.
+ */
+export interface HangingPlugin extends AsyncDisposable {
   /** Absolute path of the script. */
   command: string;
   /** The pids of every run so far (plugin, then grandchild, per run). */
@@ -43,7 +47,10 @@ wait`,
       const found = await pids();
       return found.length >= 2 ? found : undefined;
     }, { description: `a run of ${command} with its grandchild` });
-  return { command, pids, started };
+  const dispose = async () => {
+    for (const pid of (await pids()).filter(isAlive)) Deno.kill(pid, "SIGKILL");
+  };
+  return { command, pids, started, [Symbol.asyncDispose]: dispose };
 }
 
 /**
@@ -63,20 +70,11 @@ export function isAlive(pid: number): boolean {
   return state !== "Z" && state !== "X";
 }
 
-/**
- * Resolves once no process of `pids` is alive. After 10 s it kills the
- * survivors, so that a failing test leaves nothing running, and rejects
- * naming them.
- */
+/** Resolves once no process of `pids` is alive; rejects naming the survivors after 10 s. */
 export async function untilGone(pids: number[]): Promise<void> {
-  try {
-    await poll(() => {
-      const alive = pids.filter(isAlive);
-      if (alive.length > 0) throw new Error(`still alive: ${alive.join(", ")}`);
-      return true;
-    }, { description: `the end of processes ${pids.join(", ")}`, timeoutMs: 10_000 });
-  } catch (error) {
-    for (const pid of pids.filter(isAlive)) Deno.kill(pid, "SIGKILL");
-    throw error;
-  }
+  await poll(() => {
+    const alive = pids.filter(isAlive);
+    if (alive.length > 0) throw new Error(`still alive: ${alive.join(", ")}`);
+    return true;
+  }, { description: `the end of processes ${pids.join(", ")}`, timeoutMs: 10_000 });
 }

@@ -259,7 +259,7 @@ Deno.test("execCredentials() times out even when the plugin ignores SIGTERM and 
 
 Deno.test("execCredentials() kills the plugin's whole process group when it outlives the timeout", async () => {
   await withTempDir(async (dir) => {
-    const plugin = await writeHangingPlugin(dir);
+    await using plugin = await writeHangingPlugin(dir);
     const provider = execCredentials({ apiVersion: V1, command: plugin.command }, {
       timeout: 300,
     });
@@ -273,7 +273,7 @@ Deno.test("execCredentials() kills the plugin's whole process group when it outl
 
 Deno.test("execCredentials() kills the run in flight when its signal aborts, and starts no other", async () => {
   await withTempDir(async (dir) => {
-    const plugin = await writeHangingPlugin(dir);
+    await using plugin = await writeHangingPlugin(dir);
     const lifetime = new AbortController();
     const provider = execCredentials({ apiVersion: V1, command: plugin.command }, {
       signal: lifetime.signal,
