@@ -3,6 +3,7 @@
  * flags only, between two real clusters.
  */
 import { equal, ok } from "node:assert/strict";
+import { join } from "node:path";
 import type { Lease } from "kubernetes-types/coordination/v1.d.ts";
 import type { Service } from "kubernetes-types/core/v1.d.ts";
 import { withClusters } from "./tests/cluster/mod.ts";
@@ -14,12 +15,24 @@ import {
   startCommand,
 } from "./tests/support/command.ts";
 import { poll } from "./tests/support/poll.ts";
+import { untilGone, writeHangingPlugin } from "./tests/support/hanging_plugin.ts";
+import { execV1, kubeconfig, withTempDir, writeYaml } from "./tests/support/kubeconfig_fixtures.ts";
 
 const main = new URL("main.ts", import.meta.url).pathname;
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(...args: string[]): Promise<Ran> {
+  return runWith(["--allow-all"], ...args);
+}
+
+async function runWith(permissions: string[], ...args: string[]): Promise<Ran> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", main, ...args],
+    args: ["run", ...permissions, main, ...args],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -86,6 +99,74 @@ Deno.test("service-reflector with --listen on an address in use exits 2 with one
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+/**
+ * Writes `name` in `dir`, a kubeconfig of a cluster nobody serves (nothing is
+ * sent before its credentials, which never come), its user authenticated by
+ * `plugin`, or anonymous without one.
+ */
+function writeKubeconfig(dir: string, name: string, plugin?: string): Promise<string> {
+  const exec = { apiVersion: execV1, command: plugin, interactiveMode: "Never" };
+  return writeYaml(
+    join(dir, name),
+    kubeconfig({
+      name,
+      cluster: { server: `http://127.0.0.1:${freePorts(1)[0]}` },
+      ...(plugin ? { user: { exec } } : {}),
+    }),
+  );
+}
+
+Deno.test("service-reflector, with the compile task's permissions, refuses a kubeconfig with an exec plugin: exit 2 with one line", async () => {
+  await withTempDir(async (dir) => {
+    await using plugin = await writeHangingPlugin(dir);
+    const exec = await writeKubeconfig(dir, "exec", plugin.command);
+    const plain = await writeKubeconfig(dir, "plain");
+    const needs =
+      `user "exec" of context "exec" runs exec plugin "${plugin.command}", which needs ` +
+      `permission --allow-run (unscoped, to end its process group): run with --allow-run, or ` +
+      `build with deno task compile:exec`;
+    const permissions = await compiledPermissions();
+    for (
+      const [flag, args] of [
+        ["--kubeconfig", [`--kubeconfig=${exec}`, "--reflector=false"]],
+        [
+          "--reflector.source-kubeconfig",
+          [`--kubeconfig=${plain}`, "--emitter=false", `--reflector.source-kubeconfig=${exec}`],
+        ],
+      ] as const
+    ) {
+      const result = await runWith(permissions, ...args);
+      equal(result.code, 2, result.stderr);
+      equal(
+        result.stderr,
+        `service-reflector: ${flag}: Cannot load kubeconfig "${exec}": ${needs}\n`,
+      );
+    }
+    equal((await plugin.pids()).length, 0, "the plugin never ran");
+  });
+});
+
+Deno.test("service-reflector, with the compile:exec task's permissions, kills a hanging exec plugin and its children on SIGTERM", async () => {
+  await withTempDir(async (dir) => {
+    await using plugin = await writeHangingPlugin(dir);
+    const [emitterPort] = freePorts(1) as [number];
+    await using command = await startCommand([
+      `--kubeconfig=${await writeKubeconfig(dir, "exec", plugin.command)}`,
+      "--reflector=false",
+      "--emitter.bind-address=127.0.0.1",
+      `--emitter.insecure-port=${emitterPort}`,
+      "--emitter.secure-port=0",
+    ], { task: "compile:exec" });
+    // The Emitter's first list waits for credentials from the plugin, which never answers.
+    await plugin.started();
+    await poll(() => command.logs().includes(`"msg":"started"`) || undefined, {
+      description: "the command past start-up",
+    });
+    equal((await command.stop("SIGTERM")).code, 0, command.logs());
+    await untilGone(await plugin.pids());
+  });
 });
 
 Deno.test("service-reflector, with only the compiled binary's permissions, mirrors between two clusters, serves metrics and health, and stops on SIGTERM", async () => {

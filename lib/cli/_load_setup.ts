@@ -14,8 +14,10 @@
  * 4. the clients of this cluster, then, under `--leader-elect`, the elector,
  *    whose Lease namespace may come from the Pod.
  *
- * Nothing here sends a request or listens: a client is idle until a later
- * stage uses it. A failure at step 4 closes the clients made before it.
+ * Nothing here sends a request, runs an exec plugin or listens: a client is
+ * idle until a later stage uses it. A failure at step 4 closes the clients
+ * made before it. A kubeconfig whose user has an exec plugin needs the
+ * unscoped run permission; without it loading fails here.
  *
  * @module
  */
@@ -71,6 +73,11 @@ export interface LoadSetupOptions {
   logger: Logger;
   /** Where the in-cluster config is read from (default: the process's variables and files). */
   inCluster?: InClusterOptions;
+  /**
+   * The lifetime of the kubeconfigs' credentials: aborting it kills every
+   * exec plugin in flight, with its process group, and refuses further runs.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -79,11 +86,14 @@ export interface LoadSetupOptions {
  */
 export async function loadSetup(config: Config, options: LoadSetupOptions): Promise<Setup> {
   const { logger } = options;
-  const own = await ownCluster(config, options.inCluster ?? {});
+  const lifetime = options.signal ? { signal: options.signal } : {};
+  const own = await ownCluster(config, { inCluster: options.inCluster ?? {}, ...lifetime });
   const emitterFiles = config.emitter.enabled
     ? await readEmitterFiles(config.emitter, logger)
     : undefined;
-  const sources = config.reflector.enabled ? await loadSources(config.reflector) : undefined;
+  const sources = config.reflector.enabled
+    ? await loadSources(config.reflector, lifetime)
+    : undefined;
   const transports: Transport[] = [];
   const client = () => {
     const transport = new Transport(own.client);
@@ -108,17 +118,16 @@ export async function loadSetup(config: Config, options: LoadSetupOptions): Prom
 /** This cluster's client config, and the Pod's namespace when it came from in-cluster config. */
 async function ownCluster(
   config: Config,
-  inCluster: InClusterOptions,
+  options: { inCluster: InClusterOptions; signal?: AbortSignal },
 ): Promise<{ client: ClientConfig; podNamespace?: string }> {
-  if (config.kubeconfig) {
-    const path = config.kubeconfig;
-    return { client: (await blaming("--kubeconfig", () => loadKubeconfig({ path }))).config };
-  }
-  if (config.inCluster) {
+  const { inCluster, ...lifetime } = options;
+  if (config.inCluster && !config.kubeconfig) {
     const pod = await blaming("--kubeconfig", () => inClusterConfig(inCluster));
     return { client: pod.config, podNamespace: pod.namespace };
   }
-  return { client: (await blaming("--kubeconfig", () => loadKubeconfig())).config };
+  const path = config.kubeconfig ? { path: config.kubeconfig } : {};
+  const loaded = await blaming("--kubeconfig", () => loadKubeconfig({ ...path, ...lifetime }));
+  return { client: loaded.config };
 }
 
 /** The Emitter's token authenticator, TLS pair and client CA, each read when its flag is set. */
@@ -150,13 +159,16 @@ async function readEmitterFiles(
 }
 
 /** Every source as the Reflector takes it, a kubeconfig source's file loaded. */
-async function loadSources(config: ReflectorConfig): Promise<SourceOptions[]> {
+async function loadSources(
+  config: ReflectorConfig,
+  lifetime: { signal?: AbortSignal },
+): Promise<SourceOptions[]> {
   const sources: SourceOptions[] = [];
   for (const source of config.sources) {
     const client = "url" in source
       ? source.config
       : (await blaming("--reflector.source-kubeconfig", () =>
-        loadKubeconfig({ path: source.kubeconfig }))).config;
+        loadKubeconfig({ path: source.kubeconfig, ...lifetime }))).config;
     sources.push({ name: source.name, config: client, selector: config.selector });
   }
   return sources;

@@ -11,7 +11,10 @@
  * 4. serve `--listen` (`_serve_listen.ts`) with every stage's checks;
  * 5. once `signal` aborts, or a stage failed, shut down (`_shut_down.ts`):
  *    every component stops before any server is awaited, clients close
- *    last, and the first component failure is thrown.
+ *    last, and the first component failure is thrown. The stop signal is
+ *    also the lifetime of the kubeconfigs' credentials, so its abort, the
+ *    first step, kills every exec plugin still running (its whole process
+ *    group) and no other starts.
  *
  * Each stage returns what it started, or stops it and rejects, so what is
  * stopped is exactly what started.
@@ -49,8 +52,9 @@ export interface RunServiceOptions {
  */
 export async function runService(config: Config, options: RunServiceOptions): Promise<void> {
   const { logger, registry } = options;
-  const setup = await loadSetup(config, { logger });
+  // Also the credentials' lifetime: the shutdown's first step kills every exec plugin in flight.
   const stop = new AbortController();
+  const setup = await loadSetup(config, { logger, signal: stop.signal });
   const common = {
     ...(config.namespace ? { namespace: config.namespace } : {}),
     registry,

@@ -1,7 +1,8 @@
 /**
  * `main.ts` as users run it: its own process, with exactly the permissions
- * `deno task compile` bakes into the binary (read from deno.json, so that a
- * test passing with them proves they are enough), its JSON logs collected.
+ * `deno task compile` (or `compile:exec`) bakes into the binary (read from
+ * deno.json, so that a test passing with them proves they are enough), its
+ * JSON logs collected.
  *
  * @module
  */
@@ -12,13 +13,17 @@ import { poll } from "./poll.ts";
 
 const root = new URL("../../", import.meta.url);
 
-/** The `--allow-*` and `--no-prompt` flags of deno.json's `compile` task. */
-export async function compiledPermissions(): Promise<string[]> {
+/** A task of deno.json that compiles the binary. */
+export type CompileTask = "compile" | "compile:exec";
+
+/** The `--allow-*` and `--no-prompt` flags of deno.json's `task` (default `compile`). */
+export async function compiledPermissions(task: CompileTask = "compile"): Promise<string[]> {
   const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", root))) as {
     tasks: Record<string, string>;
   };
-  const task = config.tasks["compile"] ?? "";
-  return task.split(/\s+/).filter((word) => word.startsWith("--allow-") || word === "--no-prompt");
+  const line = config.tasks[task];
+  if (line === undefined) throw new Error(`deno.json has no task ${JSON.stringify(task)}`);
+  return line.split(/\s+/).filter((word) => word.startsWith("--allow-") || word === "--no-prompt");
 }
 
 /** A running `main.ts`. */
@@ -44,6 +49,8 @@ export interface CommandProcess extends AsyncDisposable {
 export interface StartCommandOptions {
   /** Also append the logs to this file. */
   logFile?: string;
+  /** Whose permissions it runs with (default: `compile`). */
+  task?: CompileTask;
 }
 
 /**
@@ -54,7 +61,7 @@ export function startCommand(
   args: string[],
   options: StartCommandOptions = {},
 ): Promise<CommandProcess> {
-  return compiledPermissions().then((permissions) => spawn(permissions, args, options));
+  return compiledPermissions(options.task).then((permissions) => spawn(permissions, args, options));
 }
 
 function spawn(permissions: string[], args: string[], options: StartCommandOptions) {

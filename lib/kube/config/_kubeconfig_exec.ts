@@ -7,13 +7,17 @@
  *
  * Unlike kubectl, the command is also checked here, so that a missing
  * plugin stops start-up instead of failing the first request: a
- * {@linkcode KubeconfigError} of reason `exec-command`.
+ * {@linkcode KubeconfigError} of reason `exec-command`. So is this
+ * process's permission to run it: the unscoped run permission
+ * (`--allow-run`), as ending a plugin's process group takes `Deno.kill`,
+ * which a grant for one command does not cover; without it the error's
+ * reason is `exec-permission`.
  *
  * @module
  */
 
 import { join } from "node:path";
-import { type Entry, isMapping } from "./_kubeconfig_files.ts";
+import { type Entry, errorPrefix, isMapping } from "./_kubeconfig_files.ts";
 import {
   entryPath,
   fieldError,
@@ -33,10 +37,18 @@ export interface ExecSection {
   provideClusterInfo: boolean;
 }
 
-/** Reads `user.exec`; `env` supplies `PATH` for bare command names. */
+/** Options of {@linkcode readExecSection}. */
+export interface ReadExecOptions {
+  /** Supplies `PATH` for bare command names. */
+  env: (name: string) => string | undefined;
+  /** The context selecting the user, named in the permission error. */
+  contextName: string;
+}
+
+/** Reads `user.exec`, and checks that this process may run the plugin. */
 export async function readExecSection(
   user: Entry,
-  env: (name: string) => string | undefined,
+  options: ReadExecOptions,
 ): Promise<ExecSection> {
   const raw = user.fields["exec"];
   if (!isMapping(raw)) throw fieldError(user, "exec", "must be a mapping", raw);
@@ -76,7 +88,8 @@ export async function readExecSection(
   }
 
   const installHint = optionalString(exec, "exec.installHint");
-  const command = await resolveCommand(exec, env, installHint);
+  const command = await resolveCommand(exec, options.env, installHint);
+  requireRunPermission(user, options.contextName, command);
   const plugin: ExecPlugin = {
     apiVersion: apiVersion as ExecApiVersion,
     command,
@@ -86,6 +99,17 @@ export async function readExecSection(
   if (interactiveMode !== undefined) plugin.interactiveMode = interactiveMode;
   if (installHint !== undefined) plugin.installHint = installHint;
   return { plugin, provideClusterInfo: optionalBoolean(exec, "exec.provideClusterInfo") ?? false };
+}
+
+function requireRunPermission(user: Entry, contextName: string, command: string): void {
+  if (Deno.permissions.querySync({ name: "run" }).state === "granted") return;
+  throw new KubeconfigError(
+    "exec-permission",
+    `${errorPrefix(user.file)}user "${user.name}" of context "${contextName}" runs exec plugin ${
+      JSON.stringify(command)
+    }, which needs permission --allow-run (unscoped, to end its process group): run with --allow-run, or build with deno task compile:exec`,
+    { file: user.file },
+  );
 }
 
 function readEnv(exec: Entry): Record<string, string> {

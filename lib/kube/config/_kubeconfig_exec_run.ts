@@ -3,8 +3,17 @@
  * shapes its failures into errors naming the command and quoting stderr.
  * Parsing the output is the caller's job (`exec_credential.ts`).
  *
+ * The plugin leads a session and process group of its own (`detached`, a
+ * `setsid` on Unix), so everything it starts that stays in its group ends
+ * with it: on time-out or abort the whole group gets SIGKILL at once
+ * (`_process_group.ts`). Without a controlling terminal it cannot prompt,
+ * as its stdin is closed anyway. A plugin that exits by itself is not
+ * followed further.
+ *
  * @module
  */
+
+import { killProcessGroup } from "./_process_group.ts";
 
 /** One run of a plugin. */
 export interface PluginRun {
@@ -18,6 +27,8 @@ export interface PluginRun {
   installHint?: string | undefined;
   /** Milliseconds before the plugin is killed. */
   timeout: number;
+  /** Aborting kills the plugin, and the run rejects with the signal's reason. */
+  signal?: AbortSignal | undefined;
 }
 
 /** What one finished run printed, decoded. */
@@ -37,42 +48,26 @@ const STDERR_SHOWN = 1024;
 /**
  * Runs the plugin with stdin closed and resolves with its output when it
  * exits with code 0. Rejects with an Error naming the command when it cannot
- * start, exits otherwise, outlives `timeout` or prints too much.
+ * start, exits otherwise, outlives `timeout` or prints too much; with the
+ * signal's reason once `signal` aborts. Either way, a run that rejects for
+ * time or abort has killed the plugin's process group and reaped the plugin.
  */
 export async function runPlugin(run: PluginRun): Promise<PluginOutput> {
-  let child: Deno.ChildProcess;
-  try {
-    child = new Deno.Command(run.command, {
-      args: run.args,
-      env: run.env,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-  } catch (cause) {
-    const reason = cause instanceof Deno.errors.NotFound
-      ? "command not found"
-      : `cannot start it (${cause instanceof Error ? cause.message : String(cause)})`;
-    const hint = run.installHint ? ` (${run.installHint.trim()})` : "";
-    throw new Error(`${prefix(run.command)}${reason}${hint}`, { cause });
-  }
-  // SIGKILL rather than Deno.Command's own `signal` (SIGTERM): a plugin that ignores SIGTERM
-  // must still end. Cancelling the pipes keeps a grandchild that holds them from stalling us.
+  run.signal?.throwIfAborted();
+  const child = spawn(run);
   const deadline = AbortSignal.timeout(run.timeout);
-  const kill = () => {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // It exited between the deadline and the kill; its status says so.
-    }
-  };
-  deadline.addEventListener("abort", kill, { once: true });
+  const ended = run.signal ? AbortSignal.any([deadline, run.signal]) : deadline;
+  // Cancelling the pipes on the same signal keeps a process that holds them, outside the
+  // group, from stalling the run.
+  const kill = () => killProcessGroup(child);
+  ended.addEventListener("abort", kill, { once: true });
   try {
     const [status, stdout, stderr] = await Promise.all([
       child.status,
-      drain(child.stdout, STDOUT_LIMIT + 1, deadline),
-      drain(child.stderr, STDERR_KEPT, deadline),
+      drain(child.stdout, STDOUT_LIMIT + 1, ended),
+      drain(child.stderr, STDERR_KEPT, ended),
     ]);
+    run.signal?.throwIfAborted();
     const decoder = new TextDecoder();
     const output = { stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
     if (deadline.aborted) {
@@ -87,7 +82,27 @@ export async function runPlugin(run: PluginRun): Promise<PluginOutput> {
     }
     return output;
   } finally {
-    deadline.removeEventListener("abort", kill);
+    ended.removeEventListener("abort", kill);
+  }
+}
+
+/** Starts the plugin as the leader of a new session; an Error naming it if it cannot start. */
+function spawn(run: PluginRun): Deno.ChildProcess {
+  try {
+    return new Deno.Command(run.command, {
+      args: run.args,
+      env: run.env,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      detached: true,
+    }).spawn();
+  } catch (cause) {
+    const reason = cause instanceof Deno.errors.NotFound
+      ? "command not found"
+      : `cannot start it (${cause instanceof Error ? cause.message : String(cause)})`;
+    const hint = run.installHint ? ` (${run.installHint.trim()})` : "";
+    throw new Error(`${prefix(run.command)}${reason}${hint}`, { cause });
   }
 }
 

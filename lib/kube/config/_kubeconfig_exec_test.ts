@@ -122,6 +122,18 @@ Deno.test("loadKubeconfig() refuses an exec command that is not found", async ()
   });
 });
 
+Deno.test({
+  name: "loadKubeconfig() refuses an exec plugin without the unscoped run permission",
+  permissions: { read: true, write: true, env: true, run: ["bash"] },
+  fn: async () => {
+    await rejectsExec({ apiVersion: V1, interactiveMode: "Never", command: "/bin/true" }, {
+      reason: "exec-permission",
+      message: () =>
+        `user "test" of context "test" runs exec plugin "/bin/true", which needs permission --allow-run (unscoped, to end its process group): run with --allow-run, or build with deno task compile:exec`,
+    });
+  },
+});
+
 Deno.test("loadKubeconfig() refuses exec settings kubectl refuses or this client cannot honour", async () => {
   await rejectsExec({ apiVersion: V1, interactiveMode: "Always", command: "/bin/true" }, {
     reason: "unsupported",

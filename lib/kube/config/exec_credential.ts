@@ -20,6 +20,12 @@
  *   one that began before it.
  * - A failure (not found, non-zero exit, timeout, bad output) is an Error
  *   naming the command and quoting its stderr, trimmed and bounded.
+ * - The plugin runs in a process group of its own; a run that times out is
+ *   ended with its whole group (SIGKILL), grandchildren included. The
+ *   provider's own `signal` is its lifetime: once it aborts, the run in
+ *   flight is ended the same way and every `get()` rejects with its reason,
+ *   so nothing the provider started outlives it. Killing a group needs the
+ *   unscoped `--allow-run`.
  *
  * @module
  */
@@ -73,6 +79,11 @@ export interface ExecCredentialOptions {
   clock?: Clock;
   /** Milliseconds a run may take before it is killed (default: 30 000). */
   timeout?: number;
+  /**
+   * The provider's lifetime: aborting it kills the run in flight (its whole
+   * process group), and every `get()` from then on rejects with its reason.
+   */
+  signal?: AbortSignal;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -113,7 +124,11 @@ export function execCredentials(
   if (!(timeout > 0) || !Number.isFinite(timeout)) {
     throw new RangeError(cannot(action, "'timeout' must be a positive number", timeout));
   }
-  return new ExecCredentialProvider(plugin, options.cluster, options.clock ?? realClock, timeout);
+  return new ExecCredentialProvider(plugin, {
+    ...options,
+    clock: options.clock ?? realClock,
+    timeout,
+  });
 }
 
 interface Cached {
@@ -127,6 +142,7 @@ class ExecCredentialProvider implements CredentialProvider {
   readonly #execInfo: string;
   readonly #clock: Clock;
   readonly #timeout: number;
+  readonly #lifetime: AbortSignal | undefined;
   #cached: Cached | undefined;
   // The run in flight, shared by every caller that arrives while it runs.
   #running: Promise<Credentials> | undefined;
@@ -135,13 +151,13 @@ class ExecCredentialProvider implements CredentialProvider {
 
   constructor(
     plugin: ExecPlugin,
-    cluster: ExecClusterInfo | undefined,
-    clock: Clock,
-    timeout: number,
+    options: ExecCredentialOptions & { clock: Clock; timeout: number },
   ) {
+    const { cluster } = options;
     this.#plugin = plugin;
-    this.#clock = clock;
-    this.#timeout = timeout;
+    this.#clock = options.clock;
+    this.#timeout = options.timeout;
+    this.#lifetime = options.signal;
     this.#execInfo = JSON.stringify({
       apiVersion: plugin.apiVersion,
       kind: "ExecCredential",
@@ -150,6 +166,7 @@ class ExecCredentialProvider implements CredentialProvider {
   }
 
   get(signal?: AbortSignal): Promise<Credentials> {
+    if (this.#lifetime?.aborted) return Promise.reject(this.#lifetime.reason);
     if (signal?.aborted) return Promise.reject(signal.reason);
     const cached = this.#cached;
     if (cached && (cached.expiresAt === undefined || this.#clock.now() < cached.expiresAt)) {
@@ -182,6 +199,7 @@ class ExecCredentialProvider implements CredentialProvider {
       env: { ...this.#plugin.env, KUBERNETES_EXEC_INFO: this.#execInfo },
       installHint: this.#plugin.installHint,
       timeout: this.#timeout,
+      signal: this.#lifetime,
     });
     const cached = parseOutput(this.#plugin, output);
     if (generation === this.#generation) this.#cached = cached;

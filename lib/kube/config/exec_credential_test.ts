@@ -11,6 +11,7 @@ import {
   withTempDir,
   writeScript,
 } from "../../../tests/support/kubeconfig_fixtures.ts";
+import { untilGone, writeHangingPlugin } from "../../../tests/support/hanging_plugin.ts";
 
 const V1 = execV1;
 const V1BETA1 = execV1beta1;
@@ -247,12 +248,45 @@ Deno.test("execCredentials() kills a plugin that outlives the timeout", async ()
 
 Deno.test("execCredentials() times out even when the plugin ignores SIGTERM and a child keeps its pipes", async () => {
   await withTempDir(async (dir) => {
-    // The background sleep inherits stdout and stderr and outlives the killed plugin by ~1 s.
+    // The background sleep inherits stdout and stderr, which it would hold for ~1 s if it lived.
     const command = await writeScript(join(dir, "plugin"), `trap '' TERM\nsleep 1 &\nwait`);
     await rejects(execCredentials({ apiVersion: V1, command }, { timeout: 200 }).get(), {
       message:
         `Cannot get credentials from exec plugin "${command}": no answer within 200 ms (stderr: empty)`,
     });
+  });
+});
+
+Deno.test("execCredentials() kills the plugin's whole process group when it outlives the timeout", async () => {
+  await withTempDir(async (dir) => {
+    await using plugin = await writeHangingPlugin(dir);
+    const provider = execCredentials({ apiVersion: V1, command: plugin.command }, {
+      timeout: 300,
+    });
+    await rejects(provider.get(), {
+      message:
+        `Cannot get credentials from exec plugin "${plugin.command}": no answer within 300 ms (stderr: empty)`,
+    });
+    await untilGone(await plugin.started());
+  });
+});
+
+Deno.test("execCredentials() kills the run in flight when its signal aborts, and starts no other", async () => {
+  await withTempDir(async (dir) => {
+    await using plugin = await writeHangingPlugin(dir);
+    const lifetime = new AbortController();
+    const provider = execCredentials({ apiVersion: V1, command: plugin.command }, {
+      signal: lifetime.signal,
+    });
+    const getting = provider.get();
+    const pids = await plugin.started();
+    lifetime.abort(new Error("shutting down"));
+    await rejects(getting, { message: "shutting down" });
+    await untilGone(pids);
+    await rejects(provider.get(), { message: "shutting down" });
+    provider.invalidate();
+    await rejects(provider.get(), { message: "shutting down" });
+    deepEqual(await plugin.pids(), pids, "no run after the abort");
   });
 });
 

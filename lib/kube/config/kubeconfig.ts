@@ -10,7 +10,7 @@
  * `tokenFile` (re-read when it changes), `exec` (see `exec_credential.ts`);
  * context `namespace`. Everything is checked before this returns: files
  * exist, base64 decodes, PEM material is accepted by Deno's TLS, an exec
- * command exists. So bad input stops start-up with a
+ * command exists and this process has the permission to run it. So bad input stops start-up with a
  * {@linkcode KubeconfigError} whose `reason` classifies it and whose message
  * names the file, the entry, the field and the value.
  *
@@ -71,6 +71,12 @@ export interface LoadKubeconfigOptions {
   env?: (name: string) => string | undefined;
   /** Time source for refreshing credentials (default: the real clock). */
   clock?: Clock;
+  /**
+   * The loaded config's lifetime: aborting it ends an exec plugin's run in
+   * flight, with its process group, and refuses further runs (see
+   * `exec_credential.ts`). Without it, runs are bounded by their time-out only.
+   */
+  signal?: AbortSignal;
 }
 
 /** The result of {@linkcode loadKubeconfig}. */
@@ -114,9 +120,15 @@ export async function loadKubeconfig(
   const { server, caPem } = await readCluster(cluster);
   const clock = options.clock ?? realClock;
   // No user means anonymous requests, as with kubectl.
-  const credentials = user === undefined
-    ? staticCredentials()
-    : await readUser(user, { cluster, server, caPem, env, clock });
+  const credentials = user === undefined ? staticCredentials() : await readUser(user, {
+    cluster,
+    server,
+    caPem,
+    env,
+    clock,
+    contextName: context.name,
+    signal: options.signal,
+  });
   return {
     config: {
       server,
@@ -243,6 +255,8 @@ interface UserContext {
   caPem: string | undefined;
   env: (name: string) => string | undefined;
   clock: Clock;
+  contextName: string;
+  signal: AbortSignal | undefined;
 }
 
 async function readUser(user: Entry, context: UserContext): Promise<CredentialProvider> {
@@ -268,8 +282,9 @@ async function readUser(user: Entry, context: UserContext): Promise<CredentialPr
         `sets both 'exec' and '${other}': keep one way to authenticate`,
       );
     }
-    const { plugin, provideClusterInfo } = await readExecSection(user, context.env);
+    const { plugin, provideClusterInfo } = await readExecSection(user, context);
     const execOptions: ExecCredentialOptions = { clock: context.clock };
+    if (context.signal) execOptions.signal = context.signal;
     if (provideClusterInfo) execOptions.cluster = clusterInfo(context);
     return execCredentials(plugin, execOptions);
   }

@@ -55,6 +55,8 @@
  *   the cause (`Deno.errors.NotFound` when it does not exist).
  * - `exec-command`: the `exec.command` of a user is not an executable file,
  *   or is not found on `PATH`.
+ * - `exec-permission`: the selected user has an exec plugin and this process
+ *   lacks the unscoped run permission (`--allow-run`) it takes to run one.
  */
 export type KubeconfigReason =
   | "not-found"
@@ -67,7 +69,8 @@ export type KubeconfigReason =
   | "unsupported"
   | "invalid-certificate"
   | "named-file-unreadable"
-  | "exec-command";
+  | "exec-command"
+  | "exec-permission";
 
 /** Options of the {@linkcode KubeconfigError} constructor. */
 export interface KubeconfigErrorOptions {
