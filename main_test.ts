@@ -2,7 +2,7 @@
  * service-reflector as users run it: `main.ts` in its own process, with
  * flags only, between two real clusters.
  */
-import { equal, ok } from "node:assert/strict";
+import { equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import type { Lease } from "kubernetes-types/coordination/v1.d.ts";
 import type { Service } from "kubernetes-types/core/v1.d.ts";
@@ -203,7 +203,10 @@ Deno.test("service-reflector, with only the compiled binary's permissions, mirro
     );
     const verbose = await (await fetch(`http://127.0.0.1:${command.listen}/readyz?verbose`))
       .text();
-    equal(verbose, "[+]emitter ok\n[+]reflector ok\nreadyz check passed\n");
+    match(
+      verbose,
+      /^\[\+\]emitter ok\n\[\+\]reflector ok\n\[i\]source east: up, last contact \d+s ago, synced, https:\/\/127\.0\.0\.1:\d+\/\nreadyz check passed\n$/,
+    );
     const emitted = await (await fetch(`http://127.0.0.1:${emitterPort}/api/v1/services`)).json();
     ok(Array.isArray(emitted.items), "the Emitter serves the host's Services");
 
@@ -243,8 +246,14 @@ Deno.test("service-reflector stays ready while a source cluster is unreachable",
     await command.ready();
     const verbose = await (await fetch(`http://127.0.0.1:${command.listen}/readyz?verbose`))
       .text();
-    equal(verbose, "[+]reflector ok\nreadyz check passed\n");
+    equal(
+      verbose,
+      "[+]reflector ok\n" +
+        `[i]source 127-0-0-1: down (never reached), not synced, http://127.0.0.1:${deadPort}/\n` +
+        "readyz check passed\n",
+    );
     equal(await command.metric("service_reflector_source_synced"), 0, "the source is not synced");
+    equal(await command.metric("service_reflector_source_up"), 0, "the source is down");
     equal(await command.metric("service_reflector_leader"), undefined, "no leader election");
     equal((await command.stop()).code, 0, command.logs());
   });

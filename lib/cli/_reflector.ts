@@ -82,8 +82,8 @@ function logObserver(log: Logger): ReflectorObserver {
     onNamespaceMissing: (namespace, key) =>
       log.warn("waiting for the namespace", { namespace, firstKey: key }),
     onStopping: (phase) => log.debug("stopping", { phase }),
-    onInformerError: ({ cluster, phase, error }) =>
-      log.warn("informer failure", { cluster, phase, error }),
+    onInformerError: ({ cluster, url, phase, error }) =>
+      log.warn("informer failure", { cluster, ...(url ? { url } : {}), phase, error }),
     onMode: (source, mode) => log.info("reading endpoints", { source, api: mode }),
   };
 }

@@ -24,6 +24,9 @@ import { leaderMetrics, runWhileLeading } from "./_leader.ts";
 import type { ReflectorSetup } from "./_load_setup.ts";
 import { commandReflector } from "./_reflector.ts";
 import type { Started } from "./_started.ts";
+import { describeSource } from "./_source_state.ts";
+import type { HealthInfo } from "./listen_server.ts";
+import { realClock } from "../clock.ts";
 
 /**
  * How long the keys in hand may finish their writes once a clean shutdown
@@ -32,7 +35,9 @@ import type { Started } from "./_started.ts";
  * (at most a retry period ago), so a leader never writes once another may
  * have taken over.
  */
-export function reflectorDrainMs(election?: { retryPeriodMs: number; leaseDurationMs: number }) {
+export function reflectorDrainMs(
+  election?: { retryPeriodMs: number; leaseDurationMs: number },
+): number {
   const bound = 5_000;
   return election ? Math.min(bound, election.leaseDurationMs - election.retryPeriodMs) : bound;
 }
@@ -61,6 +66,7 @@ export function startReflector(setup: ReflectorSetup, options: StartReflectorOpt
         name: "reflector",
         check: () => terms.current?.hostSynced ? undefined : "host caches not synced",
       }],
+      readyInfo: sourceLines(setup, terms),
     };
   }
   const { elector, retryPeriodMs } = setup.election;
@@ -88,7 +94,19 @@ export function startReflector(setup: ReflectorSetup, options: StartReflectorOpt
           ? undefined
           : "leading, host caches not synced",
     }],
+    readyInfo: sourceLines(setup, terms),
   };
+}
+
+/** One informational `/readyz?verbose` line per source: its state in the running Reflector. */
+function sourceLines(setup: ReflectorSetup, terms: ReflectorTerms): HealthInfo[] {
+  return setup.sources.map(({ name }) => ({
+    name: `source ${name}`,
+    describe: () => {
+      const state = terms.current?.sourceStates.find((each) => each.name === name);
+      return state ? describeSource(state, realClock.now()) : "not read by this replica (standby)";
+    },
+  }));
 }
 
 /** Runs a new Reflector per term; `current` is the running one, if any. */
@@ -123,7 +141,7 @@ function reflectorTerms(setup: ReflectorSetup, options: StartReflectorOptions): 
     } finally {
       current = undefined;
       // A standby runs no Reflector: its gauges read as idle, not as the last term's.
-      metrics.observe({ queueLength: 0, mirrors: 0, sourcesSynced: {} });
+      metrics.observe({ queueLength: 0, mirrors: 0, sourceStates: [] });
       log.debug("stopped");
     }
   };

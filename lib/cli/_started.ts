@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { HealthCheck } from "./listen_server.ts";
+import type { HealthCheck, HealthInfo } from "./listen_server.ts";
 
 /** The parts a stage started, each optional; the shutdown handles them in this order. */
 export interface Started {
@@ -22,4 +22,6 @@ export interface Started {
   readonly live?: readonly HealthCheck[];
   /** Checks of `/readyz`. */
   readonly ready?: readonly HealthCheck[];
+  /** Informational lines of `/readyz?verbose`. */
+  readonly readyInfo?: readonly HealthInfo[];
 }

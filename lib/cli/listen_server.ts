@@ -10,8 +10,10 @@
  *
  * Health answers follow kube-apiserver's: `ok` when every check passes;
  * otherwise (or with `?verbose`) one line per check, `[+]name ok` or
- * `[-]name failed: reason`, then `<path> check passed|failed`. A failing
- * check answers 500 for liveness and 503 for readiness.
+ * `[-]name failed: reason`, then, for readiness, informational lines
+ * `[i]name: state` that never fail it (each source's state), then
+ * `<path> check passed|failed`. A failing check answers 500 for liveness
+ * and 503 for readiness.
  *
  * @module
  */
@@ -26,6 +28,14 @@ export interface HealthCheck {
   check(): string | undefined;
 }
 
+/** A state shown in verbose answers only, as `[i]name: state`; it never fails a probe. */
+export interface HealthInfo {
+  /** Shown as `[i]name`. */
+  readonly name: string;
+  /** Runs on every verbose probe; must be cheap and must not throw. */
+  describe(): string;
+}
+
 /** Options of {@linkcode listenHandler}. */
 export interface ListenHandlerOptions {
   /** Metrics to expose. */
@@ -34,6 +44,8 @@ export interface ListenHandlerOptions {
   live: readonly HealthCheck[];
   /** Checks of `/readyz`: failing means do not send traffic yet. */
   ready: readonly HealthCheck[];
+  /** Lines of `/readyz?verbose` after the checks, e.g. each source's state. */
+  readyInfo?: readonly HealthInfo[];
 }
 
 /** The `--listen` server's handler. */
@@ -55,14 +67,19 @@ export function listenHandler(
       case "/health":
         return answer(options.live, url, 500);
       case "/readyz":
-        return answer(options.ready, url, 503);
+        return answer(options.ready, url, 503, options.readyInfo);
       default:
         return new Response("not found\n", { status: 404 });
     }
   };
 }
 
-function answer(checks: readonly HealthCheck[], url: URL, failedStatus: number): Response {
+function answer(
+  checks: readonly HealthCheck[],
+  url: URL,
+  failedStatus: number,
+  info: readonly HealthInfo[] = [],
+): Response {
   const results = checks.map((each) => ({ name: each.name, failure: each.check() }));
   const failed = results.some((result) => result.failure !== undefined);
   const headers = { "content-type": "text/plain; charset=utf-8" };
@@ -70,6 +87,7 @@ function answer(checks: readonly HealthCheck[], url: URL, failedStatus: number):
   const lines = results.map(({ name, failure }) =>
     failure === undefined ? `[+]${name} ok` : `[-]${name} failed: ${failure}`
   );
+  lines.push(...info.map((each) => `[i]${each.name}: ${each.describe()}`));
   const what = url.pathname.slice(1);
   lines.push(`${what} check ${failed ? "failed" : "passed"}`);
   return new Response(lines.join("\n") + "\n", {

@@ -55,6 +55,22 @@ Deno.test("listenHandler() answers readiness as kube-apiserver does, check by ch
   );
 });
 
+Deno.test("listenHandler() adds informational lines to a verbose readiness answer, never failing it", async () => {
+  const handle = listenHandler({
+    registry: new Registry(),
+    live: [],
+    ready: [switchable("reflector")],
+    readyInfo: [{ name: "source east", describe: () => "down (never reached), not synced" }],
+  });
+  const verbose = await handle(new Request("http://listen.test/readyz?verbose"));
+  equal(verbose.status, 200);
+  equal(
+    await verbose.text(),
+    "[+]reflector ok\n[i]source east: down (never reached), not synced\nreadyz check passed\n",
+  );
+  equal(await (await handle(new Request("http://listen.test/readyz"))).text(), "ok\n");
+});
+
 Deno.test("listenHandler() fails liveness on each path with 500 while a live check fails", async () => {
   const election = switchable("leader-election", "the lease was last renewed 40 s ago");
   const handle = listenHandler({ registry: new Registry(), live: [election], ready: [] });

@@ -90,6 +90,17 @@ export interface InformerStats {
   failures: number;
 }
 
+/** Whether an informer reaches its server now, and when it last did. */
+export interface InformerHealth {
+  /**
+   * True from a successful list, an accepted watch or an event until the
+   * next failure of a list or watch; false before the first contact.
+   */
+  connected: boolean;
+  /** Clock time (ms) of the last successful list, accepted watch or event; undefined before. */
+  lastContactMs: number | undefined;
+}
+
 /** A watch that ends sooner than this without events counts as a failure. */
 const shortWatchMs = 1_000;
 
@@ -103,6 +114,7 @@ export class Informer<T extends KubeObject> {
   readonly #backoff: Backoff;
   readonly #synced = Promise.withResolvers<void>();
   readonly #stats: InformerStats = { lists: 0, watches: 0, events: 0, failures: 0 };
+  readonly #health: InformerHealth = { connected: false, lastContactMs: undefined };
   #hasSynced = false;
   #resourceVersion = "";
   #running = false;
@@ -146,6 +158,11 @@ export class Informer<T extends KubeObject> {
   /** The resourceVersion the cache is at ("" before the first list). */
   get resourceVersion(): string {
     return this.#resourceVersion;
+  }
+
+  /** Whether the server is reached now, and when it last was. */
+  get health(): Readonly<InformerHealth> {
+    return { ...this.#health };
   }
 
   /** Counters since creation. */
@@ -209,6 +226,7 @@ export class Informer<T extends KubeObject> {
       } catch (error) {
         if (signal.aborted) break;
         this.#stats.failures++;
+        this.#health.connected = false;
         this.#report(error, mustList ? "list" : "watch");
         // A refused watch (403, 500, ...) may mean the server lost our view
         // of the world; start again from a list. Transport failures and broken
@@ -240,6 +258,7 @@ export class Informer<T extends KubeObject> {
     this.#replace(list.items.map((object) => this.#transform(object)));
     this.#resourceVersion = list.resourceVersion;
     this.#stats.lists++;
+    this.#contact();
     if (!this.#hasSynced) {
       this.#hasSynced = true;
       this.#synced.resolve();
@@ -267,10 +286,12 @@ export class Informer<T extends KubeObject> {
           allowWatchBookmarks: true,
           ...(maxLineBytes ? { maxLineBytes } : {}),
           timeoutSeconds: Math.floor(minWatchTimeoutSeconds * (1 + Math.random())),
+          onOpen: () => this.#contact(),
           signal,
         })
       ) {
         events++;
+        this.#contact();
         this.#apply(event.type, event.object);
       }
     } catch (error) {
@@ -288,6 +309,11 @@ export class Informer<T extends KubeObject> {
       );
     }
     return false;
+  }
+
+  #contact(): void {
+    this.#health.connected = true;
+    this.#health.lastContactMs = this.#clock.now();
   }
 
   #apply(type: string, raw: T): void {

@@ -54,6 +54,8 @@ export interface WatchOptions extends CallOptions {
   timeoutSeconds?: number;
   /** Bound on one encoded event. */
   maxLineBytes?: number;
+  /** Called once the server accepted the watch (its answer's headers arrived, 2xx), before any event. */
+  onOpen?: () => void;
 }
 
 /** Options of writes. */
@@ -269,6 +271,7 @@ export class RestClient {
         message: "the response has no body",
       });
     }
+    options.onOpen?.();
     try {
       for await (
         const event of decodeWatchEvents<T>(

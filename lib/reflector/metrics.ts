@@ -9,8 +9,12 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { Attempt } from "../controller/controller.ts";
 import type { KubeObject } from "../kube/object.ts";
+import { StatusError } from "../kube/status_error.ts";
+import { TransportError } from "../kube/transport.ts";
+import { WatchStreamError } from "../kube/watch_stream.ts";
+import type { SourceState } from "./reflector.ts";
 import type { NameClash, Write } from "./applier.ts";
-import type { ReflectorObserver } from "./observer.ts";
+import type { InformerFailure, ReflectorObserver } from "./observer.ts";
 
 /** What the gauges read at scrape time (a Reflector has these). */
 export interface ReflectorGauges {
@@ -18,8 +22,8 @@ export interface ReflectorGauges {
   readonly queueLength: number;
   /** Mirror Services the host holds. */
   readonly mirrors: number;
-  /** Sync state by source name. */
-  readonly sourcesSynced: Record<string, boolean>;
+  /** The state of each source. */
+  readonly sourceStates: readonly SourceState[];
 }
 
 /**
@@ -38,6 +42,8 @@ export interface ReflectorMetrics extends ReflectorObserver {
   onWrite(write: Write): void;
   /** Counts the conflict. */
   onUnowned(key: string): void;
+  /** Counts a source's failure by source, phase and kind (the host's are not counted here). */
+  onInformerError(failure: InformerFailure): void;
   /** Counts the clash by resource. */
   onNameClash(key: string, clash: NameClash): void;
   /** Counts the foreign endpoint objects found. */
@@ -47,7 +53,7 @@ export interface ReflectorMetrics extends ReflectorObserver {
 /** Registers the Reflector's metrics in `registry` and returns the observer that keeps them. */
 export function reflectorMetrics(registry: Registry): ReflectorMetrics {
   const registers = [registry];
-  let gauges: ReflectorGauges = { queueLength: 0, mirrors: 0, sourcesSynced: {} };
+  let gauges: ReflectorGauges = { queueLength: 0, mirrors: 0, sourceStates: [] };
   const attempts = new Counter({
     name: "service_reflector_reconcile_attempts_total",
     help: "Reconcile attempts, one per key processed.",
@@ -88,6 +94,13 @@ export function reflectorMetrics(registry: Registry): ReflectorMetrics {
       "Endpoint objects of a mirror not owned by service-reflector, found after a hand-added selector was removed.",
     registers,
   });
+  const sourceErrors = new Counter({
+    name: "service_reflector_source_errors_total",
+    help: "Failures reaching a source, by source, phase (discovery, list, watch, handler) and " +
+      "kind (http_<code>, timeout, transport, stream, other).",
+    labelNames: ["source", "phase", "kind"],
+    registers,
+  });
   registerGauges(registers, () => gauges);
   return {
     observe(observed) {
@@ -103,6 +116,9 @@ export function reflectorMetrics(registry: Registry): ReflectorMetrics {
     },
     onUnowned() {
       unowned.inc();
+    },
+    onInformerError({ cluster, phase, error }) {
+      if (cluster !== "host") sourceErrors.inc({ source: cluster, phase, kind: errorKind(error) });
     },
     onNameClash(_key, clash) {
       clashes.inc({ resource: clash.resource });
@@ -131,17 +147,51 @@ function registerGauges(registers: Registry[], read: () => ReflectorGauges): voi
       this.set(read().mirrors);
     },
   });
-  new Gauge({
-    name: "service_reflector_source_synced",
-    help: "1 when a source's caches have synced, else 0.",
-    labelNames: ["source"],
-    registers,
-    collect() {
-      // Only the sources of the observed Reflector: none on a standby replica.
-      this.reset();
-      for (const [source, synced] of Object.entries(read().sourcesSynced)) {
-        this.set({ source }, synced ? 1 : 0);
-      }
-    },
-  });
+  // Only the sources of the observed Reflector: none on a standby replica.
+  const perSource = (
+    name: string,
+    help: string,
+    value: (state: SourceState) => number | undefined,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ["source"],
+      registers,
+      collect() {
+        this.reset();
+        for (const state of read().sourceStates) {
+          const measured = value(state);
+          if (measured !== undefined) this.set({ source: state.name }, measured);
+        }
+      },
+    });
+  perSource(
+    "service_reflector_source_synced",
+    "1 once a source's caches have synced, else 0; it stays 1 while the source is unreachable " +
+      "(its last state is kept): see service_reflector_source_up.",
+    (state) => state.synced ? 1 : 0,
+  );
+  perSource(
+    "service_reflector_source_up",
+    "1 while a source is reached (every watch of it healthy), else 0.",
+    (state) => state.connected ? 1 : 0,
+  );
+  perSource(
+    "service_reflector_source_last_contact_timestamp_seconds",
+    "Unix time of the last successful contact with a source (a list, an accepted watch, an event).",
+    (state) => state.lastContactMs === undefined ? undefined : state.lastContactMs / 1000,
+  );
+}
+
+/** The kind of a failure reaching a source, a label value of few values. */
+function errorKind(error: unknown): string {
+  if (error instanceof StatusError) return `http_${error.code}`;
+  if (error instanceof TransportError) {
+    return error.cause instanceof DOMException && error.cause.name === "TimeoutError"
+      ? "timeout"
+      : "transport";
+  }
+  if (error instanceof WatchStreamError) return "stream";
+  return "other";
 }

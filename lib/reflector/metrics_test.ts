@@ -1,20 +1,70 @@
-import { equal, ok } from "node:assert/strict";
+import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { Registry } from "prom-client";
+import { StatusError } from "../kube/status_error.ts";
+import { TransportError } from "../kube/transport.ts";
+import { WatchStreamError } from "../kube/watch_stream.ts";
 import { reflectorMetrics } from "./metrics.ts";
 
 Deno.test("reflectorMetrics() gauges read only the Reflector observed last", async () => {
   const registry = new Registry();
   const metrics = reflectorMetrics(registry);
-  metrics.observe({ queueLength: 3, mirrors: 7, sourcesSynced: { east: true, west: false } });
+  const url = "https://east.example:6443/";
+  metrics.observe({
+    queueLength: 3,
+    mirrors: 7,
+    sourceStates: [
+      { name: "east", url, synced: true, connected: false, lastContactMs: 1_700_000_000_500 },
+      { name: "west", url, synced: false, connected: false, lastContactMs: undefined },
+    ],
+  });
   let text = await registry.metrics();
   ok(text.includes('service_reflector_source_synced{source="east"} 1'), text);
   ok(text.includes('service_reflector_source_synced{source="west"} 0'), text);
+  ok(text.includes('service_reflector_source_up{source="east"} 0'), text);
+  ok(
+    text.includes(
+      'service_reflector_source_last_contact_timestamp_seconds{source="east"} 1700000000.5',
+    ),
+    text,
+  );
+  equal(
+    text.includes('service_reflector_source_last_contact_timestamp_seconds{source="west"}'),
+    false,
+    "never reached: no sample",
+  );
   ok(text.includes("service_reflector_mirrors 7"), text);
 
   // A replica that stops leading observes an idle state: no source series remain.
-  metrics.observe({ queueLength: 0, mirrors: 0, sourcesSynced: {} });
+  metrics.observe({ queueLength: 0, mirrors: 0, sourceStates: [] });
   text = await registry.metrics();
   equal(text.includes("service_reflector_source_synced{"), false, text);
   ok(text.includes("service_reflector_mirrors 0"), text);
   ok(text.includes("service_reflector_queue_depth 0"), text);
+});
+
+Deno.test("reflectorMetrics() counts a source's failures by phase and kind, and none of the host's", async () => {
+  const registry = new Registry();
+  const metrics = reflectorMetrics(registry);
+  const refused = new StatusError("LIST https://east.example/api/v1/services", {
+    code: 403,
+    message: "no",
+  });
+  metrics.onInformerError({ cluster: "east", phase: "list", error: refused });
+  metrics.onInformerError({ cluster: "east", phase: "list", error: refused });
+  const timedOut = new TransportError(
+    "GET https://east.example/api",
+    new DOMException("t", "TimeoutError"),
+  );
+  metrics.onInformerError({ cluster: "east", phase: "discovery", error: timedOut });
+  metrics.onInformerError({ cluster: "east", phase: "watch", error: new WatchStreamError("cut") });
+  metrics.onInformerError({ cluster: "host", phase: "watch", error: refused });
+  const text = await registry.metrics();
+  const series = text.split("\n").filter((line) =>
+    line.startsWith("service_reflector_source_errors_total{")
+  );
+  deepStrictEqual(series.sort(), [
+    'service_reflector_source_errors_total{source="east",phase="discovery",kind="timeout"} 1',
+    'service_reflector_source_errors_total{source="east",phase="list",kind="http_403"} 2',
+    'service_reflector_source_errors_total{source="east",phase="watch",kind="stream"} 1',
+  ]);
 });

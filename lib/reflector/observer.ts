@@ -35,6 +35,8 @@ import type { EndpointsMode } from "./source.ts";
 export interface InformerFailure {
   /** `host` or a source's name. */
   cluster: string;
+  /** The cluster's server URL, where known (always for a source). */
+  url?: string;
   /**
    * Where: an informer's `list`, `watch` or `handler`, a source's
    * `discovery`, or (as `handler`, in the host) a NotOwned Event that could

@@ -22,7 +22,7 @@ import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { runController } from "../controller/controller.ts";
 import { done, type Outcome, requeueAfter, terminal } from "../controller/reconcile.ts";
 import { type Clock, realClock } from "../clock.ts";
-import type { Informer, InformerPhase } from "../kube/informer.ts";
+import type { Informer, InformerHealth, InformerPhase } from "../kube/informer.ts";
 import { type KubeObject, objectKey, sliceServiceKeys, splitObjectKey } from "../kube/object.ts";
 import {
   endpoints,
@@ -81,6 +81,16 @@ export interface ReflectorOptions {
   clock?: Clock;
   /** Told of what the Reflector does (see `observer.ts`). Defaults to none. */
   observer?: ReflectorObserver;
+}
+
+/** What {@linkcode Reflector.sourceStates} tells of one source. */
+export interface SourceState extends InformerHealth {
+  /** The source's name. */
+  name: string;
+  /** Its server URL. */
+  url: string;
+  /** Whether its caches have synced (once; they stay synced while it is unreachable). */
+  synced: boolean;
 }
 
 /** Options of {@linkcode Reflector.run}. */
@@ -181,6 +191,16 @@ export class Reflector {
   /** Sync state of each source, by name. */
   get sourcesSynced(): Record<string, boolean> {
     return Object.fromEntries(this.#sources.map((source) => [source.name, source.synced]));
+  }
+
+  /** The state of each source, in the order given. */
+  get sourceStates(): SourceState[] {
+    return this.#sources.map((source) => ({
+      name: source.name,
+      url: source.url,
+      synced: source.synced,
+      ...source.health,
+    }));
   }
 
   /**
@@ -441,7 +461,8 @@ export class Reflector {
   }
 
   #failed(error: unknown, phase: InformerPhase): void {
-    this.#observer.onInformerError?.({ cluster: "host", phase, error });
+    const url = this.#options.host.transport.url("/").href;
+    this.#observer.onInformerError?.({ cluster: "host", url, phase, error });
   }
 }
 

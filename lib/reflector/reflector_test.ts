@@ -420,7 +420,7 @@ Deno.test("a foreign EndpointSlice holding a slice's name is left alone, the mir
 });
 
 Deno.test("the periodic resync writes what no event tells, and nothing once converged", async () => {
-  await scenario(async ({ east, west, host, start }) => {
+  await scenario(async ({ east, west, start }) => {
     await west.kubectl("create", "namespace", namespace);
     await west.kubectlWithInput(
       JSON.stringify({
@@ -504,6 +504,45 @@ Deno.test("a clean stop mid-sync lets the keys in hand finish: no mirror is left
     const sliced = new Set((await host.list<EndpointSlice>(endpointSlices, { namespace })).items
       .map((slice) => slice.metadata?.labels?.["kubernetes.io/service-name"]));
     deepStrictEqual(mirrors.filter((name) => !sliced.has(name)), [], "mirrors without slices");
+  });
+});
+
+Deno.test("a source that goes down is reported down, with its URL and errors, and up once back", async () => {
+  await scenario(async ({ east, host, start }) => {
+    await exportWeb(east);
+    const reflector = start();
+    await until(host, "web", ["10.1.0.1:true", "10.1.0.2:true"], "web mirrored");
+    const state = () => reflector.reflector.sourceStates.find((each) => each.name === "east");
+    const up = await poll(() => state()?.connected ? state() : undefined, {
+      description: "east up",
+    });
+    equal(up.url, new URL(east.server).href);
+    await east.stopApiserver();
+    const down = await poll(() => state()?.connected === false ? state() : undefined, {
+      description: "east reported down",
+    });
+    equal(down.synced, true, "its caches stay synced: their last state is kept");
+    ok((down.lastContactMs ?? 0) >= (up.lastContactMs ?? Infinity), "the last contact is kept");
+    let metrics = await reflector.registry.metrics();
+    ok(metrics.includes('service_reflector_source_up{source="east"} 0'), metrics);
+    ok(metrics.includes('service_reflector_source_synced{source="east"} 1'), metrics);
+    ok(
+      /service_reflector_source_errors_total\{source="east",phase="watch",kind="\w+"\} [1-9]/.test(
+        metrics,
+      ),
+      metrics,
+    );
+    const failure = await poll(
+      () => reflector.informerErrors.find((each) => each.cluster === "east"),
+      {
+        description: "a failure of east told",
+      },
+    );
+    equal(failure.url, up.url, "the failure names the source's URL");
+    await east.startApiserver();
+    await poll(() => state()?.connected || undefined, { description: "east up again" });
+    metrics = await reflector.registry.metrics();
+    ok(metrics.includes('service_reflector_source_up{source="east"} 1'), metrics);
   });
 });
 

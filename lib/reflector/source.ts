@@ -17,9 +17,9 @@ import type { Endpoints, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { Backoff } from "../kube/backoff.ts";
 import type { ClientConfig } from "../kube/config/client_config.ts";
-import type { Clock } from "../clock.ts";
+import { type Clock, realClock } from "../clock.ts";
 import { servesResource } from "../kube/discovery.ts";
-import type { Informer, InformerPhase } from "../kube/informer.ts";
+import type { Informer, InformerHealth, InformerPhase } from "../kube/informer.ts";
 import { objectKey, sliceServiceKeys } from "../kube/object.ts";
 import { endpoints, endpointSlices, services } from "../kube/resource.ts";
 import { RestClient } from "../kube/rest.ts";
@@ -58,6 +58,8 @@ export class Source {
   #services: Informer<Service> | undefined;
   #slices: Informer<EndpointSlice> | undefined;
   #endpoints: Informer<Endpoints> | undefined;
+  /** Clock time (ms) the endpoints API was decided. */
+  #discovered: number | undefined;
 
   /**
    * Creates the source; nothing is sent before {@linkcode Source.run}.
@@ -75,6 +77,28 @@ export class Source {
   /** The endpoints API in use, once decided. */
   get mode(): EndpointsMode | undefined {
     return this.#slices ? "endpointslices" : this.#endpoints ? "endpoints" : undefined;
+  }
+
+  /**
+   * Whether the source is reached now (its endpoints API decided and every
+   * informer connected: see `InformerHealth`), and when it last was
+   * (discovery, a list, an accepted watch or an event).
+   */
+  get health(): Readonly<InformerHealth> {
+    const informers = [this.#services, this.#slices ?? this.#endpoints].filter((each) =>
+      each !== undefined
+    );
+    const contacts = [this.#discovered, ...informers.map((each) => each.health.lastContactMs)]
+      .filter((ms): ms is number => ms !== undefined);
+    return {
+      connected: informers.length === 2 && informers.every((each) => each.health.connected),
+      lastContactMs: contacts.length > 0 ? Math.max(...contacts) : undefined,
+    };
+  }
+
+  /** Where the source is reached (its server URL). */
+  get url(): string {
+    return this.#options.config.server.href;
   }
 
   /** Whether every informer of the source has synced. */
@@ -169,7 +193,7 @@ export class Source {
   }
 
   #failed(error: unknown, phase: InformerPhase | "discovery"): void {
-    this.#observer.onInformerError?.({ cluster: this.name, phase, error });
+    this.#observer.onInformerError?.({ cluster: this.name, url: this.url, phase, error });
   }
 
   /** Finds which endpoints API the source serves, retrying until it answers; undefined once `signal` aborts. */
@@ -177,9 +201,9 @@ export class Source {
     const backoff = new Backoff(this.#options.clock ? { clock: this.#options.clock } : {});
     while (!signal.aborted) {
       try {
-        return await servesResource(this.#rest, endpointSlices, { signal })
-          ? "endpointslices"
-          : "endpoints";
+        const served = await servesResource(this.#rest, endpointSlices, { signal });
+        this.#discovered = (this.#options.clock ?? realClock).now();
+        return served ? "endpointslices" : "endpoints";
       } catch (error) {
         if (signal.aborted) return undefined;
         this.#failed(error, "discovery");

@@ -1,0 +1,25 @@
+/**
+ * One source's state as a `/readyz?verbose` line says it: informational,
+ * never a failure (a source that is down degrades only its own mirrors, so
+ * it must not take the replica out of service).
+ *
+ * @module
+ */
+
+import type { SourceState } from "../reflector/reflector.ts";
+
+/**
+ * E.g. `up, synced, last contact 2s ago, https://east:6443/` or
+ * `down (never reached), not synced, http://10.0.0.9:8080/`. `nowMs` is
+ * the clock time the last contact is measured from.
+ */
+export function describeSource(state: SourceState, nowMs: number): string {
+  const contact = state.lastContactMs === undefined
+    ? "never reached"
+    : `last contact ${Math.max(0, Math.round((nowMs - state.lastContactMs) / 1000))}s ago`;
+  const reach = state.connected ? `up, ${contact}` : `down (${contact})`;
+  const synced = state.synced
+    ? state.connected ? "synced" : "synced (its last state is kept)"
+    : "not synced";
+  return `${reach}, ${synced}, ${state.url}`;
+}

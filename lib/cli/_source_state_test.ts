@@ -1,0 +1,32 @@
+import { equal } from "node:assert/strict";
+import { describeSource } from "./_source_state.ts";
+
+const url = "https://east.example:6443/";
+
+Deno.test("describeSource() says whether a source is reached, since when, and whether it synced", () => {
+  const now = 1_000_000;
+  equal(
+    describeSource(
+      { name: "east", url, synced: true, connected: true, lastContactMs: now - 2_400 },
+      now,
+    ),
+    `up, last contact 2s ago, synced, ${url}`,
+  );
+  equal(
+    describeSource({
+      name: "east",
+      url,
+      synced: true,
+      connected: false,
+      lastContactMs: now - 40_000,
+    }, now),
+    `down (last contact 40s ago), synced (its last state is kept), ${url}`,
+  );
+  equal(
+    describeSource(
+      { name: "east", url, synced: false, connected: false, lastContactMs: undefined },
+      now,
+    ),
+    `down (never reached), not synced, ${url}`,
+  );
+});
