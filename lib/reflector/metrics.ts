@@ -9,7 +9,9 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { Attempt } from "../controller/controller.ts";
 import type { Write } from "./applier.ts";
-import type { ReflectorObserver } from "./observer.ts";
+import type { InformerFailure, ReflectorObserver } from "./observer.ts";
+import type { InvalidObject } from "./_source_admission.ts";
+import { SourceLimitError } from "./source_limits.ts";
 
 /** What the gauges read at scrape time (a Reflector has these). */
 export interface ReflectorGauges {
@@ -37,6 +39,10 @@ export interface ReflectorMetrics extends ReflectorObserver {
   onWrite(write: Write): void;
   /** Counts the conflict. */
   onUnowned(key: string): void;
+  /** Counts the invalid object by source and resource. */
+  onInvalidObject(invalid: InvalidObject): void;
+  /** Counts a source's bound exceeded, by source and bound. */
+  onInformerError(failure: InformerFailure): void;
 }
 
 /** Registers the Reflector's metrics in `registry` and returns the observer that keeps them. */
@@ -70,6 +76,18 @@ export function reflectorMetrics(registry: Registry): ReflectorMetrics {
     help: "Reconciles that found a same-named host Service not owned by service-reflector.",
     registers,
   });
+  const invalid = new Counter({
+    name: "service_reflector_source_invalid_objects_total",
+    help: "Source objects skipped as not shaped as the Reflector reads them, once per version.",
+    labelNames: ["source", "resource"],
+    registers,
+  });
+  const limited = new Counter({
+    name: "service_reflector_source_limit_exceeded_total",
+    help: "Source lists and watches failed for sending more than a --reflector.source-max-* bound.",
+    labelNames: ["source", "limit"],
+    registers,
+  });
   registerGauges(registers, () => gauges);
   return {
     observe(observed) {
@@ -85,6 +103,14 @@ export function reflectorMetrics(registry: Registry): ReflectorMetrics {
     },
     onUnowned() {
       unowned.inc();
+    },
+    onInvalidObject({ source, resource }) {
+      invalid.inc({ source, resource });
+    },
+    onInformerError({ error }) {
+      if (error instanceof SourceLimitError) {
+        limited.inc({ source: error.source, limit: error.limit });
+      }
     },
   };
 }

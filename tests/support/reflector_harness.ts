@@ -20,6 +20,7 @@ import {
 } from "../../lib/reflector/observer.ts";
 import { Reflector, type ReflectorOptions } from "../../lib/reflector/reflector.ts";
 import type { EndpointsMode } from "../../lib/reflector/source.ts";
+import type { InvalidObject } from "../../lib/reflector/_source_admission.ts";
 import type { Cluster } from "../cluster/mod.ts";
 import { adminConfig } from "./client_configs.ts";
 
@@ -54,6 +55,8 @@ export interface Recorded {
   readonly namespaceMissing: string[];
   /** The endpoints API of each source, by name. */
   readonly modes: Record<string, EndpointsMode>;
+  /** Source objects skipped as invalid, as reported (once per version). */
+  readonly invalidObjects: InvalidObject[];
 }
 
 /** A Reflector built for a test, not yet running. */
@@ -83,6 +86,7 @@ function recorder(): Recorded & { observer: ReflectorObserver } {
     namespaceMissing: [],
     attempts: new Map(),
     modes: {},
+    invalidObjects: [],
   };
   const observer: ReflectorObserver = {
     onAttempt: (attempt) => {
@@ -96,6 +100,7 @@ function recorder(): Recorded & { observer: ReflectorObserver } {
     onNamespaceMissing: (_, key) => recorded.namespaceMissing.push(key),
     onInformerError: (failure) => recorded.informerErrors.push(failure),
     onMode: (source, mode) => recorded.modes[source] = mode,
+    onInvalidObject: (invalid) => recorded.invalidObjects.push(invalid),
   };
   return { ...recorded, observer };
 }
