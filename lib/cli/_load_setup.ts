@@ -157,7 +157,12 @@ async function loadSources(config: ReflectorConfig): Promise<SourceOptions[]> {
       ? source.config
       : (await blaming("--reflector.source-kubeconfig", () =>
         loadKubeconfig({ path: source.kubeconfig }))).config;
-    sources.push({ name: source.name, config: client, selector: config.selector });
+    sources.push({
+      name: source.name,
+      config: client,
+      selector: config.selector,
+      limits: config.sourceLimits,
+    });
   }
   return sources;
 }
