@@ -46,7 +46,15 @@ Deno.test("service-reflector --version and --help print and exit 0", async () =>
   ok(/^\d+\.\d+\.\d+/.test(version.stdout), version.stdout);
   const help = await run("--help");
   equal(help.code, 0);
-  for (const flag of ["--kubeconfig", "--listen", "--reflector.source-api", "--emitter.selector"]) {
+  for (
+    const flag of [
+      "--kubeconfig",
+      "--listen",
+      "--reflector.source-api",
+      "--emitter.selector",
+      "--reflector.source-max-objects",
+    ]
+  ) {
     ok(help.stdout.includes(flag), flag);
   }
 });
@@ -57,6 +65,7 @@ Deno.test("service-reflector refuses bad flags and configuration with exit 2 and
       [["--emitter=false", "--reflector=false"], "--emitter=false and --reflector=false"],
       [["--emitter.insecure-port=70000"], "--emitter.insecure-port"],
       [["--reflector.selector=a in (b"], "--reflector.selector"],
+      [["--reflector.source-max-list-bytes=1TB"], "--reflector.source-max-list-bytes"],
       [
         ["--kubeconfig=/does/not/exist"],
         'service-reflector: --kubeconfig: Cannot load kubeconfig "/does/not/exist"',

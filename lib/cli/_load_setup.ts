@@ -169,7 +169,12 @@ async function loadSources(
       ? source.config
       : (await blaming("--reflector.source-kubeconfig", () =>
         loadKubeconfig({ path: source.kubeconfig, ...lifetime }))).config;
-    sources.push({ name: source.name, config: client, selector: config.selector });
+    sources.push({
+      name: source.name,
+      config: client,
+      selector: config.selector,
+      limits: config.sourceLimits,
+    });
   }
   return sources;
 }

@@ -7,6 +7,7 @@
  */
 
 import { Command, type CommanderError, Option } from "@commander-js/extra-typings";
+import { defaultSourceLimits } from "../reflector/source_limits.ts";
 import { version } from "../version.ts";
 import { parseBool } from "./_values.ts";
 
@@ -145,6 +146,28 @@ const flagGroups: [heading: string, flags: FlagSpec[]][] = [
       help: "How often every mirror is compared with its sources again, to catch what no watch " +
         "event tells; a mirror that matches costs no write.",
       default: "10m",
+    },
+    {
+      flags: "--reflector.source-max-list-pages <n>",
+      help: "Most pages one list of a source may take; past it the list fails and is retried, " +
+        "and the source keeps what it had.",
+      default: String(defaultSourceLimits.maxListPages),
+    },
+    {
+      flags: "--reflector.source-max-list-bytes <size>",
+      help: "Most bytes one list of a source may send, all pages together (bytes, or with Ki, " +
+        "Mi, Gi); reading stops there.",
+      default: `${defaultSourceLimits.maxListBytes / 1024 ** 2}Mi`,
+    },
+    {
+      flags: "--reflector.source-max-event-bytes <size>",
+      help: "Most bytes of one watch event of a source; a larger one fails the watch.",
+      default: `${defaultSourceLimits.maxEventBytes / 1024 ** 2}Mi`,
+    },
+    {
+      flags: "--reflector.source-max-objects <n>",
+      help: "Most objects of each kind (Services, EndpointSlices, Endpoints) one source may hold.",
+      default: String(defaultSourceLimits.maxObjects),
     },
   ]],
   ["Leader election flags (as kube-controller-manager's):", [

@@ -10,6 +10,7 @@ import type { Logger } from "../log/logger.ts";
 import type { ReflectorMetrics } from "../reflector/metrics.ts";
 import { fanOut, type ReflectorObserver } from "../reflector/observer.ts";
 import { Reflector } from "../reflector/reflector.ts";
+import { describeProblems } from "../reflector/source_shape.ts";
 import type { SourceOptions } from "../reflector/source.ts";
 import type { ReflectorConfig } from "./flags.ts";
 
@@ -85,5 +86,13 @@ function logObserver(log: Logger): ReflectorObserver {
     onInformerError: ({ cluster, url, phase, error }) =>
       log.warn("informer failure", { cluster, ...(url ? { url } : {}), phase, error }),
     onMode: (source, mode) => log.info("reading endpoints", { source, api: mode }),
+    onInvalidObject: ({ source, resource, object, resourceVersion, problems }) =>
+      log.warn("skipped an invalid source object", {
+        source,
+        resource,
+        object,
+        resourceVersion,
+        problems: describeProblems(problems),
+      }),
   };
 }

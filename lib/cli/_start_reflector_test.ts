@@ -8,6 +8,7 @@ import { LeaderElector } from "../kube/leader_election.ts";
 import { leases } from "../kube/resource.ts";
 import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
+import { defaultSourceLimits } from "../reflector/source_limits.ts";
 import type { ReflectorConfig } from "./flags.ts";
 import { logRecorder, messages } from "./_cli_fixtures.ts";
 import { reflectorDrainMs, startReflector } from "./_start_reflector.ts";
@@ -20,6 +21,7 @@ const config: ReflectorConfig = {
   legacyEndpoints: false,
   createNamespaces: true,
   resyncMs: 600_000,
+  sourceLimits: defaultSourceLimits,
 };
 
 async function metric(registry: Registry, name: string): Promise<string | undefined> {

@@ -63,6 +63,25 @@ export function parsePositiveInteger(flag: string, value: string, max: number): 
   return number;
 }
 
+const byteUnits: Record<string, number> = { "": 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 };
+
+/**
+ * A size in bytes from 1 to `max`: a decimal integer, optionally with a
+ * binary suffix as Kubernetes quantities take it (`Ki`, `Mi`, `Gi`).
+ */
+export function parseByteSize(flag: string, value: string, max: number): number {
+  const match = /^([0-9]+)(Ki|Mi|Gi)?$/.exec(value);
+  const bytes = match ? Number(match[1]) * (byteUnits[match[2] ?? ""] as number) : NaN;
+  if (!(bytes >= 1 && bytes <= max)) {
+    throw new FlagValueError(
+      flag,
+      value,
+      `must be a size from 1 byte to ${max / 1024 ** 3}Gi, in bytes or with Ki, Mi or Gi`,
+    );
+  }
+  return bytes;
+}
+
 /** An IPv4 or IPv6 address, without brackets. */
 export function parseIp(flag: string, value: string): string {
   if (isIP(value) === 0) throw new FlagValueError(flag, value, "must be an IPv4 or IPv6 address");

@@ -2,6 +2,7 @@ import { deepEqual, equal, throws } from "node:assert/strict";
 import {
   FlagValueError,
   parseBool,
+  parseByteSize,
   parseDuration,
   parseIp,
   parseListen,
@@ -55,6 +56,20 @@ Deno.test("parsePositiveInteger() accepts integers from 1 to the maximum", () =>
     rejects(
       () => parsePositiveInteger("--n", text, 1000),
       `invalid value ${JSON.stringify(text)} for --n: must be an integer from 1 to 1000`,
+    );
+  }
+});
+
+Deno.test("parseByteSize() accepts bytes with an optional Ki, Mi or Gi suffix, up to the maximum", () => {
+  deepEqual(
+    ["1", "65536", "64Ki", "4Mi", "1Gi"].map((text) => parseByteSize("--b", text, 1024 ** 3)),
+    [1, 65536, 65536, 4 * 1024 * 1024, 1024 ** 3],
+  );
+  for (const text of ["0", "0Mi", "2Gi", "1.5Mi", "4MiB", "4M", "-1", "", " 1"]) {
+    rejects(
+      () => parseByteSize("--b", text, 1024 ** 3),
+      `invalid value ${JSON.stringify(text)} for --b: must be a size from 1 byte to 1Gi, ` +
+        "in bytes or with Ki, Mi or Gi",
     );
   }
 });

@@ -19,10 +19,12 @@ import { CommanderError } from "@commander-js/extra-typings";
 import { commanderMessage, flagValues, name, normalize, program } from "./_program.ts";
 import { FlagReader } from "./_flag_reader.ts";
 import { parseSources, type SourceFlag } from "./_sources.ts";
+import { sourceLimitFlags, type SourceLimits } from "../reflector/source_limits.ts";
 import {
   type ListenAddress,
   type LogLevel,
   parseBool,
+  parseByteSize,
   parseDuration,
   parseIp,
   parseListen,
@@ -76,6 +78,8 @@ export interface ReflectorConfig {
   createNamespaces: boolean;
   /** How often every key is reconciled again, in ms (`--reflector.resync-period`, default 10m). */
   resyncMs: number;
+  /** Bounds on what each source may send (`--reflector.source-max-*`). */
+  sourceLimits: SourceLimits;
 }
 
 /** Leader election settings (`--leader-elect-*`), present when `--leader-elect` is on. */
@@ -198,6 +202,24 @@ function reflectorFlags(read: FlagReader): ReflectorConfig {
     legacyEndpoints: read.check("--reflector.endpoints", parseBool),
     createNamespaces: read.check("--reflector.create-namespaces", parseBool),
     resyncMs: read.check("--reflector.resync-period", parseDuration),
+    sourceLimits: sourceLimitFlagValues(read),
+  };
+}
+
+/** The `--reflector.source-max-*` values, in the order of {@linkcode sourceLimitFlags}. */
+function sourceLimitFlagValues(read: FlagReader): SourceLimits {
+  const count = (limit: "maxListPages" | "maxObjects", max: number) =>
+    read.check(sourceLimitFlags[limit], (flag, value) => parsePositiveInteger(flag, value, max));
+  const size = (limit: "maxListBytes" | "maxEventBytes") =>
+    read.check(
+      sourceLimitFlags[limit],
+      (flag, value) => parseByteSize(flag, value, 64 * 1024 ** 3),
+    );
+  return {
+    maxListPages: count("maxListPages", 1_000_000),
+    maxListBytes: size("maxListBytes"),
+    maxEventBytes: size("maxEventBytes"),
+    maxObjects: count("maxObjects", 100_000_000),
   };
 }
 

@@ -32,6 +32,12 @@ const defaults: Config = {
     legacyEndpoints: false,
     createNamespaces: true,
     resyncMs: 600_000,
+    sourceLimits: {
+      maxListPages: 1000,
+      maxListBytes: 256 * 1024 * 1024,
+      maxEventBytes: 4 * 1024 * 1024,
+      maxObjects: 100_000,
+    },
   },
 };
 
@@ -55,6 +61,20 @@ Deno.test("parseFlags() takes every value flag as --flag=value and as --flag val
     ["--reflector.selector", "!legacy", (c) => c.reflector.selector, "!legacy"],
     ["--reflector.workers", "16", (c) => c.reflector.workers, 16],
     ["--reflector.resync-period", "90s", (c) => c.reflector.resyncMs, 90_000],
+    ["--reflector.source-max-list-pages", "20", (c) => c.reflector.sourceLimits.maxListPages, 20],
+    [
+      "--reflector.source-max-list-bytes",
+      "64Mi",
+      (c) => c.reflector.sourceLimits.maxListBytes,
+      64 * 1024 * 1024,
+    ],
+    [
+      "--reflector.source-max-event-bytes",
+      "65536",
+      (c) => c.reflector.sourceLimits.maxEventBytes,
+      65536,
+    ],
+    ["--reflector.source-max-objects", "5000", (c) => c.reflector.sourceLimits.maxObjects, 5000],
     ["--reflector.source-api", "http://b:8080", sources, [
       { name: "b", url: "http://b:8080" },
     ]],
@@ -193,6 +213,22 @@ Deno.test("parseFlags() turns every bad value into exit code 2 with a one-line m
     [
       ["--reflector.workers=1.5"],
       'invalid value "1.5" for --reflector.workers: must be an integer from 1 to 1000',
+    ],
+    [
+      ["--reflector.source-max-list-pages=0"],
+      'invalid value "0" for --reflector.source-max-list-pages: must be an integer from 1 to 1000000',
+    ],
+    [
+      ["--reflector.source-max-list-bytes=4MB"],
+      'invalid value "4MB" for --reflector.source-max-list-bytes: must be a size from 1 byte to 64Gi, in bytes or with Ki, Mi or Gi',
+    ],
+    [
+      ["--reflector.source-max-event-bytes=0Ki"],
+      'invalid value "0Ki" for --reflector.source-max-event-bytes: must be a size from 1 byte to 64Gi, in bytes or with Ki, Mi or Gi',
+    ],
+    [
+      ["--reflector.source-max-objects=-1"],
+      'invalid value "-1" for --reflector.source-max-objects: must be an integer from 1 to 100000000',
     ],
     [
       ["--reflector.source-api=http://a,b:80"],
@@ -357,6 +393,10 @@ Deno.test("parseFlags() prints --help on stdout, documenting every flag and its 
         "--reflector.workers <n>",
         "--reflector.endpoints[=<bool>]",
         "--reflector.create-namespaces[=<bool>]",
+        "--reflector.source-max-list-pages <n>",
+        "--reflector.source-max-list-bytes <size>",
+        "--reflector.source-max-event-bytes <size>",
+        "--reflector.source-max-objects <n>",
         "--leader-elect[=<bool>]",
         "--leader-elect-lease-duration <duration>",
         "--leader-elect-renew-deadline <duration>",
@@ -376,6 +416,10 @@ Deno.test("parseFlags() prints --help on stdout, documenting every flag and its 
         '"0.0.0.0"',
         "(default: 4)",
         '(default: "service-reflector")',
+        "(default: 1000)",
+        '(default: "256Mi")',
+        '(default: "4Mi")',
+        "(default: 100000)",
       ]
     ) {
       ok(output.includes(shown), `--help shows ${shown}`);

@@ -14,24 +14,29 @@ import { isNotFound } from "./status_error.ts";
 
 /**
  * Whether the server serves `type` with the verbs `list` and `watch`.
- * A missing group/version (404) is a plain "no"; any other failure throws.
+ * A missing group/version (404) is a plain "no"; any other failure throws,
+ * and so does a document longer than `maxBytes` (a `LimitExceededError`).
  */
 export async function servesResource(
   rest: RestClient,
   type: ResourceType,
-  options: CallOptions = {},
+  options: CallOptions & { maxBytes?: number } = {},
 ): Promise<boolean> {
   const path = type.group ? `/apis/${type.group}/${type.version}` : `/api/${type.version}`;
   let list: APIResourceList;
   try {
-    list = await rest.transport.json<APIResourceList>(
-      path,
-      options.signal ? { signal: options.signal } : {},
-    );
+    list = await rest.transport.json<APIResourceList>(path, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
+    });
   } catch (error) {
     if (isNotFound(error)) return false;
     throw error;
   }
-  const resource = list.resources?.find((entry) => entry.name === type.resource);
-  return resource !== undefined && ["list", "watch"].every((verb) => resource.verbs.includes(verb));
+  const resources: unknown = list?.resources;
+  const resource = Array.isArray(resources)
+    ? resources.find((entry) => entry?.name === type.resource)
+    : undefined;
+  const verbs: unknown = resource?.verbs;
+  return Array.isArray(verbs) && ["list", "watch"].every((verb) => verbs.includes(verb));
 }

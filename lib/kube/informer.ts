@@ -12,6 +12,11 @@
  *   healthy period); a watch that ends at once without events counts as a
  *   failure, so a broken server never gets a tight loop.
  *
+ * Bounds (`maxListPages`, `maxListBytes`, `maxLineBytes`, `maxObjects`)
+ * cap what a server can make the informer hold: past one, the list or
+ * watch fails with a `LimitExceededError` and is retried as any failure,
+ * while the cache keeps what it held (a failed relist replaces nothing).
+ *
  * Handlers run synchronously, in event order, on the informer's own loop:
  * they must be cheap (enqueue a key) and must not mutate the objects, which
  * are shared with the cache. A handler that throws is reported through
@@ -22,8 +27,9 @@
 
 import { Backoff, type BackoffOptions } from "./backoff.ts";
 import { type Clock, realClock } from "../clock.ts";
-import { type KubeObject, objectKey, resourceVersionOf } from "./object.ts";
-import type { ResourceType } from "./resource.ts";
+import { LimitExceededError } from "./limit_error.ts";
+import { type KubeObject, objectKey, resourceVersionOf, safeObjectKey } from "./object.ts";
+import { resourcePath, type ResourceType } from "./resource.ts";
 import type { RestClient } from "./rest.ts";
 import { isGone, isTooManyRequests, StatusError } from "./status_error.ts";
 import { type IndexFunction, type ReadonlyStore, Store } from "./store.ts";
@@ -68,6 +74,24 @@ export interface InformerOptions<T> {
   transform?: (object: T) => T;
   /** Bound on one encoded watch event. Defaults to 16 MiB. */
   maxLineBytes?: number;
+  /** Most pages one list may take (`RestClient.list`'s `maxPages`). Omitted: no bound. */
+  maxListPages?: number;
+  /** Most bytes of one list, all its pages together. Omitted: no bound. */
+  maxListBytes?: number;
+  /**
+   * Most objects a list may hold and the cache may grow to: a watch event
+   * that would add one more fails the watch. Omitted: no bound.
+   */
+  maxObjects?: number;
+  /**
+   * Whether an object the server sent may be cached, asked before
+   * `transform` of every listed object and every event's object. One it
+   * refuses is not cached and no handler hears of it: the cache keeps the
+   * version of that key it had, if any (a relist does not delete it), and a
+   * deletion is still applied by key (`safeObjectKey`). It must not throw.
+   * Defaults to admitting everything.
+   */
+  admit?: (object: T) => boolean;
   /** Watches last between this and twice this, chosen at random. Defaults to 300 s. */
   minWatchTimeoutSeconds?: number;
   /** Retry pacing; defaults are client-go's (0.8 s doubling to 30 s, reset after 2 min). */
@@ -135,6 +159,14 @@ export class Informer<T extends KubeObject> {
           minWatchTimeoutSeconds,
         ),
       );
+    }
+    for (const name of ["maxListPages", "maxListBytes", "maxObjects"] as const) {
+      const value = options[name];
+      if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+        throw new RangeError(
+          cannot("create informer", `'${name}' must be a positive integer`, value),
+        );
+      }
     }
     this.#rest = rest;
     this.#options = options;
@@ -248,14 +280,28 @@ export class Informer<T extends KubeObject> {
 
   async #list(signal: AbortSignal): Promise<void> {
     const { type, namespace, labelSelector, fieldSelector, pageSize = 500 } = this.#options;
+    const { maxListPages, maxListBytes, maxObjects } = this.#options;
     const list = await this.#rest.list<T>(type, {
       ...(namespace ? { namespace } : {}),
       ...(labelSelector ? { labelSelector } : {}),
       ...(fieldSelector ? { fieldSelector } : {}),
       limit: pageSize,
+      ...(maxListPages ? { maxPages: maxListPages } : {}),
+      ...(maxListBytes ? { maxBytes: maxListBytes } : {}),
+      ...(maxObjects ? { maxItems: maxObjects } : {}),
       signal,
     });
-    this.#replace(list.items.map((object) => this.#transform(object)));
+    const admitted: T[] = [];
+    const refused = new Set<string>();
+    for (const object of list.items) {
+      if (this.#admits(object)) {
+        admitted.push(this.#transform(object));
+        continue;
+      }
+      const key = safeObjectKey(object);
+      if (key !== undefined) refused.add(key);
+    }
+    this.#replace(admitted, refused);
     this.#resourceVersion = list.resourceVersion;
     this.#stats.lists++;
     this.#contact();
@@ -322,22 +368,50 @@ export class Informer<T extends KubeObject> {
       if (version) this.#resourceVersion = version;
       return;
     }
-    const object = this.#transform(raw);
-    this.#stats.events++;
-    if (type === "DELETED") {
-      const previous = this.#store.delete(objectKey(object));
-      this.#emit("onDelete", previous ?? object, false);
+    if (!this.#admits(raw)) {
+      // Refused: the cache keeps its version, but a deletion still deletes.
+      const key = type === "DELETED" ? safeObjectKey(raw) : undefined;
+      const previous = key === undefined ? undefined : this.#store.delete(key);
+      if (previous) this.#emit("onDelete", previous, false);
     } else {
-      const previous = this.#store.set(object);
-      if (previous) this.#emitUpdate(previous, object);
-      else this.#emit("onAdd", object, !this.#hasSynced);
+      this.#applyAdmitted(type, this.#transform(raw));
     }
+    this.#stats.events++;
     if (version) this.#resourceVersion = version;
   }
 
-  /** Makes the cache equal `objects`, emitting the differences. */
-  #replace(objects: T[]): void {
-    const listed = new Set<string>();
+  #applyAdmitted(type: string, object: T): void {
+    if (type === "DELETED") {
+      const previous = this.#store.delete(objectKey(object));
+      this.#emit("onDelete", previous ?? object, false);
+      return;
+    }
+    const { maxObjects } = this.#options;
+    if (maxObjects && this.#store.size >= maxObjects && !this.#store.get(objectKey(object))) {
+      const { type: resource, namespace } = this.#options;
+      const path = resourcePath(resource, namespace ? { namespace } : {});
+      throw new LimitExceededError({
+        request: `WATCH ${this.#rest.transport.url(path)}`,
+        limit: "maxObjects",
+        max: maxObjects,
+        detail: `${objectKey(object)} would be object ${this.#store.size + 1} in the cache`,
+      });
+    }
+    const previous = this.#store.set(object);
+    if (previous) this.#emitUpdate(previous, object);
+    else this.#emit("onAdd", object, !this.#hasSynced);
+  }
+
+  #admits(object: T): boolean {
+    return this.#options.admit?.(object) ?? true;
+  }
+
+  /**
+   * Makes the cache equal `objects`, emitting the differences; the objects
+   * of the keys in `refused` stay as they are.
+   */
+  #replace(objects: T[], refused: ReadonlySet<string>): void {
+    const listed = new Set<string>(refused);
     for (const object of objects) {
       const key = objectKey(object);
       listed.add(key);

@@ -1,12 +1,13 @@
 /**
  * The informer against servers that misbehave in ways a real apiserver
  * cannot be made to on demand: real HTTP servers on loopback that split,
- * truncate or bloat watch streams, or fail and then recover.
+ * truncate or bloat watch streams, fail and then recover, or send lists
+ * that never end.
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import type { ConfigMap } from "kubernetes-types/core/v1.d.ts";
 import { configFromUrl } from "./config/client_config.ts";
-import { Informer } from "./informer.ts";
+import { Informer, type InformerOptions } from "./informer.ts";
 import { RestClient } from "./rest.ts";
 import { configMaps } from "../../tests/support/resources.ts";
 import { Transport } from "./transport.ts";
@@ -47,6 +48,7 @@ interface Seen {
   path: string;
   watch: boolean;
   resourceVersion: string | null;
+  continue: string | null;
   at: number;
 }
 
@@ -54,7 +56,7 @@ interface Seen {
 async function withFakeServer(
   handler: (request: Request, seen: Seen[]) => Response | Promise<Response>,
   body: (informer: Informer<ConfigMap>, seen: Seen[], errors: string[]) => Promise<void>,
-  options: { maxLineBytes?: number } = {},
+  options: Partial<InformerOptions<ConfigMap>> = {},
 ): Promise<void> {
   const seen: Seen[] = [];
   const errors: string[] = [];
@@ -64,6 +66,7 @@ async function withFakeServer(
       path: url.pathname,
       watch: url.searchParams.get("watch") === "true",
       resourceVersion: url.searchParams.get("resourceVersion"),
+      continue: url.searchParams.get("continue"),
       at: performance.now(),
     });
     return handler(request, seen);
@@ -127,7 +130,10 @@ Deno.test("Informer resumes from its version after an over-long line, without re
       "1",
       "1",
     ]);
-    ok(errors[0]?.includes("a line exceeds 1000 bytes"), errors[0]);
+    ok(
+      errors[0]?.includes("exceeds 'maxLineBytes' of 1000: an event goes on past 1000 bytes"),
+      errors[0],
+    );
   }, { maxLineBytes: 1000 });
 });
 
@@ -213,4 +219,181 @@ Deno.test("Informer does not loop tightly on a server that ends every watch at o
     ok(watches() >= 3, `${watches()} watches in 1 s`);
     equal(informer.stats.lists, 1);
   });
+});
+
+const isList = (request: Request) => !new URL(request.url).searchParams.has("watch");
+const lists = (seen: Seen[]) => seen.filter((entry) => !entry.watch);
+
+/** A watch answered by one 410 ERROR event, so the informer relists. */
+const expired = () =>
+  streamed(async (send) => {
+    await send(event("ERROR", { kind: "Status", code: 410, reason: "Expired", message: "gone" }));
+    return "close";
+  });
+
+Deno.test("Informer stops a list whose pages never end at maxListPages and keeps its cache", async () => {
+  await withFakeServer((request, seen) => {
+    if (!isList(request)) return expired();
+    const token = new URL(request.url).searchParams.get("continue");
+    // The first list is whole; every later one has a next page, forever.
+    if (lists(seen).length === 1) {
+      return Response.json({
+        metadata: { resourceVersion: "5" },
+        items: [configMap("a", "4"), configMap("b", "5")],
+      });
+    }
+    const page = Number(token ?? "0") + 1;
+    return Response.json({
+      metadata: { resourceVersion: "6", continue: String(page) },
+      items: [configMap(`page-${page}`, "6")],
+    });
+  }, async (informer, seen, errors) => {
+    await poll(() => errors.find((error) => error.includes("maxListPages")), {
+      description: "the list refused at its page cap",
+    });
+    // One whole list, then lists of exactly 5 pages each: no sixth request.
+    const attempts = lists(seen).map((entry) => entry.continue).join(",").split(",,");
+    ok(attempts.length >= 2, attempts.join(" | "));
+    deepStrictEqual(
+      attempts.slice(1, -1).map((pages) => pages.split(",").length),
+      attempts.slice(1, -1).map(() => 5),
+    );
+    equal(attempts[1], "1,2,3,4");
+    ok(
+      errors.some((error) =>
+        /LimitExceededError: GET http:\/\/127\.0\.0\.1:\d+\/api\/v1\/configmaps\?limit=500&continue=5 exceeds 'maxListPages' of 5: the list goes on after 5 pages/
+          .test(error)
+      ),
+      errors.join("\n"),
+    );
+    // The failed relist replaced nothing.
+    ok(informer.hasSynced);
+    deepStrictEqual(informer.store.keys().sort(), ["x/a", "x/b"]);
+    equal(informer.stats.lists, 1);
+  }, { maxListPages: 5 });
+});
+
+/** A list body that never ends, and the bytes it sent to each request. */
+function endlessBody(sent: number[]): Response {
+  const index = sent.push(0) - 1;
+  const item = encoder.encode(JSON.stringify(configMap("x".repeat(200), "1")) + ",");
+  const chunk = new Uint8Array(item.length * 64);
+  for (let at = 0; at < 64; at++) chunk.set(item, at * item.length);
+  let started = false;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const bytes = started ? chunk : encoder.encode('{"metadata":{},"items":[');
+      started = true;
+      sent[index] = (sent[index] ?? 0) + bytes.length;
+      controller.enqueue(bytes);
+    },
+  });
+  return new Response(body, { headers: { "content-type": "application/json" } });
+}
+
+Deno.test("Informer stops reading a list body that never ends at maxListBytes", async () => {
+  const sent: number[] = [];
+  const maxListBytes = 1024 * 1024;
+  await withFakeServer((request) => {
+    if (!isList(request)) return streamed(() => Promise.resolve("hold"));
+    return endlessBody(sent);
+  }, async (informer, _seen, errors) => {
+    await poll(() => errors.length >= 2 ? errors : undefined, {
+      description: "two lists refused at their byte cap",
+    });
+    for (const error of errors.slice(0, 2)) {
+      ok(
+        /GET http:\/\/127\.0\.0\.1:\d+\/api\/v1\/configmaps\?limit=500 exceeds 'maxListBytes' of 1048576: the list goes on past 1048576 bytes, in page 1/
+          .test(error),
+        error,
+      );
+    }
+    // What the client read is bounded by the cap; what the server managed to
+    // send besides sits in socket buffers, a few MiB at most, never more.
+    for (const bytes of sent.slice(0, 2)) ok(bytes < maxListBytes + 16 * 1024 * 1024, `${bytes}`);
+    equal(informer.hasSynced, false);
+    equal(informer.store.size, 0);
+  }, { maxListBytes });
+});
+
+Deno.test("Informer refuses a list and a watch that would hold more than maxObjects", async () => {
+  await withFakeServer((request, seen) => {
+    if (isList(request)) {
+      // The first list has one object too many; the second fits.
+      const items = ["a", "b", "c", "d"].slice(0, lists(seen).length === 1 ? 4 : 2);
+      return Response.json({
+        metadata: { resourceVersion: "5" },
+        items: items.map((name) => configMap(name, "5")),
+      });
+    }
+    return streamed(async (send) => {
+      await send(event("MODIFIED", configMap("a", "6")));
+      await send(event("ADDED", configMap("c", "7")));
+      await send(event("ADDED", configMap("d", "8")));
+      return "hold";
+    });
+  }, async (informer, seen, errors) => {
+    await poll(() => errors.find((error) => error.includes("'maxObjects'")), {
+      description: "the watch refused at the object cap",
+    });
+    ok(
+      /exceeds 'maxListItems' of 3: the list holds more than 3 objects/.test(errors[0] ?? ""),
+      errors[0],
+    );
+    ok(
+      /WATCH http:\/\/127\.0\.0\.1:\d+\/api\/v1\/configmaps exceeds 'maxObjects' of 3: x\/d would be object 4 in the cache/
+        .test(errors[1] ?? ""),
+      errors[1],
+    );
+    deepStrictEqual(informer.store.keys().sort(), ["x/a", "x/b", "x/c"]);
+    equal(informer.resourceVersion, "7");
+    // The watch resumes from the last event applied.
+    await poll(() => seen.filter((entry) => entry.watch).length >= 2 || undefined, {
+      description: "a resumed watch",
+    });
+    equal(seen.filter((entry) => entry.watch)[1]?.resourceVersion, "7");
+  }, { maxObjects: 3 });
+});
+
+Deno.test("Informer caches only admitted objects and keeps the version it had of a refused one", async () => {
+  const valid = (object: ConfigMap) => typeof object.data?.["value"] === "string";
+  const bad = (name: unknown, resourceVersion: string) =>
+    ({
+      metadata: { name, namespace: "x", resourceVersion },
+      data: { value: 7 },
+    }) as unknown as ConfigMap;
+  const added: string[] = [];
+  await withFakeServer((request, seen) => {
+    if (isList(request)) {
+      const second = lists(seen).length > 1;
+      return Response.json({
+        metadata: { resourceVersion: second ? "9" : "1" },
+        items: second ? [bad("a", "9"), bad(["b"], "9")] : [configMap("a", "1"), bad(42, "1")],
+      });
+    }
+    const watches = seen.filter((entry) => entry.watch).length;
+    return streamed(async (send) => {
+      if (watches === 1) {
+        await send(event("MODIFIED", bad("a", "2")));
+        await send(event("ADDED", bad("c", "3")));
+        await send(event("ADDED", configMap("d", "4")));
+        await send(
+          event("ERROR", { kind: "Status", code: 410, reason: "Expired", message: "old" }),
+        );
+        return "close";
+      }
+      await send(event("DELETED", bad("a", "10")));
+      return "hold";
+    });
+  }, async (informer, _seen, errors) => {
+    informer.addEventHandlers({ onAdd: (object) => added.push(object.metadata?.name as string) });
+    await poll(() => informer.stats.lists === 2 && !informer.store.get("x/a") ? true : undefined, {
+      description: "the deletion of a, applied by key",
+    });
+    // a kept its admitted version through a refused update and a relist;
+    // d vanished at the relist; the refused c, 42 and ["b"] never came in.
+    deepStrictEqual(added, ["a", "d"]);
+    deepStrictEqual(informer.store.keys(), []);
+    deepStrictEqual(errors, []);
+  }, { admit: valid });
 });

@@ -40,6 +40,23 @@ export function objectKey(object: KubeObject): string {
   return namespace ? `${namespace}/${name}` : name;
 }
 
+/**
+ * The key of `object` as {@linkcode objectKey} makes it, or undefined when
+ * `object` cannot be keyed: its `metadata.name` is not a non-empty string,
+ * or its `metadata.namespace` is neither absent nor a string. Never throws,
+ * whatever `object` is.
+ */
+export function safeObjectKey(object: unknown): string | undefined {
+  const metadata = (object as KubeObject | null | undefined)?.metadata as unknown;
+  if (typeof metadata !== "object" || metadata === null) return undefined;
+  const { name, namespace } = metadata as { name?: unknown; namespace?: unknown };
+  if (typeof name !== "string" || name === "") return undefined;
+  if (namespace !== undefined && namespace !== null && typeof namespace !== "string") {
+    return undefined;
+  }
+  return namespace ? `${namespace}/${name}` : name;
+}
+
 /** Splits a key made by {@linkcode objectKey}. */
 export function splitObjectKey(key: string): { namespace: string | undefined; name: string } {
   const slash = key.indexOf("/");
@@ -50,9 +67,10 @@ export function splitObjectKey(key: string): { namespace: string | undefined; na
   return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
 }
 
-/** The object's resourceVersion, or "" if it has none. */
+/** The object's resourceVersion, or "" if it has none (or one that is not a string). */
 export function resourceVersionOf(object: KubeObject): string {
-  return object.metadata?.resourceVersion ?? "";
+  const version: unknown = object.metadata?.resourceVersion;
+  return typeof version === "string" ? version : "";
 }
 
 /** The label naming the Service (in the slice's own namespace) an EndpointSlice belongs to. */

@@ -12,9 +12,10 @@ import type { DeleteOptions, Status } from "kubernetes-types/meta/v1.d.ts";
 import type { KubeObject, ObjectList } from "./object.ts";
 import { apiVersionOf, resourcePath, type ResourceType } from "./resource.ts";
 import { isGone, StatusError } from "./status_error.ts";
-import type { Query, Transport } from "./transport.ts";
-import { decodeWatchEvents, type WatchEvent } from "./watch_stream.ts";
-import { cannot } from "../cannot.ts";
+import { type Query, type Transport, TransportError } from "./transport.ts";
+import { decodeWatchEvents, LineTooLongError, type WatchEvent } from "./watch_stream.ts";
+import { cannot, shown } from "../cannot.ts";
+import { LimitExceededError } from "./limit_error.ts";
 
 /** Options shared by every verb. */
 export interface CallOptions {
@@ -36,6 +37,12 @@ export interface ListOptions extends CallOptions {
   resourceVersion?: string;
   /** `resourceVersionMatch`: `NotOlderThan` or `Exact`. */
   resourceVersionMatch?: "NotOlderThan" | "Exact";
+  /** Most pages requested for one list. Omitted: no bound. */
+  maxPages?: number;
+  /** Most bytes of all pages of one list together, counted as they arrive. Omitted: no bound. */
+  maxBytes?: number;
+  /** Most objects in one list. Omitted: no bound. */
+  maxItems?: number;
 }
 
 /** Options of {@linkcode RestClient.watch}. */
@@ -122,26 +129,33 @@ export class RestClient {
    * Lists every object, following `continue` tokens page by page. If a
    * token expires mid-way (410), the list starts over in one unpaginated
    * request, as client-go's pager does, so callers always get a whole,
-   * consistent list.
+   * consistent list. `maxPages`, `maxBytes` and `maxItems` bound what the
+   * server may send (the fallback request counts as one more page); past
+   * one, reading stops and the list fails.
+   *
+   * @throws {LimitExceededError} Past a bound, naming it and the request.
+   * @throws {TransportError} If a page is not a list: `items` must be an
+   * array of objects, `continue` and `resourceVersion` strings.
    */
   async list<T extends KubeObject>(
     type: ResourceType,
     options: ListOptions = {},
   ): Promise<ObjectList<T>> {
     const { limit = 500 } = options;
-    if (!Number.isInteger(limit) || limit < 1) {
-      throw new RangeError(
-        cannot(`list ${type.resource}`, "'limit' must be a positive integer", limit),
-      );
+    for (const [name, value] of [["limit", limit], ...listBounds(options)] as const) {
+      if (!Number.isInteger(value) || value < 1) {
+        throw new RangeError(
+          cannot(`list ${type.resource}`, `'${name}' must be a positive integer`, value),
+        );
+      }
     }
     const path = resourcePath(type, namespaced(options.namespace));
     const base: Query = {
       labelSelector: options.labelSelector || undefined,
       fieldSelector: options.fieldSelector || undefined,
     };
-    const items: T[] = [];
+    const reading = new ListReading<T>(options);
     let next: string | undefined;
-    let resourceVersion = "";
     do {
       const query: Query = next ? { ...base, limit, continue: next } : {
         ...base,
@@ -149,22 +163,46 @@ export class RestClient {
         resourceVersion: options.resourceVersion || undefined,
         resourceVersionMatch: options.resourceVersion ? options.resourceVersionMatch : undefined,
       };
-      let page: RawList<T>;
       try {
-        page = await this.transport.json<RawList<T>>(path, { query, ...signalOnly(options) });
+        next = reading.add(await this.#page<T>(path, query, reading, options));
       } catch (error) {
         if (!(next && isGone(error))) throw error;
-        const whole = await this.transport.json<RawList<T>>(path, {
-          query: base,
-          ...signalOnly(options),
-        });
-        return { items: whole.items ?? [], resourceVersion: whole.metadata?.resourceVersion ?? "" };
+        const whole = new ListReading<T>(options, reading.pages);
+        whole.add(await this.#page<T>(path, base, whole, options));
+        return whole.result();
       }
-      items.push(...(page.items ?? []));
-      resourceVersion = page.metadata?.resourceVersion ?? "";
-      next = page.metadata?.continue || undefined;
     } while (next);
-    return { items, resourceVersion };
+    return reading.result();
+  }
+
+  /** One page of a list, read within what is left of the list's bounds. */
+  async #page<T>(
+    path: string,
+    query: Query,
+    reading: ListReading<T>,
+    options: ListOptions,
+  ): Promise<ListPage<T>> {
+    const request = `GET ${this.transport.url(path, query)}`;
+    reading.checkPages(request);
+    try {
+      const { body, bytes } = await this.transport.sizedJson<unknown>(path, {
+        query,
+        ...signalOnly(options),
+        ...optional("maxBytes", reading.bytesLeft),
+      });
+      return { page: checkedPage<T>(body, request), request, bytes };
+    } catch (error) {
+      if (error instanceof LimitExceededError && error.limit === "maxBytes") {
+        throw new LimitExceededError({
+          request,
+          limit: "maxListBytes",
+          max: options.maxBytes as number,
+          detail: `the list goes on past ${options.maxBytes} bytes, in page ${reading.pages}`,
+          cause: error,
+        });
+      }
+      throw error;
+    }
   }
 
   /** Creates `object` (its namespace comes from `metadata.namespace`). */
@@ -237,8 +275,9 @@ export class RestClient {
   /**
    * Opens a watch and yields its events until the server ends it or
    * `signal` aborts (then it returns quietly). An ERROR event is thrown as a
-   * {@linkcode StatusError} (410 Expired reads `isGone`), a broken stream as
-   * a `WatchStreamError`.
+   * {@linkcode StatusError} (410 Expired reads `isGone`), an event longer
+   * than `maxLineBytes` as a {@linkcode LimitExceededError}, another broken
+   * stream as a `WatchStreamError`.
    */
   async *watch<T extends KubeObject>(
     type: ResourceType,
@@ -290,6 +329,15 @@ export class RestClient {
       }
     } catch (error) {
       if (signal?.aborted) return;
+      if (error instanceof LineTooLongError) {
+        throw new LimitExceededError({
+          request: `WATCH ${this.transport.url(path, query)}`,
+          limit: "maxLineBytes",
+          max: error.maxLineBytes,
+          detail: `an event goes on past ${error.maxLineBytes} bytes`,
+          cause: error,
+        });
+      }
       throw error;
     }
   }
@@ -320,8 +368,123 @@ export class RestClient {
 }
 
 interface RawList<T> {
-  items?: T[];
-  metadata?: { resourceVersion?: string; continue?: string };
+  items?: T[] | null;
+  metadata?: { resourceVersion?: string; continue?: string } | null;
+}
+
+/** One page read: the page, the request that read it, its size in bytes. */
+interface ListPage<T> {
+  page: RawList<T>;
+  request: string;
+  bytes: number;
+}
+
+function listBounds(options: ListOptions): [string, number][] {
+  const bounds: [string, number | undefined][] = [
+    ["maxPages", options.maxPages],
+    ["maxBytes", options.maxBytes],
+    ["maxItems", options.maxItems],
+  ];
+  return bounds.filter((bound): bound is [string, number] => bound[1] !== undefined);
+}
+
+/**
+ * The pages of one list read so far, against the list's bounds: pages
+ * requested, bytes read, objects kept.
+ */
+class ListReading<T> {
+  readonly #options: ListOptions;
+  readonly #items: T[] = [];
+  #resourceVersion = "";
+  /** Pages requested. */
+  pages: number;
+  /** Bytes of the pages read. */
+  bytes = 0;
+
+  constructor(options: ListOptions, pages = 0) {
+    this.#options = options;
+    this.pages = pages;
+  }
+
+  /** What is left of `maxBytes` for the next page; undefined without a bound. */
+  get bytesLeft(): number | undefined {
+    const { maxBytes } = this.#options;
+    return maxBytes === undefined ? undefined : Math.max(1, maxBytes - this.bytes);
+  }
+
+  /** Counts a page about to be requested, refusing one past `maxPages`. */
+  checkPages(request: string): void {
+    const { maxPages } = this.#options;
+    if (maxPages !== undefined && this.pages >= maxPages) {
+      throw new LimitExceededError({
+        request,
+        limit: "maxListPages",
+        max: maxPages,
+        detail: `the list goes on after ${this.pages} pages`,
+      });
+    }
+    this.pages++;
+  }
+
+  /** Keeps a page's objects; returns its `continue` token, if any. */
+  add({ page, request, bytes }: ListPage<T>): string | undefined {
+    const { maxItems } = this.#options;
+    const items = page.items ?? [];
+    if (maxItems !== undefined && this.#items.length + items.length > maxItems) {
+      throw new LimitExceededError({
+        request,
+        limit: "maxListItems",
+        max: maxItems,
+        detail: `the list holds more than ${this.#items.length + items.length - 1} objects`,
+      });
+    }
+    // One by one: spreading a huge page into push() would overflow the stack.
+    for (const item of items) this.#items.push(item);
+    this.bytes += bytes;
+    this.#resourceVersion = page.metadata?.resourceVersion ?? "";
+    return page.metadata?.continue || undefined;
+  }
+
+  result(): ObjectList<T> {
+    return { items: this.#items, resourceVersion: this.#resourceVersion };
+  }
+}
+
+/** `page` if it is shaped as a list, else a TransportError naming what is wrong. */
+function checkedPage<T>(page: unknown, request: string): RawList<T> {
+  const problem = listProblem(page);
+  if (problem) {
+    throw new TransportError(request, new TypeError(`the answer is not a list: ${problem}`));
+  }
+  return page as RawList<T>;
+}
+
+function listProblem(page: unknown): string | undefined {
+  if (!isRecord(page)) return `expected an object, got ${preview(page)}`;
+  const { items, metadata } = page;
+  if (items !== undefined && items !== null) {
+    if (!Array.isArray(items)) return `expected 'items' to be an array, got ${preview(items)}`;
+    const index = items.findIndex((item) => !isRecord(item));
+    if (index >= 0) return `expected items[${index}] to be an object, got ${preview(items[index])}`;
+  }
+  if (metadata === undefined || metadata === null) return undefined;
+  if (!isRecord(metadata)) return `expected 'metadata' to be an object, got ${preview(metadata)}`;
+  for (const field of ["continue", "resourceVersion"]) {
+    const value = metadata[field];
+    if (value !== undefined && value !== null && typeof value !== "string") {
+      return `expected 'metadata.${field}' to be a string, got ${preview(value)}`;
+    }
+  }
+  return undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function preview(value: unknown): string {
+  const text = shown(value);
+  return text.length > 100 ? `${text.slice(0, 100)}...` : text;
 }
 
 function namespaced(namespace: string | undefined): { namespace?: string } {

@@ -11,6 +11,7 @@
  */
 
 import type { Status } from "kubernetes-types/meta/v1.d.ts";
+import { readBoundedText } from "./_bounded_body.ts";
 
 /** A Kubernetes API request answered with a failure `Status`. */
 export class StatusError extends Error {
@@ -36,12 +37,20 @@ export class StatusError extends Error {
   }
 }
 
+/** Most bytes of a failure's body read: a Status is small, and a server may send no end of one. */
+export const maxStatusBodyBytes = 64 * 1024;
+
 /**
  * Builds the {@linkcode StatusError} for a non-2xx `response` to `request`
- * (e.g. `GET https://host/api/v1/...`), consuming the body.
+ * (e.g. `GET https://host/api/v1/...`), consuming at most
+ * {@linkcode maxStatusBodyBytes} of the body and cancelling the rest.
  */
 export async function statusErrorFrom(response: Response, request: string): Promise<StatusError> {
-  const text = await response.text().catch(() => "");
+  const text = await readBoundedText(response, {
+    maxBytes: maxStatusBodyBytes,
+    request,
+    truncate: true,
+  }).then((body) => body.text, () => "");
   return new StatusError(
     request,
     statusFromBody(text, response.status, response.statusText),

@@ -14,6 +14,7 @@
 
 import type { ClientCertificate, ClientConfig } from "./config/client_config.ts";
 import { statusErrorFrom } from "./status_error.ts";
+import { readBoundedText } from "./_bounded_body.ts";
 import { version } from "../version.ts";
 import { cannot } from "../cannot.ts";
 
@@ -47,6 +48,20 @@ export interface RequestOptions {
    * streams, which `signal` ends). Defaults to the transport's timeout.
    */
   timeoutMs?: number | null;
+  /**
+   * With {@linkcode Transport.json}: most bytes of the body read; reading
+   * stops there with a `LimitExceededError` (`limit: "maxBytes"`). Omitted:
+   * no bound.
+   */
+  maxBytes?: number;
+}
+
+/** A parsed JSON body and its size on the wire (after any content decoding). */
+export interface SizedBody<T> {
+  /** The parsed body. */
+  body: T;
+  /** Its length in bytes. */
+  bytes: number;
 }
 
 /** A request to a Kubernetes API server failed before any HTTP answer came. */
@@ -106,17 +121,23 @@ export class Transport {
     return await this.#checked(await this.#send(path, options), path, options);
   }
 
-  /** Sends a request and parses its JSON body. */
+  /** Sends a request and parses its JSON body, of at most `options.maxBytes` bytes. */
   async json<T>(path: string, options: RequestOptions = {}): Promise<T> {
+    return (await this.sizedJson<T>(path, options)).body;
+  }
+
+  /** As {@linkcode Transport.json}, with the size of the body in bytes. */
+  async sizedJson<T>(path: string, options: RequestOptions = {}): Promise<SizedBody<T>> {
     const response = await this.request(path, options);
-    const text = await response.text();
+    const request = `${options.method ?? "GET"} ${this.url(path, options.query)}`;
+    const { text, bytes } = await readBoundedText(response, {
+      maxBytes: options.maxBytes ?? Infinity,
+      request,
+    });
     try {
-      return JSON.parse(text) as T;
+      return { body: JSON.parse(text) as T, bytes };
     } catch (cause) {
-      throw new TransportError(
-        `${options.method ?? "GET"} ${this.url(path, options.query)}: invalid JSON in response`,
-        cause,
-      );
+      throw new TransportError(`${request}: invalid JSON in response`, cause);
     }
   }
 

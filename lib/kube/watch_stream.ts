@@ -34,6 +34,19 @@ export class WatchStreamError extends Error {
   }
 }
 
+/** A line of the watch stream is longer than the bound; reading stopped at the bound. */
+export class LineTooLongError extends WatchStreamError {
+  /** The bound. */
+  readonly maxLineBytes: number;
+
+  /** Creates the error for a line longer than `maxLineBytes`. */
+  constructor(maxLineBytes: number) {
+    super(`Cannot decode watch stream: a line exceeds ${maxLineBytes} bytes`);
+    this.name = "LineTooLongError";
+    this.maxLineBytes = maxLineBytes;
+  }
+}
+
 /** Default bound on one event's encoded size: 16 MiB, far above any Service or slice. */
 export const defaultMaxLineBytes = 16 * 1024 * 1024;
 
@@ -41,7 +54,8 @@ const newline = 0x0a;
 
 /**
  * Splits a byte stream into lines (without the `\n`), refusing any line
- * longer than `maxLineBytes` with a {@linkcode WatchStreamError}. A final
+ * longer than `maxLineBytes` with a {@linkcode LineTooLongError} as soon
+ * as its first `maxLineBytes + 1` bytes arrived. A final
  * line without `\n` is refused too. Empty lines are dropped.
  */
 export function splitLines(
@@ -55,8 +69,7 @@ export function splitLines(
   // Pieces of the current, unfinished line; their total length is `pending`.
   let pieces: Uint8Array[] = [];
   let pending = 0;
-  const tooLong = () =>
-    new WatchStreamError(`Cannot decode watch stream: a line exceeds ${maxLineBytes} bytes`);
+  const tooLong = () => new LineTooLongError(maxLineBytes);
   return new TransformStream({
     transform(chunk, controller) {
       let start = 0;

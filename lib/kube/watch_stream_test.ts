@@ -62,7 +62,7 @@ Deno.test("decodeWatchEvents() refuses a line over the bound", async () => {
     JSON.stringify({ type: "ADDED", object: service("x", "y".repeat(100)) }) + "\n",
   );
   await rejects(collect(decodeWatchEvents(streamOf(cut(line, [7, 50])), { maxLineBytes: 64 })), {
-    name: "WatchStreamError",
+    name: "LineTooLongError",
     message: "Cannot decode watch stream: a line exceeds 64 bytes",
   });
 });

@@ -15,6 +15,8 @@ import { WatchStreamError } from "../kube/watch_stream.ts";
 import type { SourceState } from "./reflector.ts";
 import type { NameClash, Write } from "./applier.ts";
 import type { InformerFailure, ReflectorObserver } from "./observer.ts";
+import type { InvalidObject } from "./_source_admission.ts";
+import { SourceLimitError } from "./source_limits.ts";
 
 /** What the gauges read at scrape time (a Reflector has these). */
 export interface ReflectorGauges {
@@ -42,7 +44,12 @@ export interface ReflectorMetrics extends ReflectorObserver {
   onWrite(write: Write): void;
   /** Counts the conflict. */
   onUnowned(key: string): void;
-  /** Counts a source's failure by source, phase and kind (the host's are not counted here). */
+  /** Counts the invalid object by source and resource. */
+  onInvalidObject(invalid: InvalidObject): void;
+  /**
+   * Counts a source's failure by source, phase and kind, and a bound it
+   * exceeded by source and bound (the host's failures are not counted here).
+   */
   onInformerError(failure: InformerFailure): void;
   /** Counts the clash by resource. */
   onNameClash(key: string, clash: NameClash): void;
@@ -76,6 +83,28 @@ export function reflectorMetrics(registry: Registry): ReflectorMetrics {
     labelNames: ["verb", "resource"],
     registers,
   });
+  registerGauges(registers, () => gauges);
+  return {
+    observe(observed) {
+      gauges = observed;
+    },
+    onAttempt(attempt) {
+      attempts.inc();
+      if (attempt.outcome.kind === "retry" || attempt.outcome.kind === "terminal") errors.inc();
+      duration.observe(attempt.durationMs / 1000);
+    },
+    onWrite(write) {
+      writes.inc({ verb: write.verb, resource: write.resource });
+    },
+    ...conflictCounters(registers),
+    ...sourceCounters(registers),
+  };
+}
+
+/** The counters of objects in the host the Reflector leaves alone. */
+function conflictCounters(
+  registers: Registry[],
+): Pick<ReflectorMetrics, "onUnowned" | "onNameClash" | "onStrays"> {
   const unowned = new Counter({
     name: "service_reflector_unowned_conflicts_total",
     help: "Reconciles that found a same-named host Service not owned by service-reflector.",
@@ -94,37 +123,51 @@ export function reflectorMetrics(registry: Registry): ReflectorMetrics {
       "Endpoint objects of a mirror not owned by service-reflector, found after a hand-added selector was removed.",
     registers,
   });
-  const sourceErrors = new Counter({
-    name: "service_reflector_source_errors_total",
-    help: "Failures reaching a source, by source, phase (discovery, list, watch, handler) and " +
-      "kind (http_<code>, timeout, transport, stream, other).",
-    labelNames: ["source", "phase", "kind"],
-    registers,
-  });
-  registerGauges(registers, () => gauges);
   return {
-    observe(observed) {
-      gauges = observed;
-    },
-    onAttempt(attempt) {
-      attempts.inc();
-      if (attempt.outcome.kind === "retry" || attempt.outcome.kind === "terminal") errors.inc();
-      duration.observe(attempt.durationMs / 1000);
-    },
-    onWrite(write) {
-      writes.inc({ verb: write.verb, resource: write.resource });
-    },
     onUnowned() {
       unowned.inc();
-    },
-    onInformerError({ cluster, phase, error }) {
-      if (cluster !== "host") sourceErrors.inc({ source: cluster, phase, kind: errorKind(error) });
     },
     onNameClash(_key, clash) {
       clashes.inc({ resource: clash.resource });
     },
     onStrays(_key, found) {
       strays.inc(found.length);
+    },
+  };
+}
+
+/** The counters of what went wrong with a source. */
+function sourceCounters(
+  registers: Registry[],
+): Pick<ReflectorMetrics, "onInvalidObject" | "onInformerError"> {
+  const sourceErrors = new Counter({
+    name: "service_reflector_source_errors_total",
+    help: "Failures reaching a source, by source, phase (discovery, list, watch, handler) and " +
+      "kind (http_<code>, timeout, transport, stream, limit, other).",
+    labelNames: ["source", "phase", "kind"],
+    registers,
+  });
+  const invalid = new Counter({
+    name: "service_reflector_source_invalid_objects_total",
+    help: "Source objects skipped as not shaped as the Reflector reads them, once per version.",
+    labelNames: ["source", "resource"],
+    registers,
+  });
+  const limited = new Counter({
+    name: "service_reflector_source_limit_exceeded_total",
+    help: "Source lists and watches failed for sending more than a --reflector.source-max-* bound.",
+    labelNames: ["source", "limit"],
+    registers,
+  });
+  return {
+    onInvalidObject({ source, resource }) {
+      invalid.inc({ source, resource });
+    },
+    onInformerError({ cluster, phase, error }) {
+      if (cluster !== "host") sourceErrors.inc({ source: cluster, phase, kind: errorKind(error) });
+      if (error instanceof SourceLimitError) {
+        limited.inc({ source: error.source, limit: error.limit });
+      }
     },
   };
 }
@@ -193,5 +236,6 @@ function errorKind(error: unknown): string {
       : "transport";
   }
   if (error instanceof WatchStreamError) return "stream";
+  if (error instanceof SourceLimitError) return "limit";
   return "other";
 }

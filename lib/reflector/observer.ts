@@ -30,6 +30,7 @@ import type { InformerPhase } from "../kube/informer.ts";
 import type { KubeObject } from "../kube/object.ts";
 import type { NameClash, Write } from "./applier.ts";
 import type { EndpointsMode } from "./source.ts";
+import type { InvalidObject } from "./_source_admission.ts";
 
 /** A failure the Reflector recovers from by itself, by cluster. */
 export interface InformerFailure {
@@ -71,8 +72,18 @@ export interface ReflectorObserver {
    * told once per namespace while it is missing, with the first key.
    */
   onNamespaceMissing?(namespace: string, key: string): void;
-  /** An informer, a source's discovery or an Event write failed; it is retried. */
+  /**
+   * An informer, a source's discovery or an Event write failed; it is
+   * retried. A source that sent more than a bound allows fails with a
+   * `SourceLimitError` (`source_limits.ts`).
+   */
   onInformerError?(failure: InformerFailure): void;
+  /**
+   * A source sent an object that is not shaped as the Reflector reads it:
+   * it is skipped (its cache keeps the version it had). Told once per
+   * object version.
+   */
+  onInvalidObject?(invalid: InvalidObject): void;
   /** Source `source` reads its endpoints through `mode`, decided once per run. */
   onMode?(source: string, mode: EndpointsMode): void;
   /** Shutdown progress, for logs: `workers` once the workers have stopped and the informers stop. */
@@ -117,6 +128,7 @@ export function fanOut(...observers: readonly ReflectorObserver[]): Required<Ref
     onStrays: each("onStrays"),
     onNamespaceMissing: each("onNamespaceMissing"),
     onInformerError: each("onInformerError"),
+    onInvalidObject: each("onInvalidObject"),
     onMode: each("onMode"),
     onStopping: each("onStopping"),
   };

@@ -44,7 +44,8 @@ import { keyedInformer, type KeyedInformerOptions, sliceIndexers } from "./_info
 import { Applier, type ApplyResult, type NameClash, NameTakenError } from "./applier.ts";
 import { desiredMirror, type SourceObjects } from "./desired.ts";
 import { EventRecorder } from "./events.ts";
-import type { ReflectorObserver } from "./observer.ts";
+import { fanOut, type ReflectorObserver } from "./observer.ts";
+import { invalidObjectEvents } from "./_invalid_object_events.ts";
 import { Source, type SourceOptions } from "./source.ts";
 
 /** Options of {@linkcode Reflector}. */
@@ -135,8 +136,17 @@ export class Reflector {
     const clock = options.clock ? { clock: options.clock } : {};
     this.#queue = new RateLimitingQueue(clock);
     const enqueue = (key: string) => this.#queue.add(key);
+    // Sources also tell of invalid objects on the mirrors they bear on.
+    const sourceObserver = fanOut(
+      this.#observer,
+      invalidObjectEvents({
+        events: () => this.#events,
+        mirrors: () => this.#hostServices.store,
+        onError: (error) => this.#failed(error, "handler"),
+      }),
+    );
     this.#sources = options.sources.map((source) =>
-      new Source({ ...source, ...scope, ...clock }, this.#observer)
+      new Source({ ...source, ...scope, ...clock }, sourceObserver)
     );
     for (const source of this.#sources) source.onChange(enqueue);
     const host = hostInformers(options.host, {

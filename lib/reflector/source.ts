@@ -8,7 +8,10 @@
  *
  * A source that cannot be reached degrades only itself: it retries with
  * backoff and reports not synced, and the Reflector keeps its mirrors as
- * they are until it syncs again.
+ * they are until it syncs again. So does a hostile one: what it may send is
+ * bounded (`source_limits.ts`), and every object it sends is checked
+ * against the shape the Reflector reads before it is cached
+ * (`_source_admission.ts`); an invalid one is skipped and reported once.
  *
  * @module
  */
@@ -20,7 +23,7 @@ import type { ClientConfig } from "../kube/config/client_config.ts";
 import { type Clock, realClock } from "../clock.ts";
 import { servesResource } from "../kube/discovery.ts";
 import type { Informer, InformerHealth, InformerPhase } from "../kube/informer.ts";
-import { objectKey, sliceServiceKeys } from "../kube/object.ts";
+import { type KubeObject, objectKey, sliceServiceKeys } from "../kube/object.ts";
 import { endpoints, endpointSlices, services } from "../kube/resource.ts";
 import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
@@ -28,6 +31,14 @@ import { isReflected } from "../ownership.ts";
 import { byService, keyedInformer, type Runnable, sliceIndexers } from "./_informers.ts";
 import type { SourceObjects } from "./desired.ts";
 import type { ReflectorObserver } from "./observer.ts";
+import { admission } from "./_source_admission.ts";
+import { blamingSource, defaultSourceLimits, type SourceLimits } from "./source_limits.ts";
+import {
+  endpointSliceProblems,
+  endpointsProblems,
+  serviceProblems,
+  type ShapeProblem,
+} from "./source_shape.ts";
 
 /** How a source's endpoints are read. */
 export type EndpointsMode = "endpointslices" | "endpoints";
@@ -42,6 +53,8 @@ export interface SourceOptions {
   selector: string;
   /** Only this namespace of the source; omitted for all. */
   namespace?: string;
+  /** Bounds on what the source may send; each omitted one is its default. */
+  limits?: Partial<SourceLimits>;
   /** Time source. */
   clock?: Clock;
 }
@@ -55,6 +68,7 @@ export class Source {
   readonly #transport: Transport;
   readonly #rest: RestClient;
   readonly #listeners = new Set<(key: string) => void>();
+  readonly #limits: SourceLimits;
   #services: Informer<Service> | undefined;
   #slices: Informer<EndpointSlice> | undefined;
   #endpoints: Informer<Endpoints> | undefined;
@@ -70,6 +84,7 @@ export class Source {
     this.name = options.name;
     this.#options = options;
     this.#observer = observer;
+    this.#limits = { ...defaultSourceLimits, ...options.limits };
     this.#transport = new Transport(options.config);
     this.#rest = new RestClient(this.#transport);
   }
@@ -160,9 +175,14 @@ export class Source {
   /** Creates the informers of `mode`, each telling the listeners of every change. */
   #inform(mode: EndpointsMode): Runnable[] {
     const { namespace, clock, selector } = this.#options;
+    const { maxListPages, maxListBytes, maxEventBytes, maxObjects } = this.#limits;
     const common = {
       ...(namespace ? { namespace } : {}),
       ...(clock ? { clock } : {}),
+      maxListPages,
+      maxListBytes,
+      maxLineBytes: maxEventBytes,
+      maxObjects,
       onError: (error: unknown, phase: InformerPhase) => this.#failed(error, phase),
       enqueue: (key: string) => {
         for (const listener of this.#listeners) listener(key);
@@ -173,6 +193,7 @@ export class Source {
       type: services,
       labelSelector: selector,
       keysOf: byKey,
+      admit: this.#admission(services.resource, serviceProblems, "own"),
       ...common,
     });
     if (mode === "endpointslices") {
@@ -180,6 +201,7 @@ export class Source {
         type: endpointSlices,
         indexers: sliceIndexers,
         keysOf: sliceServiceKeys,
+        admit: this.#admission(endpointSlices.resource, endpointSliceProblems, "slice"),
         ...common,
       });
       return [this.#services, this.#slices];
@@ -187,13 +209,33 @@ export class Source {
     this.#endpoints = keyedInformer<Endpoints>(this.#rest, {
       type: endpoints,
       keysOf: byKey,
+      admit: this.#admission(endpoints.resource, endpointsProblems, "own"),
       ...common,
     });
     return [this.#services, this.#endpoints];
   }
 
+  #admission(
+    resource: string,
+    check: (object: unknown) => readonly ShapeProblem[],
+    keyed: "own" | "slice",
+  ): (object: KubeObject) => boolean {
+    return admission({
+      source: this.name,
+      resource,
+      check,
+      keyed,
+      report: (invalid) => this.#observer.onInvalidObject?.(invalid),
+    });
+  }
+
   #failed(error: unknown, phase: InformerPhase | "discovery"): void {
-    this.#observer.onInformerError?.({ cluster: this.name, url: this.url, phase, error });
+    this.#observer.onInformerError?.({
+      cluster: this.name,
+      url: this.url,
+      phase,
+      error: blamingSource(this.name, error),
+    });
   }
 
   /** Finds which endpoints API the source serves, retrying until it answers; undefined once `signal` aborts. */
@@ -201,7 +243,11 @@ export class Source {
     const backoff = new Backoff(this.#options.clock ? { clock: this.#options.clock } : {});
     while (!signal.aborted) {
       try {
-        const served = await servesResource(this.#rest, endpointSlices, { signal });
+        const { maxListBytes } = this.#limits;
+        const served = await servesResource(this.#rest, endpointSlices, {
+          signal,
+          maxBytes: maxListBytes,
+        });
         this.#discovered = (this.#options.clock ?? realClock).now();
         return served ? "endpointslices" : "endpoints";
       } catch (error) {

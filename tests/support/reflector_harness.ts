@@ -21,6 +21,7 @@ import {
 } from "../../lib/reflector/observer.ts";
 import { Reflector, type ReflectorOptions } from "../../lib/reflector/reflector.ts";
 import type { EndpointsMode } from "../../lib/reflector/source.ts";
+import type { InvalidObject } from "../../lib/reflector/_source_admission.ts";
 import type { Cluster } from "../cluster/mod.ts";
 import { adminConfig } from "./client_configs.ts";
 
@@ -61,6 +62,8 @@ export interface Recorded {
   readonly namespaceMissing: string[];
   /** The endpoints API of each source, by name. */
   readonly modes: Record<string, EndpointsMode>;
+  /** Source objects skipped as invalid, as reported (once per version). */
+  readonly invalidObjects: InvalidObject[];
 }
 
 /** A Reflector built for a test, not yet running. */
@@ -92,6 +95,7 @@ function recorder(): Recorded & { observer: ReflectorObserver } {
     namespaceMissing: [],
     attempts: new Map(),
     modes: {},
+    invalidObjects: [],
   };
   const observer: ReflectorObserver = {
     onAttempt: (attempt) => {
@@ -107,6 +111,7 @@ function recorder(): Recorded & { observer: ReflectorObserver } {
     onNamespaceMissing: (_, key) => recorded.namespaceMissing.push(key),
     onInformerError: (failure) => recorded.informerErrors.push(failure),
     onMode: (source, mode) => recorded.modes[source] = mode,
+    onInvalidObject: (invalid) => recorded.invalidObjects.push(invalid),
   };
   return { ...recorded, observer };
 }
