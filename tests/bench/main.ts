@@ -13,6 +13,7 @@ import { benchEmitter } from "./emitter.ts";
 import { benchInformer } from "./informer.ts";
 import { benchReflector } from "./reflector.ts";
 import { type BenchCase, buildReport, formatTable } from "./report.ts";
+import { benchWaiting } from "./waiting.ts";
 
 const benchmarks: Record<string, (signal: AbortSignal) => Promise<BenchCase[]>> = {
   cluster_start: (signal) => benchClusterStart({ signal }),
@@ -20,6 +21,7 @@ const benchmarks: Record<string, (signal: AbortSignal) => Promise<BenchCase[]>> 
   emitter: () => benchEmitter(),
   command: () => benchCommand(),
   reflector: (signal) => benchReflector({ signal }),
+  waiting: (signal) => benchWaiting({ signal }),
 };
 
 const outDir = new URL("../../.cache/bench/", import.meta.url);
