@@ -1,9 +1,9 @@
 /**
  * How the Reflector's informers (host and sources alike) are made: each is
  * level-based, so every add, update and delete of a cached object enqueues
- * the keys (`namespace/name`) of the mirrors the object bears on, never the
- * object; and every EndpointSlice cache is indexed by the key of its
- * Service, under one index name.
+ * the keys (`namespace/name`) of the mirrors the object bears on (for an
+ * update, before and after it), never the object; and every EndpointSlice
+ * cache is indexed by the key of its Service, under one index name.
  *
  * @module
  */
@@ -43,6 +43,14 @@ export function keyedInformer<T extends KubeObject>(
   const { keysOf, enqueue, ...informerOptions } = options;
   const informer = new Informer<T>(rest, informerOptions);
   const each = (object: T) => keysOf(object).forEach(enqueue);
-  informer.addEventHandlers({ onAdd: each, onUpdate: (_, object) => each(object), onDelete: each });
+  informer.addEventHandlers({
+    onAdd: each,
+    // An update can move an object from one key to another (a slice given
+    // another Service's name): both the key it left and the one it joined
+    // bear on it.
+    onUpdate: (previous, object) =>
+      new Set([...keysOf(previous), ...keysOf(object)]).forEach(enqueue),
+    onDelete: each,
+  });
   return informer;
 }

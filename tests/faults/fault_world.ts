@@ -44,6 +44,8 @@ export interface FaultWorldOptions {
   services?: number;
   /** Endpoints per Service. Defaults to 2. */
   endpoints?: number;
+  /** More objects of the host's own, applied before the guard is taken. */
+  hostObjects?: unknown[];
 }
 
 /** The Service `svc-<index>` of east and its slice, as objects to apply. */
@@ -86,7 +88,7 @@ export async function faultWorld(
   body: (world: FaultWorld) => Promise<void>,
   options: FaultWorldOptions = {},
 ): Promise<void> {
-  const { services = 20, endpoints = 2 } = options;
+  const { services = 20, endpoints = 2, hostObjects = [] } = options;
   await withClusters(["east", "west"], async ([east, west]) => {
     if (!east || !west) throw new Error("clusters missing");
     using hostTransport = new Transport(adminConfig(west));
@@ -113,6 +115,7 @@ export async function faultWorld(
         },
       },
       { ...exportedObjects(0, 1)[0], metadata: { name: "svc-0", namespace: "mine" } },
+      ...hostObjects,
     ]);
     const guard = await guardUnowned(host);
     const sources = [{ name: "east", rest: eastRest, selector: exportSelector }];

@@ -3,7 +3,8 @@
  * sources say, and nothing the Reflector does not own was touched.
  *
  * - **Mirrors match the sources.** For every Service a source exports (its
- *   selector matches and it is not itself a mirror), the host holds a
+ *   selector matches and it is not itself a mirror), unless the host has a
+ *   Service of that key that is not the Reflector's, the host holds a
  *   Service of the same key with the project's managed-by label and the
  *   ports of the first source by name; and, per source (by the slices'
  *   source-cluster label), the endpoints (address and readiness) of that
@@ -40,13 +41,13 @@ export interface SourceView {
   selector: string;
 }
 
-/** `namespace/name` → per source → sorted `address:ready`; plus the ports of each key. */
+/** By key (`namespace/name`): sorted `address:ready` per source, and the ports. */
 interface Expected {
   endpoints: Map<string, Map<string, string[]>>;
   ports: Map<string, string[]>;
 }
 
-const key = (object: KubeObject) => `${object.metadata?.namespace}/${object.metadata?.name}`;
+const key = (object: KubeObject) => `${object.metadata?.namespace ?? ""}/${object.metadata?.name}`;
 const sorted = (values: string[]) => [...values].sort();
 const endpointsOf = (slices: EndpointSlice[]) =>
   sorted(
@@ -133,8 +134,32 @@ function printed(view: Expected): string {
   );
 }
 
+/** Keys of host Services without the project's marks: the Reflector leaves them alone. */
+async function heldKeys(host: RestClient): Promise<string[]> {
+  return (await host.list<Service>(services)).items.filter((service) => !isReflected(service))
+    .map(key);
+}
+
+/**
+ * `have` without what sources that have not synced may account for: their
+ * slices (their state is unknown, so what they had stays), and mirrors no
+ * synced source exports that hold no slice of a synced source (one of them
+ * may export it: the mirror stays, so its cluster IP does not change).
+ */
+function withoutUnknown(have: Expected, want: Expected, unsynced: ReadonlySet<string>): void {
+  for (const [each, bySource] of have.endpoints) {
+    for (const source of unsynced) bySource.delete(source);
+    if (!want.endpoints.has(each) && bySource.size === 0) {
+      have.endpoints.delete(each);
+      have.ports.delete(each);
+    }
+  }
+}
+
 /** Options of {@linkcode converged}. */
 export interface ConvergedOptions {
+  /** Names of sources that have not synced (down from the start): see {@linkcode withoutUnknown}. */
+  unsynced?: readonly string[];
   /** Gives up after this long. Defaults to 60 000 ms. */
   timeoutMs?: number;
   /** Aborts the wait. */
@@ -154,7 +179,16 @@ export async function converged(
   const started = performance.now();
   let last = { want: "", have: "" };
   await poll(async () => {
-    const [want, have] = await Promise.all([expected(sources), mirrored(host)]);
+    const [want, have, held] = await Promise.all([
+      expected(sources),
+      mirrored(host),
+      heldKeys(host),
+    ]);
+    for (const each of held) {
+      want.endpoints.delete(each);
+      want.ports.delete(each);
+    }
+    withoutUnknown(have, want, new Set(options.unsynced ?? []));
     last = { want: printed(want), have: printed(have) };
     return last.want === last.have || undefined;
   }, {
@@ -210,14 +244,27 @@ async function unowned(host: RestClient): Promise<{ objects: Unowned; selected: 
 export interface UnownedGuard {
   /** Throws, naming them, if an unowned object changed, went away or appeared since the record. */
   untouched(): Promise<void>;
+  /**
+   * Leaves `id` (`<resource> <namespace>/<name>`, e.g. `services shop/web`)
+   * out of the check: the case itself changes, deletes or creates it.
+   */
+  exempt(id: string): void;
 }
 
 /** Records the host's unowned objects now. */
 export async function guardUnowned(host: RestClient): Promise<UnownedGuard> {
   const before = (await unowned(host)).objects;
+  const exempted = new Set<string>();
   return {
+    exempt(id) {
+      exempted.add(id);
+    },
     async untouched() {
       const after = (await unowned(host)).objects;
+      for (const id of exempted) {
+        before.delete(id);
+        after.delete(id);
+      }
       const problems = [
         ...[...before].filter(([id, version]) => after.get(id) !== version).map(([id]) =>
           after.has(id) ? `changed: ${id}` : `deleted: ${id}`
