@@ -6,7 +6,7 @@ import { FakeClock } from "../../tests/support/fake_clock.ts";
 import { FakeUpstream } from "../../tests/support/emitter_upstream.ts";
 import { decodeWatchEvents, type WatchEvent } from "../kube/watch_stream.ts";
 import { createHandler, type HandlerOptions } from "./handler.ts";
-import { isTableRequest, type TableKinds, toTable } from "./table.ts";
+import { type TableKinds, toTable } from "./table.ts";
 import { View } from "./view.ts";
 import { WatchHub, type WatchHubOptions } from "./watch.ts";
 
@@ -38,7 +38,6 @@ function setup(
     hub,
     ready: () => view.started,
     renderTable,
-    wantsTable: isTableRequest,
     ...handlerOptions,
   });
   const request = (path: string, init: RequestInit = {}) =>
