@@ -29,20 +29,28 @@ export interface WatchMemory {
   before: number;
   /** RSS with every watch open, bytes. */
   open: number;
+  /** V8 heap in use before the watches opened, bytes. */
+  heapBefore: number;
+  /** V8 heap in use with every watch open, bytes. */
+  heapOpen: number;
   /** Time from the first connection to every watch started, ms. */
   startMs: number;
 }
 
 /** Resident set size after a full GC (the bench task runs with --expose-gc). */
 export function rssAfterGc(): number {
+  return memoryAfterGc().rss;
+}
+
+function memoryAfterGc(): Deno.MemoryUsage {
   (globalThis as { gc?: () => void }).gc?.();
-  return Deno.memoryUsage().rss;
+  return Deno.memoryUsage();
 }
 
 /** Opens `count` watches from a child process and measures the RSS they add here. */
 export async function measureWatches(options: MeasureWatchesOptions): Promise<WatchMemory> {
   const { url, count, until, signal } = options;
-  const before = rssAfterGc();
+  const { rss: before, heapUsed: heapBefore } = memoryAfterGc();
   const started = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -71,8 +79,8 @@ export async function measureWatches(options: MeasureWatchesOptions): Promise<Wa
     lines.releaseLock();
     // Let the event loop finish the connections' bookkeeping before reading.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const open = rssAfterGc();
-    return { before, open, startMs };
+    const { rss: open, heapUsed: heapOpen } = memoryAfterGc();
+    return { before, open, heapBefore, heapOpen, startMs };
   } finally {
     await writer.close();
     await child.status;

@@ -6,8 +6,8 @@
  *   view and one HTTP stream per watcher);
  * - resident memory (RSS) of this process with 5,000 Services served, next
  *   to its RSS before the Emitter started;
- * - the RSS added by 1,000 idle watches (from the current version, as
- *   informers resume), and by 100 watch-list watches (`sendInitialEvents`,
+ * - the RSS (and V8 heap) added by 1,000 idle watches (from the current
+ *   version, as informers resume), and by 100 watch-list watches (`sendInitialEvents`,
  *   each sent all 5,000 Services, then idle), with the event lines encoded
  *   for those (shared lines are encoded once). Their clients run in a child
  *   process, so this RSS is the Emitter's alone.
@@ -101,6 +101,12 @@ export async function benchEmitter(options: EmitterBenchOptions = {}): Promise<B
       timeoutMs: 120_000,
     });
     const rssServing = rssAfterGc();
+    // Measured before the timed watchers, whose garbage would leave free
+    // pages in the RSS for the idle watches to fill unseen.
+    const memory = await watchMemory(url, emitter, { objects, idleWatchers, watchListWatchers }, {
+      reset: () => encodes = 0,
+      encodes: () => encodes,
+    });
 
     // Each watcher notes when it reads the line carrying change number N.
     const received: number[][] = Array.from({ length: changes }, () => []);
@@ -163,10 +169,6 @@ export async function benchEmitter(options: EmitterBenchOptions = {}): Promise<B
     await Promise.all(readers.map((reader) => reader.done));
     delays.sort((a, b) => a - b);
     const summary = (p: number) => percentile(delays, p);
-    const memory = await watchMemory(url, emitter, { objects, idleWatchers, watchListWatchers }, {
-      reset: () => encodes = 0,
-      encodes: () => encodes,
-    });
     return [
       { name: `delivery delay to ${watchers} watchers, p50`, unit: "ms", samples: [summary(50)] },
       { name: `delivery delay to ${watchers} watchers, p99`, unit: "ms", samples: [summary(99)] },
@@ -208,6 +210,11 @@ async function watchMemory(
       samples: [added / 2 ** 20],
     },
     { name: "RSS per idle watch", unit: "KiB", samples: [added / idleWatchers / 1024] },
+    {
+      name: "V8 heap per idle watch",
+      unit: "KiB",
+      samples: [(idle.heapOpen - idle.heapBefore) / idleWatchers / 1024],
+    },
   ];
   if (watchListWatchers === 0) return cases;
   counter.reset();
