@@ -1,6 +1,7 @@
 /**
- * Whether a request's Accept header selects a `meta.k8s.io/v1` Table in
- * JSON, decided the way kube-apiserver negotiates: the header is parsed and
+ * What a request's Accept header selects among the Emitter's
+ * representations (plain JSON, or a `meta.k8s.io/v1` Table in JSON), decided
+ * the way kube-apiserver negotiates: the header is parsed and
  * ordered as by `github.com/munnerz/goautoneg` (quality first, then concrete
  * types before wildcards, otherwise in header order), and the first clause
  * the Emitter can serve wins. The Emitter serves JSON only, as a plain
@@ -12,8 +13,8 @@
  *
  * kube-apiserver v1.37 picks a clause this way but then answers 406 when
  * that clause is `application/*` and no later clause is `application/json`
- * or `*\/*`; this function still reports the representation chosen, and
- * leaves refusing such requests to the caller.
+ * or `*\/*`; {@linkcode negotiate} refuses such requests as it does, and
+ * {@linkcode isTableRequest} reports the representation chosen.
  *
  * @module
  */
@@ -25,6 +26,41 @@ interface Clause {
   params: Record<string, string>;
 }
 
+/** What the Emitter can answer in: plain JSON, or a `meta.k8s.io/v1` Table in JSON. */
+export type Representation = "json" | "table";
+
+/** Options of {@linkcode negotiate}. */
+export interface NegotiateOptions {
+  /** Whether the endpoint renders Tables (get, list and watch of a resource). */
+  tables: boolean;
+}
+
+/**
+ * The representation kube-apiserver's negotiation would pick among those
+ * the Emitter serves, or undefined where it answers 406 Not Acceptable: no
+ * clause is servable (`text/html`, `application/yaml`, protobuf, an
+ * unparsable header), or the chosen clause is `application/*` with no later
+ * `application/json` or `*\/*` clause. No header at all means JSON.
+ */
+export function negotiate(
+  accept: string | null,
+  options: NegotiateOptions,
+): Representation | undefined {
+  if (!accept) return "json";
+  const clauses = parseAccept(accept);
+  const index = clauses.findIndex((clause) => servable(clause, options) !== undefined);
+  const chosen = clauses[index];
+  if (!chosen) return undefined;
+  if (chosen.type === "application" && chosen.subType === "*") {
+    const later = clauses.slice(index + 1).some((clause) =>
+      (clause.type === "application" && clause.subType === "json") ||
+      (clause.type === "*" && clause.subType === "*")
+    );
+    if (!later) return undefined;
+  }
+  return servable(chosen, options);
+}
+
 /**
  * True when the first servable clause of `accept` is
  * `application/json;as=Table;v=v1;g=meta.k8s.io` (or the same parameters on
@@ -33,16 +69,24 @@ interface Clause {
 export function isTableRequest(accept: string | null): boolean {
   if (!accept) return false;
   for (const clause of parseAccept(accept)) {
-    const servesJson = (clause.type === "application" &&
-      (clause.subType === "json" || clause.subType === "*")) ||
-      (clause.type === "*" && clause.subType === "*");
-    if (!servesJson) continue;
-    const { as, g, v, stream } = clause.params;
-    if (stream && stream !== "watch") continue;
-    if (as === undefined && g === undefined && v === undefined) return false;
-    if (as === "Table" && g === "meta.k8s.io" && v === "v1") return true;
+    const representation = servable(clause, { tables: true });
+    if (representation !== undefined) return representation === "table";
   }
   return false;
+}
+
+/** What `clause` asks for, if the Emitter serves it. */
+function servable(clause: Clause, options: NegotiateOptions): Representation | undefined {
+  const servesJson = (clause.type === "application" &&
+    (clause.subType === "json" || clause.subType === "*")) ||
+    (clause.type === "*" && clause.subType === "*");
+  if (!servesJson) return undefined;
+  const { as, g, v, stream } = clause.params;
+  if (stream && stream !== "watch") return undefined;
+  if (as === undefined && g === undefined && v === undefined) return "json";
+  return options.tables && as === "Table" && g === "meta.k8s.io" && v === "v1"
+    ? "table"
+    : undefined;
 }
 
 /** Splits at the first `separator`, as goautoneg's `nextSplitElement`. */

@@ -17,7 +17,7 @@ import { type KubeObject, objectKey, sliceServiceKeys } from "../kube/object.ts"
 import { endpoints, endpointSlices, type ResourceType, services } from "../kube/resource.ts";
 import type { RestClient } from "../kube/rest.ts";
 import { createHandler, type Verb } from "./handler.ts";
-import { isTableRequest, type TableKinds, toTable } from "./table.ts";
+import { type TableKinds, toTable } from "./table.ts";
 import { sliceServiceIndex, View } from "./view.ts";
 import { WatchHub, type WatchHubOptions } from "./watch.ts";
 
@@ -95,7 +95,6 @@ export class Emitter {
       hub: this.#hub,
       ready: () => this.#view.started,
       renderTable,
-      wantsTable: isTableRequest,
       ...(options.authenticate ? { authenticate: options.authenticate } : {}),
       ...(options.onRequest ? { onRequest: options.onRequest } : {}),
       ...(options.onError ? { onError: options.onError } : {}),

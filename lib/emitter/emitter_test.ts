@@ -28,6 +28,7 @@ import { serveEmitter } from "./servers.ts";
 import { tokenAuthenticator } from "./token_auth.ts";
 import { freePorts } from "../../tests/cluster/ports.ts";
 import { generatePki, withTempDir } from "../../tests/support/kubeconfig_fixtures.ts";
+import { kubectlAt } from "../../tests/support/kubectl_at.ts";
 
 const namespace = "shop";
 
@@ -61,26 +62,6 @@ async function startEmitter(cluster: Cluster, port = 0): Promise<Running> {
       transport.close();
     },
   };
-}
-
-/** Runs the real kubectl against `server` with no kubeconfig at all. */
-async function kubectlAt(
-  server: string,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const empty = await Deno.makeTempFile();
-  try {
-    const { code, stdout, stderr } = await new Deno.Command(await clusterBinary(), {
-      args: ["kubectl", `--kubeconfig=${empty}`, `--server=${server}`, ...args],
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(30_000),
-    }).output();
-    const decoder = new TextDecoder();
-    return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
-  } finally {
-    await Deno.remove(empty);
-  }
 }
 
 /** First column of every row of kubectl's table output. */

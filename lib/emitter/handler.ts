@@ -1,18 +1,51 @@
 /**
  * The Emitter's HTTP API as one pure function `(Request) => Promise<Response>`:
- * discovery, health, and get/list/watch of the served resources, each error
- * a Kubernetes Status. It holds no socket; `serve.ts` mounts it, and tests
- * call it with `new Request(...)`.
+ * discovery, health, and get/list/watch of the served resources. It holds no
+ * socket; `serve.ts` mounts it, and tests call it with `new Request(...)`.
+ *
+ * It answers as kube-apiserver answers, in this order (each step checked
+ * against a real one by `conformance_test.ts`):
+ * 1. health paths, for every method and without credentials;
+ * 2. 401 without accepted credentials;
+ * 3. discovery documents (GET only, except `/apis`, which answers every
+ *    method as kube-apiserver's does);
+ * 4. a get of a namespace (see `routes.ts`); 404: a Status inside `/api/`
+ *    and the groups served, Go's plain text elsewhere;
+ * 5. 405 for any method but GET on a resource (the Emitter's resources are
+ *    read-only, as a resource without those verbs is there);
+ * 6. 406 for an Accept header that asks for nothing the Emitter renders
+ *    (JSON and v1 Tables; not YAML or protobuf);
+ * 7. the query: a get reads only `resourceVersion` (so `?watch=true` on an
+ *    object is a get), a list or watch is converted and validated with
+ *    apimachinery's ListOptions rules;
+ * 8. 503 until the caches synced; then the answer.
  *
  * @module
  */
 
 import type { KubeObject } from "../kube/object.ts";
+import { negotiate } from "./_table_accept.ts";
 import * as discovery from "./discovery.ts";
-import { getObject, listObjects } from "./list.ts";
-import { metadataFields, parseReadQuery, serviceFields } from "./query.ts";
-import { type ResourceRoute, routeResource } from "./routes.ts";
-import { methodNotAllowed, pathNotFound, statusResponse, StatusResponseError } from "./status.ts";
+import { getNamespace, getObject, listObjects } from "./list.ts";
+import {
+  checkGetQuery,
+  metadataFields,
+  parseReadQuery,
+  type ReadQuery,
+  serviceFields,
+} from "./query.ts";
+import { requestTarget } from "./request_target.ts";
+import { insideServedGroup, namespaceRoute, type ResourceRoute, routeResource } from "./routes.ts";
+import {
+  jsonResponse,
+  methodNotAllowed,
+  notAcceptable,
+  pageNotFound,
+  pathNotFound,
+  PlainTextError,
+  statusResponse,
+  StatusResponseError,
+} from "./status.ts";
 import type { View } from "./view.ts";
 import type { TableRenderer, WatchHub } from "./watch.ts";
 
@@ -32,10 +65,8 @@ export interface HandlerOptions {
    * Omitted: everyone may, as with the original Emitter.
    */
   authenticate?: (request: Request) => boolean | Promise<boolean>;
-  /** Renders `Table` answers for `kubectl get`. */
+  /** Renders `Table` answers for `kubectl get`; without it, Table requests get plain JSON clauses only. */
   renderTable?: TableRenderer;
-  /** Tells whether an Accept header asks for a Table. */
-  wantsTable?: (accept: string | null) => boolean;
   /** Called once per request with its verb and status code. */
   onRequest?: (verb: Verb, code: number) => void;
   /** Called with unexpected errors (answered 500). */
@@ -47,60 +78,102 @@ const health = new Set(["/healthz", "/livez", "/readyz", "/health"]);
 /** Builds the Emitter's request handler. */
 export function createHandler(options: HandlerOptions): (request: Request) => Promise<Response> {
   return async (request) => {
-    const url = new URL(request.url);
-    let verb: Verb = "other";
+    const seen: { verb: Verb } = { verb: "other" };
     let response: Response;
     try {
-      const path = url.pathname.replace(/\/+$/, "") || "/";
-      if (health.has(path)) {
-        verb = "health";
-        response = healthResponse(path, options.ready());
-      } else {
-        if (options.authenticate && !(await options.authenticate(request))) {
-          throw new StatusResponseError(401, "Unauthorized", "Unauthorized");
-        }
-        if (request.method !== "GET" && request.method !== "HEAD") {
-          throw methodNotAllowed(request.method, path);
-        }
-        const document = discoveryDocument(path);
-        if (document !== undefined) {
-          verb = "discovery";
-          response = Response.json(document);
-        } else {
-          const route = routeResource(path);
-          if (!route) throw pathNotFound(path);
-          const query = parseReadQuery(url.searchParams, {
-            watchPath: route.watchPath,
-            fields: route.resource.kind === "services" ? serviceFields : metadataFields,
-          });
-          verb = query.watch ? "watch" : route.name ? "get" : "list";
-          if (!options.ready()) {
-            throw new StatusResponseError(
-              503,
-              "ServiceUnavailable",
-              "the Emitter's caches have not synced yet",
-              {
-                details: { retryAfterSeconds: 1 },
-                headers: { "retry-after": "1" },
-              },
-            );
-          }
-          response = serveResource(options, route, query, request.headers.get("accept"));
-        }
-      }
+      response = await answer(options, request, seen);
     } catch (error) {
-      if (!(error instanceof StatusResponseError)) options.onError?.(error);
-      response = statusResponse(
-        error instanceof StatusResponseError ? error : new StatusResponseError(
-          500,
-          "InternalError",
-          `Internal error occurred: ${error instanceof Error ? error.message : error}`,
-        ),
-      );
+      response = errorResponse(options, error);
     }
-    options.onRequest?.(verb, response.status);
+    options.onRequest?.(seen.verb, response.status);
     return request.method === "HEAD" ? new Response(null, response) : response;
   };
+}
+
+/** Steps 1 to 8 of the module doc; `seen.verb` is set as soon as it is known. */
+async function answer(
+  options: HandlerOptions,
+  request: Request,
+  seen: { verb: Verb },
+): Promise<Response> {
+  const { path, params } = requestTarget(request.url);
+  if (health.has(path)) {
+    seen.verb = "health";
+    return healthResponse(path, options.ready());
+  }
+  if (options.authenticate && !(await options.authenticate(request))) {
+    throw new StatusResponseError(401, "Unauthorized", "Unauthorized");
+  }
+  const accept = request.headers.get("accept");
+  const documentPath = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
+  const document = discoveryDocument(documentPath);
+  if (document !== undefined) {
+    if (request.method !== "GET" && documentPath !== "/apis") throw methodNotAllowed();
+    if (!negotiate(accept, { tables: false })) throw notAcceptable(["application/json"]);
+    seen.verb = "discovery";
+    return jsonResponse(document);
+  }
+  const namespace = namespaceRoute(path);
+  if (namespace !== undefined) return namespaceResponse(options, request, namespace, seen);
+  const route = routeResource(path);
+  if (!route) throw insideServedGroup(path) ? pathNotFound() : pageNotFound();
+  if (request.method !== "GET") throw methodNotAllowed();
+  const item = route.name !== undefined && !route.watchPath;
+  const representation = negotiate(accept, { tables: options.renderTable !== undefined });
+  if (!representation) {
+    throw notAcceptable(
+      item ? ["application/json"] : ["application/json", "application/json;stream=watch"],
+    );
+  }
+  let query: ReadQuery | undefined;
+  if (item) checkGetQuery(params);
+  else {
+    query = parseReadQuery(params, {
+      watchPath: route.watchPath,
+      fields: route.resource.kind === "services" ? serviceFields : metadataFields,
+    });
+  }
+  seen.verb = query?.watch ? "watch" : item ? "get" : "list";
+  if (!options.ready()) throw notSynced();
+  const table = representation === "table";
+  return query ? serveCollection(options, route, query, table) : serveObject(options, route, table);
+}
+
+function namespaceResponse(
+  options: HandlerOptions,
+  request: Request,
+  name: string,
+  seen: { verb: Verb },
+): Response {
+  if (request.method !== "GET") throw methodNotAllowed();
+  if (!negotiate(request.headers.get("accept"), { tables: false })) {
+    throw notAcceptable(["application/json"]);
+  }
+  seen.verb = "get";
+  if (!options.ready()) throw notSynced();
+  return jsonResponse(getNamespace(options.view, name));
+}
+
+function notSynced(): StatusResponseError {
+  return new StatusResponseError(
+    503,
+    "ServiceUnavailable",
+    "the Emitter's caches have not synced yet",
+    { details: { retryAfterSeconds: 1 }, headers: { "retry-after": "1" } },
+  );
+}
+
+function errorResponse(options: HandlerOptions, error: unknown): Response {
+  if (error instanceof PlainTextError) return error.toResponse();
+  if (error instanceof StatusResponseError) return statusResponse(error);
+  options.onError?.(error);
+  return statusResponse(
+    new StatusResponseError(
+      500,
+      "InternalError",
+      `Internal error occurred: ${error instanceof Error ? error.message : error}`,
+    ),
+  );
 }
 
 function healthResponse(path: string, ready: boolean): Response {
@@ -131,13 +204,23 @@ function discoveryDocument(path: string): unknown {
   }
 }
 
-function serveResource(
+function serveObject(options: HandlerOptions, route: ResourceRoute, table: boolean): Response {
+  const { resource } = route;
+  const object = getObject(options.view, route);
+  if (table) {
+    return jsonResponse(
+      options.renderTable?.(resource, [object], object.metadata?.resourceVersion ?? ""),
+    );
+  }
+  return jsonResponse({ kind: resource.objectKind, apiVersion: resource.apiVersion, ...object });
+}
+
+function serveCollection(
   options: HandlerOptions,
   route: ResourceRoute,
-  query: ReturnType<typeof parseReadQuery>,
-  accept: string | null,
+  query: ReadQuery,
+  table: boolean,
 ): Response {
-  const table = options.renderTable !== undefined && (options.wantsTable?.(accept) ?? false);
   const { resource } = route;
   if (query.watch) {
     if (route.name) {
@@ -148,24 +231,15 @@ function serveResource(
     }
     return options.hub.open({ ...route, name: undefined }, query, table);
   }
-  if (route.name) {
-    const object = getObject(options.view, route);
-    if (table) {
-      return Response.json(
-        options.renderTable?.(resource, [object], object.metadata?.resourceVersion ?? ""),
-      );
-    }
-    return Response.json({ kind: resource.objectKind, apiVersion: resource.apiVersion, ...object });
-  }
-  const page = listObjects(options.view, route, query);
+  const page = listObjects(options.view, { ...route, name: undefined }, query);
   if (table) {
     const rendered = options.renderTable?.(resource, page.items, String(page.resourceVersion)) as {
       metadata?: Record<string, unknown>;
     };
     if (page.continueToken && rendered.metadata) rendered.metadata["continue"] = page.continueToken;
-    return Response.json(rendered);
+    return jsonResponse(rendered);
   }
-  return Response.json({
+  return jsonResponse({
     kind: `${resource.objectKind}List`,
     apiVersion: resource.apiVersion,
     metadata: {

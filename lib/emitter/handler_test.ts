@@ -1,4 +1,4 @@
-import { deepStrictEqual, equal, ok } from "node:assert/strict";
+import { deepStrictEqual, equal } from "node:assert/strict";
 import type { Service } from "kubernetes-types/core/v1.d.ts";
 import type { Status } from "kubernetes-types/meta/v1.d.ts";
 import type { ApiList } from "../../tests/support/api_json.ts";
@@ -6,7 +6,7 @@ import { FakeClock } from "../../tests/support/fake_clock.ts";
 import { FakeUpstream } from "../../tests/support/emitter_upstream.ts";
 import { decodeWatchEvents, type WatchEvent } from "../kube/watch_stream.ts";
 import { createHandler, type HandlerOptions } from "./handler.ts";
-import { isTableRequest, type TableKinds, toTable } from "./table.ts";
+import { type TableKinds, toTable } from "./table.ts";
 import { View } from "./view.ts";
 import { WatchHub, type WatchHubOptions } from "./watch.ts";
 
@@ -38,7 +38,6 @@ function setup(
     hub,
     ready: () => view.started,
     renderTable,
-    wantsTable: isTableRequest,
     ...handlerOptions,
   });
   const request = (path: string, init: RequestInit = {}) =>
@@ -264,14 +263,13 @@ Deno.test("watchers beyond the cap get 429 and a slow watcher is closed", async 
   await refused.body?.cancel();
   for (let index = 0; index < 40; index++) upstream.service("shop", `s${index}`, { export: "yes" });
   equal(hub.size, 0, "the watcher that fell behind was closed");
+  // As kube-apiserver drops an unresponsive watcher's queue, the stream
+  // just ends: the client resumes from the last version it read.
   const received = [];
   for await (const event of decodeWatchEvents<Service>(slow.body as ReadableStream<Uint8Array>)) {
     received.push(event);
   }
-  ok(
-    received.length > 0 && received.length < 40,
-    `${received.length} events were buffered before the close`,
-  );
+  deepStrictEqual(received, []);
 });
 
 Deno.test("kubectl's Table Accept header gets a Table for lists, gets and watch events", async () => {

@@ -79,6 +79,20 @@ export function getObject(view: View, route: ResourceRoute): KubeObject {
   return object;
 }
 
+/**
+ * The Namespace `name` as far as the Emitter knows one: it exists while an
+ * object is served in it (a minimal, active Namespace), else a 404 Status.
+ */
+export function getNamespace(view: View, name: string): KubeObject {
+  if (!view.servesNamespace(name)) throw objectNotFound("", "namespaces", name);
+  return {
+    kind: "Namespace",
+    apiVersion: "v1",
+    metadata: { name },
+    status: { phase: "Active" },
+  } as KubeObject;
+}
+
 interface ContinueToken {
   v: number;
   k: string;

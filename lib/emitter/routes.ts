@@ -47,9 +47,22 @@ export interface ResourceRoute {
 
 const corePaths = new Set<ServedKind>(["services", "endpoints"]);
 
-/** Parses `path` into a resource route, or undefined if it names none. */
+/** The segments of `path` after its leading slash, less one trailing slash (as kube-apiserver). */
+function segmentsOf(path: string): string[] {
+  const segments = path.split("/").slice(1);
+  if (segments.length > 1 && segments[segments.length - 1] === "") segments.pop();
+  return segments;
+}
+
+/**
+ * Parses a decoded `path` into a resource route, or undefined if it names
+ * none. Empty segments count (`/api//v1` names nothing), except an empty
+ * namespace, which kube-apiserver reads as every namespace; an object's
+ * `status` subresource is the object (for Services, the only served
+ * resource that has one).
+ */
 export function routeResource(path: string): ResourceRoute | undefined {
-  const segments = path.split("/").filter((segment) => segment !== "");
+  const segments = segmentsOf(path);
   let rest: string[];
   let group: string;
   if (segments[0] === "api" && segments[1] === "v1") {
@@ -68,13 +81,42 @@ export function routeResource(path: string): ResourceRoute | undefined {
   }
   let namespace: string | undefined;
   if (rest[0] === "namespaces" && rest.length >= 3) {
-    namespace = rest[1];
+    namespace = rest[1] || undefined;
     rest = rest.slice(2);
   }
-  if (rest.length < 1 || rest.length > 2) return undefined;
   const kind = rest[0] as ServedKind;
+  if (!Object.hasOwn(servedResources, kind)) return undefined;
   const resource = servedResources[kind];
-  if (!resource || resource.group !== group) return undefined;
-  if (group === "" && !corePaths.has(kind)) return undefined;
-  return { resource, namespace, name: rest[1], watchPath };
+  if (resource.group !== group || (group === "" && !corePaths.has(kind))) return undefined;
+  if (rest.length === 1) return { resource, namespace, name: undefined, watchPath };
+  // Objects are namespaced: a name needs a namespace in the path.
+  if (namespace === undefined) return undefined;
+  const subresource = rest.length === 3 && rest[2] === "status" && kind === "services" &&
+    !watchPath;
+  if (rest.length === 2 || subresource) return { resource, namespace, name: rest[1], watchPath };
+  return undefined;
+}
+
+/**
+ * The namespace named by `/api/v1/namespaces/<name>`, if `path` is that.
+ * The Emitter serves no namespaces, but answers a get of one (kubectl asks
+ * for the namespace when an object in it is not found, and reports the
+ * namespace missing instead when that is not found).
+ */
+export function namespaceRoute(path: string): string | undefined {
+  const [api, version, namespaces, name, ...rest] = segmentsOf(path);
+  const match = api === "api" && version === "v1" && namespaces === "namespaces" && name &&
+    rest.length === 0;
+  return match ? name : undefined;
+}
+
+/**
+ * Whether kube-apiserver answers an unknown `path` with a Status (inside
+ * `/api/` and inside a group the Emitter serves) rather than with Go's
+ * plain-text 404.
+ */
+export function insideServedGroup(path: string): boolean {
+  const [first, second] = segmentsOf(path);
+  return (first === "api" && second !== undefined) ||
+    (first === "apis" && second === "discovery.k8s.io");
 }

@@ -21,6 +21,9 @@ Deno.test("routeResource() parses core and grouped, cluster-wide and namespaced 
     watchPath: false,
   });
   deepStrictEqual(routeResource("/api/v1/watch/namespaces/demo/services")?.watchPath, true);
+  deepStrictEqual(routeResource("/api/v1/namespaces/demo/services/web/status")?.name, "web");
+  deepStrictEqual(routeResource("/api/v1/namespaces/demo/services/")?.name, undefined);
+  deepStrictEqual(routeResource("/api/v1/namespaces//services")?.namespace, undefined);
 });
 
 Deno.test("routeResource() refuses what the Emitter does not serve", () => {
@@ -31,7 +34,11 @@ Deno.test("routeResource() refuses what the Emitter does not serve", () => {
       "/apis/discovery.k8s.io/v1/services",
       "/apis/apps/v1/deployments",
       "/api/v1/namespaces/demo",
-      "/api/v1/namespaces/demo/services/web/status",
+      "/api/v1/namespaces/demo/services/web/proxy",
+      "/api/v1/namespaces/demo/endpoints/web/status",
+      "/api/v1/services/web",
+      "/api//v1/services",
+      "/api/v1/constructor",
       "/api/v2/services",
     ]
   ) {

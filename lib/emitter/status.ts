@@ -1,7 +1,10 @@
 /**
  * Every error the Emitter answers is a `meta.k8s.io/v1` Status with the
- * HTTP code, reason and message kube-apiserver would use, so Kubernetes
- * clients classify it as they would a real apiserver's.
+ * HTTP code, reason, message and details kube-apiserver would use, so
+ * Kubernetes clients classify it as they would a real apiserver's; the few
+ * answers kube-apiserver gives as plain text (a path outside every API
+ * group, an unparsable path) are plain text here too ({@linkcode PlainTextError}).
+ * JSON bodies end with a newline, as Go's JSON encoder ends them.
  *
  * @module
  */
@@ -53,15 +56,49 @@ export function failureStatus(
     metadata: {},
     status: "Failure",
     message,
-    reason,
+    // kube-apiserver leaves the reason out of Status answers that have none (a 500).
+    ...(reason ? { reason } : {}),
     ...(details ? { details } : {}),
     code,
   };
 }
 
+/** A JSON answer, encoded as kube-apiserver encodes one (a trailing newline). */
+export function jsonResponse(body: unknown, init: ResponseInit = {}): Response {
+  const headers = new Headers(init.headers);
+  headers.set("content-type", "application/json");
+  return new Response(JSON.stringify(body) + "\n", { ...init, headers });
+}
+
 /** Renders `error` as a Status response. */
 export function statusResponse(error: StatusResponseError): Response {
-  return Response.json(error.toStatus(), { status: error.code, headers: error.headers });
+  return jsonResponse(error.toStatus(), { status: error.code, headers: error.headers });
+}
+
+/** An answer kube-apiserver gives as plain text, not as a Status. */
+export class PlainTextError extends Error {
+  /** HTTP status code. */
+  readonly code: number;
+
+  /** Creates the error; `message` is the whole body. */
+  constructor(code: number, message: string) {
+    super(message);
+    this.name = "PlainTextError";
+    this.code = code;
+  }
+
+  /** The response. */
+  toResponse(): Response {
+    return new Response(this.message, {
+      status: this.code,
+      headers: { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff" },
+    });
+  }
+}
+
+/** 404 for a path outside the API groups the Emitter serves, in Go's words. */
+export function pageNotFound(): PlainTextError {
+  return new PlainTextError(404, "404 page not found\n");
 }
 
 /** 400 BadRequest. */
@@ -81,24 +118,38 @@ export function objectNotFound(group: string, resource: string, name: string): S
   );
 }
 
-/** 404 NotFound for a path the Emitter does not serve. */
-export function pathNotFound(path: string): StatusResponseError {
+/** 404 NotFound for a path inside a served API group that names nothing served. */
+export function pathNotFound(): StatusResponseError {
   return new StatusResponseError(
     404,
     "NotFound",
-    `the server could not find the requested resource (path ${path})`,
+    "the server could not find the requested resource",
     {
-      details: { causes: [{ reason: "UnexpectedServerResponse", message: "404 page not found" }] },
+      details: {},
     },
   );
 }
 
-/** 405 MethodNotAllowed: the Emitter is read-only. */
-export function methodNotAllowed(method: string, path: string): StatusResponseError {
+/**
+ * 405 MethodNotAllowed: the Emitter's resources are read-only, and
+ * kube-apiserver answers this for a verb a resource does not support.
+ */
+export function methodNotAllowed(): StatusResponseError {
   return new StatusResponseError(
     405,
     "MethodNotAllowed",
-    `the server does not allow this method on the requested resource: ${method} ${path} (the Emitter is read-only)`,
+    "the server does not allow this method on the requested resource",
+    { details: {} },
+  );
+}
+
+/** 406 NotAcceptable, listing the media types the endpoint serves. */
+export function notAcceptable(available: string[]): StatusResponseError {
+  return new StatusResponseError(
+    406,
+    "NotAcceptable",
+    `406: Not Acceptable\n\nAvailable representations: ${available.join(", ")}`,
+    { details: {} },
   );
 }
 

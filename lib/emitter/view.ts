@@ -115,6 +115,16 @@ export class View {
     return this.#entries.get(kind)?.get(key)?.served;
   }
 
+  /** Whether any object is served in `namespace`. */
+  servesNamespace(namespace: string): boolean {
+    for (const entries of this.#entries.values()) {
+      for (const entry of entries.values()) {
+        if (entry.served.metadata?.namespace === namespace) return true;
+      }
+    }
+    return false;
+  }
+
   /** The replay window of `kind`. */
   history(kind: ServedKind): History<ServedEvent> {
     return this.#histories.get(kind) as History<ServedEvent>;

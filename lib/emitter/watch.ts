@@ -7,10 +7,14 @@
  * selectors turn changes across the selector's edge into ADDED/DELETED;
  * bookmarks go out periodically; `timeoutSeconds` ends a watch.
  *
- * Bounded resources: at most `maxWatchers` watches (more get 429), and
- * each has a send buffer of `bufferBytes`; a watcher that falls that far
- * behind is closed (it resumes or relists) instead of growing memory. Each
- * event is encoded once per form and the same bytes go to every watcher.
+ * Bounded resources: at most `maxWatchers` watches (more get 429). The
+ * starting events of a watch are produced as its client reads them, and
+ * the changes waiting for one client are bounded by `bufferBytes`; a
+ * watcher that falls that far behind is closed (it resumes or relists)
+ * instead of growing memory (see `watcher.ts`). Each event line is encoded
+ * once per form and the same bytes go to every watcher (see
+ * `event_lines.ts`): an idle watch costs its connection and a few small
+ * objects, whatever the number of objects served.
  *
  * @module
  */
@@ -21,6 +25,8 @@ import type { ReadQuery } from "./query.ts";
 import type { ResourceRoute, ServedResource } from "./routes.ts";
 import { expired, failureStatus, StatusResponseError } from "./status.ts";
 import type { ServedEvent, View } from "./view.ts";
+import { EventLines, type EventType } from "./event_lines.ts";
+import { Watcher } from "./watcher.ts";
 
 /** Renders objects of a resource as a `meta.k8s.io/v1` Table (for `kubectl get -w`). */
 export type TableRenderer = (
@@ -47,46 +53,44 @@ export interface WatchHubOptions {
   onSent?: (resource: ServedResource, events: number) => void;
   /** Called when a watcher is closed for falling behind. */
   onSlowWatcher?: (resource: ServedResource) => void;
+  /** Called once per event line encoded (lines shared by watchers count once); for tests. */
+  onEncode?: (type: EventType) => void;
 }
-
-type EventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
-const encoder = new TextEncoder();
 
 /** Owns every open watch of one Emitter. */
 export class WatchHub {
   readonly #view: View;
   readonly #options: WatchHubOptions;
-  readonly #watchers = new Set<Watcher>();
-  readonly #encoded = new WeakMap<ServedEvent, Map<string, Uint8Array>>();
+  readonly #lines: EventLines;
+  readonly #watches = new Set<Watch>();
+  /** Table lines of one change, shared by the table watchers it goes to. */
+  readonly #tableLines = new WeakMap<ServedEvent, Map<string, Uint8Array>>();
+  /** The last served state of an object that left a selection, at the change's version. */
+  readonly #leftObjects = new WeakMap<ServedEvent, KubeObject>();
+  /** The latest bookmark line per resource and kind of bookmark. */
+  readonly #bookmarks = new Map<string, { resourceVersion: number; line: Uint8Array }>();
   readonly #unsubscribe: () => void;
-  #bookmarks: ReturnType<typeof setInterval> | undefined;
+  #ticker: ReturnType<typeof setInterval> | undefined;
 
   /** Subscribes to `view`; call {@linkcode WatchHub.close} to end every watch. */
   constructor(view: View, options: WatchHubOptions = {}) {
     this.#view = view;
     this.#options = options;
+    this.#lines = new EventLines(options.onEncode ? { onEncode: options.onEncode } : {});
     this.#unsubscribe = view.subscribe((event) => {
-      for (const watcher of this.#watchers) {
-        try {
-          watcher.offer(event);
-        } catch {
-          // The client went away between two events: its stream refuses
-          // writes. Closing it is all that is left to do; others go on.
-          watcher.end();
-        }
-      }
+      for (const watch of this.#watches) watch.offer(event);
     });
   }
 
   /** Number of open watches. */
   get size(): number {
-    return this.#watchers.size;
+    return this.#watches.size;
   }
 
   /** Opens a watch and returns its streaming response. Throws StatusResponseError (429). */
   open(route: ResourceRoute, query: ReadQuery, table: boolean): Response {
     const max = this.#options.maxWatchers ?? 1000;
-    if (this.#watchers.size >= max) {
+    if (this.#watches.size >= max) {
       throw new StatusResponseError(
         429,
         "TooManyRequests",
@@ -97,19 +101,14 @@ export class WatchHub {
         },
       );
     }
-    const watcher = new Watcher(
-      this,
-      route,
-      query,
-      table && this.#options.renderTable !== undefined,
-    );
-    this.#watchers.add(watcher);
-    this.#options.onWatchers?.(this.#watchers.size);
-    watcher.begin(this.#view);
-    this.#bookmarks ??= setInterval(() => {
-      for (const each of this.#watchers) each.bookmark(this.#view.resourceVersion);
+    const watch = new Watch(this, route, query, table && this.#options.renderTable !== undefined);
+    this.#watches.add(watch);
+    this.#options.onWatchers?.(this.#watches.size);
+    watch.begin(this.#view);
+    this.#ticker ??= setInterval(() => {
+      for (const each of this.#watches) each.bookmark(this.#view.resourceVersion);
     }, this.#options.bookmarkIntervalMs ?? 60_000);
-    return new Response(watcher.stream, {
+    return new Response(watch.stream, {
       headers: { "content-type": "application/json", "cache-control": "no-cache" },
     });
   }
@@ -117,8 +116,8 @@ export class WatchHub {
   /** Ends every watch and stops listening to the view. */
   close(): void {
     this.#unsubscribe();
-    for (const watcher of [...this.#watchers]) watcher.end();
-    this.#stopBookmarks();
+    for (const watch of [...this.#watches]) watch.end();
+    this.#stopTicker();
   }
 
   /** @internal */
@@ -126,181 +125,216 @@ export class WatchHub {
     return this.#options;
   }
 
-  /** @internal Encoded bytes of a view event in one form, computed once per event. */
-  encodedEvent(
+  /** @internal The shared line of a served object as a `type` event in one form. */
+  objectLine(
+    type: EventType,
+    resource: ServedResource,
+    object: KubeObject,
+    table: boolean,
+  ): Uint8Array {
+    if (!table) return this.#lines.object(type, resource, object);
+    const rendered = this.#options.renderTable?.(
+      resource,
+      [object],
+      object.metadata?.resourceVersion ?? "",
+    );
+    return this.#lines.encode(type, rendered);
+  }
+
+  /**
+   * @internal The shared line of a change in one form; `left` sends the
+   * object's last state before it left the watcher's selection.
+   */
+  changeLine(
     event: ServedEvent,
     type: EventType,
-    previousAtVersion: boolean,
-    watcher: Watcher,
+    left: boolean,
+    resource: ServedResource,
+    table: boolean,
   ): Uint8Array {
-    let forms = this.#encoded.get(event);
-    if (!forms) this.#encoded.set(event, forms = new Map());
-    const form = `${type}|${previousAtVersion}|${watcher.table}`;
-    let bytes = forms.get(form);
-    if (!bytes) {
-      const object = previousAtVersion && event.previous
-        ? {
-          ...event.previous,
-          metadata: { ...event.previous.metadata, resourceVersion: String(event.resourceVersion) },
-        }
-        : event.object;
-      bytes = watcher.encode(type, object);
-      forms.set(form, bytes);
-    }
-    return bytes;
+    const object = left ? this.#leftObject(event) : event.object;
+    if (!table) return this.#lines.object(type, resource, object);
+    let lines = this.#tableLines.get(event);
+    if (!lines) this.#tableLines.set(event, lines = new Map());
+    const key = `${type}|${left}`;
+    let line = lines.get(key);
+    if (!line) lines.set(key, line = this.objectLine(type, resource, object, true));
+    return line;
+  }
+
+  /** @internal A BOOKMARK line at `resourceVersion`, shared by every watcher of `resource`. */
+  bookmarkLine(resource: ServedResource, resourceVersion: number, initialEnd: boolean): Uint8Array {
+    const key = `${resource.kind}|${initialEnd}`;
+    const cached = this.#bookmarks.get(key);
+    if (cached?.resourceVersion === resourceVersion) return cached.line;
+    const line = this.#lines.encode("BOOKMARK", {
+      apiVersion: resource.apiVersion,
+      kind: resource.objectKind,
+      metadata: {
+        resourceVersion: String(resourceVersion),
+        ...(initialEnd ? { annotations: { "k8s.io/initial-events-end": "true" } } : {}),
+      },
+    });
+    this.#bookmarks.set(key, { resourceVersion, line });
+    return line;
+  }
+
+  /** @internal An ERROR line carrying `error` as a Status. */
+  errorLine(error: StatusResponseError): Uint8Array {
+    return this.#lines.encode(
+      "ERROR",
+      failureStatus(error.code, error.reason, error.message, error.details),
+    );
   }
 
   /** @internal */
-  removed(watcher: Watcher): void {
-    if (!this.#watchers.delete(watcher)) return;
-    this.#options.onWatchers?.(this.#watchers.size);
-    if (this.#watchers.size === 0) this.#stopBookmarks();
+  removed(watch: Watch): void {
+    if (!this.#watches.delete(watch)) return;
+    this.#options.onWatchers?.(this.#watches.size);
+    if (this.#watches.size === 0) this.#stopTicker();
   }
 
-  #stopBookmarks(): void {
-    if (this.#bookmarks !== undefined) clearInterval(this.#bookmarks);
-    this.#bookmarks = undefined;
+  #leftObject(event: ServedEvent): KubeObject {
+    let object = this.#leftObjects.get(event);
+    if (!object) {
+      const previous = event.previous ?? event.object;
+      object = Object.freeze({
+        ...previous,
+        metadata: { ...previous.metadata, resourceVersion: String(event.resourceVersion) },
+      });
+      this.#leftObjects.set(event, object);
+    }
+    return object;
+  }
+
+  #stopTicker(): void {
+    if (this.#ticker !== undefined) clearInterval(this.#ticker);
+    this.#ticker = undefined;
   }
 }
 
-/** One open watch. */
-class Watcher {
-  readonly stream: ReadableStream<Uint8Array>;
-  readonly table: boolean;
+/** One open watch: what it selects, and its {@linkcode Watcher}. */
+class Watch {
   readonly #hub: WatchHub;
   readonly #route: ResourceRoute;
   readonly #query: ReadQuery;
-  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  readonly #table: boolean;
+  #watcher: Watcher | undefined;
   #timeout: ReturnType<typeof setTimeout> | undefined;
-  #open = true;
 
   constructor(hub: WatchHub, route: ResourceRoute, query: ReadQuery, table: boolean) {
     this.#hub = hub;
     this.#route = route;
     this.#query = query;
-    this.table = table;
-    const bufferBytes = hub.options().bufferBytes ?? 1024 * 1024;
-    this.stream = new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        this.#controller = controller;
-      },
-      cancel: () => this.#closed(),
-    }, { highWaterMark: bufferBytes, size: (chunk) => chunk.byteLength });
+    this.#table = table;
   }
 
-  /** Sends the starting events: current state or a replay, or an ERROR. */
+  /** The response body; valid after {@linkcode Watch.begin}. */
+  get stream(): ReadableStream<Uint8Array> {
+    return (this.#watcher as Watcher).stream;
+  }
+
+  /** Starts the stream: the current state or a replay, or an ERROR line. */
   begin(view: View): void {
-    const base = this.#hub.options().defaultTimeoutSeconds ?? 1800;
-    const seconds = this.#query.timeoutSeconds ?? base * (1 + Math.random());
-    this.#timeout = setTimeout(() => this.end(), Math.max(0, seconds) * 1000);
-    const { resourceVersion } = this.#query;
-    const kind = this.#route.resource.kind;
-    if (resourceVersion === undefined || resourceVersion === 0 || this.#query.sendInitialEvents) {
-      const initial = [...view.objects(kind)]
-        .filter((object) => matches(kind, object, this.#route.namespace, this.#query))
-        .sort((a, b) => key(a).localeCompare(key(b)));
-      for (const object of initial) this.#write(this.encode("ADDED", object));
-      if (this.#query.sendInitialEvents) {
-        this.#write(this.encode("BOOKMARK", this.#bookmarkObject(view.resourceVersion, true)));
-      }
+    const options = this.#hub.options();
+    const { initial, error } = this.#starting(view);
+    this.#watcher = new Watcher({
+      bufferBytes: options.bufferBytes ?? 1024 * 1024,
+      ...(initial ? { initial } : {}),
+      onSlow: () => options.onSlowWatcher?.(this.#route.resource),
+      onClose: () => {
+        clearTimeout(this.#timeout);
+        this.#hub.removed(this);
+      },
+    });
+    if (error) {
+      this.#watcher.push(this.#hub.errorLine(error));
+      this.#watcher.finish();
       return;
     }
+    const base = options.defaultTimeoutSeconds ?? 1800;
+    const seconds = this.#query.timeoutSeconds ?? base * (1 + Math.random());
+    this.#timeout = setTimeout(() => this.end(), Math.max(0, seconds) * 1000);
+  }
+
+  /** Queues a view change, translated for this watch's selectors. */
+  offer(event: ServedEvent): void {
+    if (!this.#watcher?.open || event.kind !== this.#route.resource.kind) return;
+    const line = this.#changeLine(event);
+    if (!line) return;
+    this.#watcher.push(line);
+    this.#hub.options().onSent?.(this.#route.resource, 1);
+  }
+
+  /** Queues a BOOKMARK at `resourceVersion` if the client asked for bookmarks. */
+  bookmark(resourceVersion: number): void {
+    if (!this.#watcher?.open || !this.#query.allowWatchBookmarks || this.#table) return;
+    this.#watcher.push(this.#hub.bookmarkLine(this.#route.resource, resourceVersion, false));
+  }
+
+  /** Ends the watch now. */
+  end(): void {
+    this.#watcher?.end();
+  }
+
+  #starting(
+    view: View,
+  ): { initial?: Iterator<Uint8Array | undefined>; error?: StatusResponseError } {
+    const { resourceVersion, sendInitialEvents } = this.#query;
+    const { kind } = this.#route.resource;
+    if (resourceVersion === undefined || resourceVersion === 0 || sendInitialEvents) {
+      // A snapshot of references, taken now: later changes queue behind it.
+      const objects = [...view.objects(kind)]
+        .filter((object) => matches(kind, object, this.#route.namespace, this.#query))
+        .sort((a, b) => key(a).localeCompare(key(b)));
+      return { initial: this.#snapshotLines(objects, view.resourceVersion) };
+    }
     if (resourceVersion > view.resourceVersion) {
-      return this.#fail(tooLarge(resourceVersion, view.resourceVersion));
+      return { error: tooLarge(resourceVersion, view.resourceVersion) };
     }
     const replay = view.history(kind).since(resourceVersion);
     if (!replay) {
-      return this.#fail(
-        expired(`too old resource version: ${resourceVersion} (${view.history(kind).horizon})`),
-      );
+      return {
+        error: expired(
+          `too old resource version: ${resourceVersion} (${view.history(kind).horizon})`,
+        ),
+      };
     }
-    for (const event of replay) this.offer(event);
+    return { initial: this.#replayLines(replay) };
   }
 
-  /** Delivers a view event, translated for this watcher's selectors. */
-  offer(event: ServedEvent): void {
-    if (!this.#open || event.kind !== this.#route.resource.kind) return;
-    const { kind } = event;
-    const now = matches(kind, event.object, this.#route.namespace, this.#query);
-    const before = event.previous !== undefined &&
-      matches(kind, event.previous, this.#route.namespace, this.#query);
-    let bytes: Uint8Array | undefined;
-    if (event.type === "DELETED") {
-      if (before) bytes = this.#hub.encodedEvent(event, "DELETED", false, this);
-    } else if (now) {
-      bytes = this.#hub.encodedEvent(event, before ? "MODIFIED" : "ADDED", false, this);
-    } else if (before) {
-      // Left the selector: a deletion for this watcher, in the last state it matched.
-      bytes = this.#hub.encodedEvent(event, "DELETED", true, this);
-    }
-    if (bytes) {
-      this.#write(bytes);
-      this.#hub.options().onSent?.(this.#route.resource, 1);
-    }
-  }
-
-  /** Sends a BOOKMARK at `resourceVersion` if the client asked for bookmarks. */
-  bookmark(resourceVersion: number): void {
-    if (!this.#open || !this.#query.allowWatchBookmarks || this.table) return;
-    this.#write(this.encode("BOOKMARK", this.#bookmarkObject(resourceVersion, false)));
-  }
-
-  /** Encodes one event line in this watcher's form. */
-  encode(type: EventType, object: KubeObject): Uint8Array {
+  #snapshotLines(objects: KubeObject[], resourceVersion: number): Iterator<Uint8Array> {
     const { resource } = this.#route;
-    const body = this.table && type !== "ERROR" && type !== "BOOKMARK"
-      ? this.#hub.options().renderTable?.(
-        resource,
-        [object],
-        object.metadata?.resourceVersion ?? "",
-      )
-      : type === "ERROR"
-      ? object
-      : { apiVersion: resource.apiVersion, kind: resource.objectKind, ...object };
-    return encoder.encode(JSON.stringify({ type, object: body }) + "\n");
+    const hub = this.#hub;
+    const table = this.#table;
+    const endBookmark = this.#query.sendInitialEvents;
+    return (function* () {
+      for (const object of objects) yield hub.objectLine("ADDED", resource, object, table);
+      if (endBookmark) yield hub.bookmarkLine(resource, resourceVersion, true);
+    })();
   }
 
-  /** Ends the watch normally (timeout, shutdown). */
-  end(): void {
-    if (!this.#open) return;
-    try {
-      this.#controller.close();
-    } catch {
-      // Already cancelled by the client.
-    }
-    this.#closed();
+  #replayLines(events: ServedEvent[]): Iterator<Uint8Array | undefined> {
+    return events.values().map((event) => {
+      const line = this.#changeLine(event);
+      if (line) this.#hub.options().onSent?.(this.#route.resource, 1);
+      return line;
+    });
   }
 
-  #bookmarkObject(resourceVersion: number, initialEventsEnd: boolean): KubeObject {
-    return {
-      metadata: {
-        resourceVersion: String(resourceVersion),
-        ...(initialEventsEnd ? { annotations: { "k8s.io/initial-events-end": "true" } } : {}),
-      },
-    };
-  }
-
-  #fail(error: StatusResponseError): void {
-    const status = failureStatus(error.code, error.reason, error.message, error.details);
-    this.#write(encoder.encode(JSON.stringify({ type: "ERROR", object: status }) + "\n"));
-    this.end();
-  }
-
-  #write(bytes: Uint8Array): void {
-    if (!this.#open) return;
-    this.#controller.enqueue(bytes);
-    if ((this.#controller.desiredSize ?? 0) < 0) {
-      // Too far behind: stop here. The client reads what is queued, then
-      // resumes from its last version (or relists if that is gone).
-      this.#hub.options().onSlowWatcher?.(this.#route.resource);
-      this.end();
-    }
-  }
-
-  #closed(): void {
-    this.#open = false;
-    clearTimeout(this.#timeout);
-    this.#hub.removed(this);
+  /** The line this watch sends for `event`, if the change concerns its selection. */
+  #changeLine(event: ServedEvent): Uint8Array | undefined {
+    const { kind } = event;
+    const { namespace, resource } = this.#route;
+    const now = matches(kind, event.object, namespace, this.#query);
+    const before = event.previous !== undefined &&
+      matches(kind, event.previous, namespace, this.#query);
+    const line = (type: EventType, left: boolean) =>
+      this.#hub.changeLine(event, type, left, resource, this.#table);
+    if (event.type === "DELETED") return before ? line("DELETED", false) : undefined;
+    if (now) return line(before ? "MODIFIED" : "ADDED", false);
+    // Left the selection: a deletion for this watcher, in the last state it matched.
+    return before ? line("DELETED", true) : undefined;
   }
 }
 

@@ -5,10 +5,15 @@
  *   the event (the path includes the apiserver, the Emitter's informer, the
  *   view and one HTTP stream per watcher);
  * - resident memory (RSS) of this process with 5,000 Services served, next
- *   to its RSS before the Emitter started.
+ *   to its RSS before the Emitter started;
+ * - the RSS (and V8 heap) added by 1,000 idle watches (from the current
+ *   version, as informers resume), and by 100 watch-list watches (`sendInitialEvents`,
+ *   each sent all 5,000 Services, then idle), with the event lines encoded
+ *   for those (shared lines are encoded once). Their clients run in a child
+ *   process, so this RSS is the Emitter's alone.
  *
- * Watchers and the Emitter share this process (and its event loop), so the
- * delays include the readers' own work.
+ * The timed watchers and the Emitter share this process (and its event
+ * loop), so the delays include the readers' own work.
  *
  * @module
  */
@@ -23,6 +28,7 @@ import { namespaces, services } from "../../lib/kube/resource.ts";
 import { RestClient } from "../../lib/kube/rest.ts";
 import { Transport } from "../../lib/kube/transport.ts";
 import type { BenchCase } from "./report.ts";
+import { measureWatches, rssAfterGc } from "./_idle_watches.ts";
 
 /** Options of {@linkcode benchEmitter}. */
 export interface EmitterBenchOptions {
@@ -34,12 +40,10 @@ export interface EmitterBenchOptions {
   changes?: number;
   /** Concurrent writers while seeding. Defaults to 16. */
   writers?: number;
-}
-
-function rssAfterGc(): number {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
-  return Deno.memoryUsage().rss;
+  /** Idle watches whose memory is measured. Defaults to 1000. */
+  idleWatchers?: number;
+  /** Watch-list watches (each sent every Service) whose memory is measured; 0 skips. Defaults to 100. */
+  watchListWatchers?: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -49,6 +53,7 @@ function percentile(sorted: number[], p: number): number {
 /** Runs the Emitter benchmark on a fresh cluster. */
 export async function benchEmitter(options: EmitterBenchOptions = {}): Promise<BenchCase[]> {
   const { objects = 5000, watchers = 200, changes = 20, writers = 16 } = options;
+  const { idleWatchers = 1000, watchListWatchers = 100 } = options;
   await using cluster = await startCluster({ name: "bench-emitter" });
   using transport = new Transport(adminConfig(cluster));
   const rest = new RestClient(transport);
@@ -76,10 +81,12 @@ export async function benchEmitter(options: EmitterBenchOptions = {}): Promise<B
   });
 
   const rssBefore = rssAfterGc();
+  let encodes = 0;
   const emitter = new Emitter({
     rest,
     selector: parseLabelSelector("export=yes"),
-    maxWatchers: watchers + 10,
+    maxWatchers: watchers + idleWatchers + watchListWatchers + 10,
+    onEncode: () => encodes++,
   });
   const controller = new AbortController();
   const running = emitter.run(controller.signal);
@@ -94,6 +101,12 @@ export async function benchEmitter(options: EmitterBenchOptions = {}): Promise<B
       timeoutMs: 120_000,
     });
     const rssServing = rssAfterGc();
+    // Measured before the timed watchers, whose garbage would leave free
+    // pages in the RSS for the idle watches to fill unseen.
+    const memory = await watchMemory(url, emitter, { objects, idleWatchers, watchListWatchers }, {
+      reset: () => encodes = 0,
+      encodes: () => encodes,
+    });
 
     // Each watcher notes when it reads the line carrying change number N.
     const received: number[][] = Array.from({ length: changes }, () => []);
@@ -166,10 +179,63 @@ export async function benchEmitter(options: EmitterBenchOptions = {}): Promise<B
         unit: "MiB",
         samples: [rssServing / 2 ** 20],
       },
+      ...memory,
     ];
   } finally {
     controller.abort();
     await running;
     await server.shutdown();
   }
+}
+
+/** The idle-watch and watch-list memory cases (see the module doc). */
+async function watchMemory(
+  url: string,
+  emitter: Emitter,
+  sizes: { objects: number; idleWatchers: number; watchListWatchers: number },
+  counter: { reset: () => void; encodes: () => number },
+): Promise<BenchCase[]> {
+  const { objects, idleWatchers, watchListWatchers } = sizes;
+  const idle = await measureWatches({
+    url:
+      `${url}/api/v1/services?watch=1&allowWatchBookmarks=true&resourceVersion=${emitter.resourceVersion}`,
+    count: idleWatchers,
+  });
+  const added = idle.open - idle.before;
+  const cases: BenchCase[] = [
+    { name: "process RSS before the idle watches", unit: "MiB", samples: [idle.before / 2 ** 20] },
+    {
+      name: `RSS added by ${idleWatchers} idle watches`,
+      unit: "MiB",
+      samples: [added / 2 ** 20],
+    },
+    { name: "RSS per idle watch", unit: "KiB", samples: [added / idleWatchers / 1024] },
+    {
+      name: "V8 heap per idle watch",
+      unit: "KiB",
+      samples: [(idle.heapOpen - idle.heapBefore) / idleWatchers / 1024],
+    },
+  ];
+  if (watchListWatchers === 0) return cases;
+  counter.reset();
+  const list = await measureWatches({
+    url:
+      `${url}/api/v1/services?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true`,
+    count: watchListWatchers,
+    until: "initial-events-end",
+  });
+  return [
+    ...cases,
+    {
+      name: `RSS added by ${watchListWatchers} watch-lists of ${objects} Services`,
+      unit: "MiB",
+      samples: [(list.open - list.before) / 2 ** 20],
+    },
+    {
+      name: `lines encoded for ${watchListWatchers} watch-lists of ${objects} Services`,
+      unit: "lines",
+      samples: [counter.encodes()],
+    },
+    { name: `time to send ${watchListWatchers} watch-lists`, unit: "ms", samples: [list.startMs] },
+  ];
 }

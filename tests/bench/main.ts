@@ -1,7 +1,7 @@
 /**
- * Runs benchmarks, writes each report to `.cache/bench/<name>.json` and
- * prints it as a table. `deno task bench [name...]` runs this file; without
- * names it runs them all.
+ * Runs benchmarks, writes each report to `.cache/bench/<name>.json` (or
+ * under `$SERVICE_REFLECTOR_BENCH_DIR`) and prints it as a table.
+ * `deno task bench [name...]` runs this file; without names it runs them all.
  *
  * @module
  */
@@ -24,7 +24,9 @@ const benchmarks: Record<string, (signal: AbortSignal) => Promise<BenchCase[]>> 
   waiting: (signal) => benchWaiting({ signal }),
 };
 
-const outDir = new URL("../../.cache/bench/", import.meta.url);
+const outDir = Deno.env.get("SERVICE_REFLECTOR_BENCH_DIR")
+  ? new URL(`file://${Deno.env.get("SERVICE_REFLECTOR_BENCH_DIR")?.replace(/\/?$/, "/")}`)
+  : new URL("../../.cache/bench/", import.meta.url);
 
 if (import.meta.main) {
   const names = Deno.args.length > 0 ? Deno.args : Object.keys(benchmarks);
