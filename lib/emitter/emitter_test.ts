@@ -28,41 +28,10 @@ import { serveEmitter } from "./servers.ts";
 import { tokenAuthenticator } from "./token_auth.ts";
 import { freePorts } from "../../tests/cluster/ports.ts";
 import { generatePki, withTempDir } from "../../tests/support/kubeconfig_fixtures.ts";
+import { type RunningEmitter, runningEmitter } from "../../tests/support/running_emitter.ts";
 import { kubectlAt } from "../../tests/support/kubectl_at.ts";
 
 const namespace = "shop";
-
-interface Running {
-  url: string;
-  emitter: Emitter;
-  stop(): Promise<void>;
-}
-
-/** Starts an Emitter for `cluster` (exporting `export=yes`) on `port` (0: any). */
-async function startEmitter(cluster: Cluster, port = 0): Promise<Running> {
-  const transport = new Transport(adminConfig(cluster));
-  const emitter = new Emitter({
-    rest: new RestClient(transport),
-    selector: parseLabelSelector("export=yes"),
-    bookmarkIntervalMs: 1_000,
-  });
-  const controller = new AbortController();
-  const running = emitter.run(controller.signal);
-  await poll(() => emitter.ready || undefined, { description: "the Emitter's caches to sync" });
-  // Listening only once synced makes a restart deterministic: a resuming
-  // client meets the new versions (410), never a 503 from a syncing Emitter.
-  const server = Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, emitter.handler);
-  return {
-    url: `http://127.0.0.1:${server.addr.port}`,
-    emitter,
-    async stop() {
-      controller.abort();
-      await running;
-      await server.shutdown();
-      transport.close();
-    },
-  };
-}
 
 /** First column of every row of kubectl's table output. */
 function names(output: string, column = 0): string[] {
@@ -236,7 +205,10 @@ async function sameStatusAsApiserver(cluster: Cluster, url: string): Promise<voi
   }
 }
 
-async function informerAcrossRestart(cluster: Cluster, first: Running): Promise<Running> {
+async function informerAcrossRestart(
+  cluster: Cluster,
+  first: RunningEmitter,
+): Promise<RunningEmitter> {
   const port = Number(new URL(first.url).port);
   using transport = new Transport(configFromUrl(first.url));
   const errors: string[] = [];
@@ -253,7 +225,7 @@ async function informerAcrossRestart(cluster: Cluster, first: Running): Promise<
     await first.stop();
     await cluster.kubectl("create", "service", "clusterip", "late", "-n", namespace, "--tcp=80:80");
     await cluster.kubectl("label", "service", "late", "-n", namespace, "export=yes");
-    const second = await startEmitter(cluster, port);
+    const second = await runningEmitter(cluster, { port });
     // The new Emitter's versions start above the old ones: resuming the
     // watch gets 410, and the informer relists.
     await poll(() => informer.store.get("shop/late") ? true : undefined, {
@@ -395,7 +367,7 @@ Deno.test("the Emitter serves a real cluster to kubectl, client-go and lib/kube"
   await withClusters(["emitter-source"], async ([cluster]) => {
     if (!cluster) throw new Error("no cluster");
     await seed(cluster);
-    let emitter = await startEmitter(cluster);
+    let emitter = await runningEmitter(cluster);
     try {
       await t.step(
         "kubectl lists, gets and selects only exported objects; writes are refused",
