@@ -2,12 +2,10 @@ import { deepStrictEqual, equal } from "node:assert/strict";
 import type { Service } from "kubernetes-types/core/v1.d.ts";
 import type { Status } from "kubernetes-types/meta/v1.d.ts";
 import type { ApiList } from "../../tests/support/api_json.ts";
-import { FakeClock } from "../../tests/support/fake_clock.ts";
-import { FakeUpstream } from "../../tests/support/emitter_upstream.ts";
+import { exportedView } from "../../tests/support/emitter_upstream.ts";
 import { decodeWatchEvents, type WatchEvent } from "../kube/watch_stream.ts";
 import { createHandler, type HandlerOptions } from "./handler.ts";
 import { type TableKinds, toTable } from "./table.ts";
-import { View } from "./view.ts";
 import { WatchHub, type WatchHubOptions } from "./watch.ts";
 
 type List = ApiList<Service>;
@@ -19,13 +17,7 @@ function setup(
     historySize?: number;
   } = {},
 ) {
-  const upstream = new FakeUpstream();
-  const view = new View(upstream, {
-    selectsService: (service) => service.metadata?.labels?.["export"] === "yes",
-    clock: new FakeClock(2_000),
-    historySize: options.historySize ?? 100,
-  });
-  upstream.view = view;
+  const { upstream, view } = exportedView({ historySize: options.historySize ?? 100 });
   const renderTable = (
     resource: { objectKind: keyof TableKinds },
     objects: unknown[],

@@ -1,25 +1,17 @@
 import { deepStrictEqual, equal, throws } from "node:assert/strict";
 import type { Service } from "kubernetes-types/core/v1.d.ts";
 import { register, Registry } from "prom-client";
-import { FakeClock } from "../../tests/support/fake_clock.ts";
-import { FakeUpstream } from "../../tests/support/emitter_upstream.ts";
+import { exportedView } from "../../tests/support/emitter_upstream.ts";
 import { decodeWatchEvents } from "../kube/watch_stream.ts";
 import { createHandler } from "./handler.ts";
 import { type EmitterMetrics, emitterMetrics } from "./metrics.ts";
-import { View } from "./view.ts";
 import { WatchHub, type WatchHubOptions } from "./watch.ts";
 
 /** An Emitter handler over hand-filled caches, started, with its metrics in a fresh registry. */
 function setup(watch: Omit<WatchHubOptions, keyof EmitterMetrics> = {}) {
   const registry = new Registry();
   const metrics = emitterMetrics(registry);
-  const upstream = new FakeUpstream();
-  const view = new View(upstream, {
-    selectsService: (service) => service.metadata?.labels?.["export"] === "yes",
-    clock: new FakeClock(2_000),
-    historySize: 100,
-  });
-  upstream.view = view;
+  const { upstream, view } = exportedView();
   const hub = new WatchHub(view, { ...watch, ...metrics });
   const handler = createHandler({ view, hub, ready: () => view.started, ...metrics });
   const request = (path: string) => handler(new Request(`http://emitter.test${path}`));

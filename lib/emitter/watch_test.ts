@@ -5,24 +5,16 @@
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import type { Service } from "kubernetes-types/core/v1.d.ts";
-import { FakeClock } from "../../tests/support/fake_clock.ts";
-import { FakeUpstream } from "../../tests/support/emitter_upstream.ts";
+import { exportedView } from "../../tests/support/emitter_upstream.ts";
 import { poll } from "../../tests/support/poll.ts";
 import { decodeWatchEvents, type WatchEvent } from "../kube/watch_stream.ts";
 import type { EventType } from "./event_lines.ts";
 import { createHandler } from "./handler.ts";
-import { View } from "./view.ts";
 import { WatchHub, type WatchHubOptions } from "./watch.ts";
 
 /** An Emitter handler over hand-filled caches, served on a loopback port. */
 function serveHub(options: WatchHubOptions = {}) {
-  const upstream = new FakeUpstream();
-  const view = new View(upstream, {
-    selectsService: (service) => service.metadata?.labels?.["export"] === "yes",
-    clock: new FakeClock(2_000),
-    historySize: 100,
-  });
-  upstream.view = view;
+  const { upstream, view } = exportedView();
   const encodes: EventType[] = [];
   const hub = new WatchHub(view, { onEncode: (type) => encodes.push(type), ...options });
   const handler = createHandler({ view, hub, ready: () => view.started });

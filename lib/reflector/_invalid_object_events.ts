@@ -10,7 +10,7 @@
 import type { Service } from "kubernetes-types/core/v1.d.ts";
 import type { ReadonlyStore } from "../kube/store.ts";
 import { isReflected } from "../ownership.ts";
-import type { EventRecorder } from "./events.ts";
+import { type EventRecorder, serviceReference } from "./events.ts";
 import type { ReflectorObserver } from "./observer.ts";
 import { describeProblems } from "./source_shape.ts";
 
@@ -35,13 +35,7 @@ export function invalidObjectEvents(options: InvalidObjectEventsOptions): Reflec
         ? ` (resourceVersion ${invalid.resourceVersion})`
         : "";
       options.events().record({
-        object: {
-          apiVersion: "v1",
-          kind: "Service",
-          namespace: mirror.metadata?.namespace ?? "",
-          name: mirror.metadata?.name ?? "",
-          uid: mirror.metadata?.uid ?? "",
-        },
+        object: serviceReference(mirror),
         type: "Warning",
         reason: "InvalidSourceObject",
         message:

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Event, ObjectReference } from "kubernetes-types/core/v1.d.ts";
+import type { Event, ObjectReference, Service } from "kubernetes-types/core/v1.d.ts";
 import type { Clock } from "../clock.ts";
 import { realClock } from "../clock.ts";
 import { events } from "../kube/resource.ts";
@@ -33,6 +33,17 @@ export interface EventNote {
   reason: string;
   /** Human-readable message. */
   message: string;
+}
+
+/** The reference an Event about the host Service `service` (a mirror, or one in its way) names. */
+export function serviceReference(service: Service): ObjectReference {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    namespace: service.metadata?.namespace ?? "",
+    name: service.metadata?.name ?? "",
+    uid: service.metadata?.uid ?? "",
+  };
 }
 
 /** Records host Events, rate-limited per object and reason. */

@@ -43,7 +43,7 @@ import {
 import { keyedInformer, type KeyedInformerOptions, sliceIndexers } from "./_informers.ts";
 import { Applier, type ApplyResult, type NameClash, NameTakenError } from "./applier.ts";
 import { desiredMirror, type SourceObjects } from "./desired.ts";
-import { EventRecorder } from "./events.ts";
+import { EventRecorder, serviceReference } from "./events.ts";
 import { fanOut, type ReflectorObserver } from "./observer.ts";
 import { invalidObjectEvents } from "./_invalid_object_events.ts";
 import { Source, type SourceOptions } from "./source.ts";
@@ -455,13 +455,7 @@ export class Reflector {
   async #reportOn(service: Service, note: { reason: string; message: string }): Promise<void> {
     try {
       await this.#events.record({
-        object: {
-          apiVersion: "v1",
-          kind: "Service",
-          namespace: service.metadata?.namespace ?? "",
-          name: service.metadata?.name ?? "",
-          uid: service.metadata?.uid ?? "",
-        },
+        object: serviceReference(service),
         type: "Warning",
         ...note,
       });

@@ -11,7 +11,8 @@ import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { objectKey } from "../../lib/kube/object.ts";
 import { Store } from "../../lib/kube/store.ts";
 import { sliceServiceKeys } from "../../lib/kube/object.ts";
-import { sliceServiceIndex, type View } from "../../lib/emitter/view.ts";
+import { sliceServiceIndex, View } from "../../lib/emitter/view.ts";
+import { FakeClock } from "./fake_clock.ts";
 
 let version = 100;
 
@@ -101,4 +102,23 @@ export class FakeUpstream {
     this.endpointSlices.delete(`${namespace}/${name}`);
     this.view?.sliceChanged(`${namespace}/${name}`);
   }
+}
+
+/**
+ * A view of fresh hand-filled stores that serves the Services labelled
+ * `export=yes`, on a fake clock at 2 000 ms, keeping `historySize` (default
+ * 100) changes; the stores notify it.
+ */
+export function exportedView(options: { historySize?: number } = {}): {
+  upstream: FakeUpstream;
+  view: View;
+} {
+  const upstream = new FakeUpstream();
+  const view = new View(upstream, {
+    selectsService: (service) => service.metadata?.labels?.["export"] === "yes",
+    clock: new FakeClock(2_000),
+    historySize: options.historySize ?? 100,
+  });
+  upstream.view = view;
+  return { upstream, view };
 }

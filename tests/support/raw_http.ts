@@ -13,6 +13,8 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
+
 /** Where to connect: plain TCP, or TLS with the CA and an optional client certificate. */
 export interface RawTarget {
   /** Host name or IP address. */
@@ -111,13 +113,7 @@ async function readAll(conn: Deno.Conn): Promise<Uint8Array> {
     if (read === null) break;
     chunks.push(buffer.slice(0, read));
   }
-  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return new Uint8Array(Buffer.concat(chunks));
 }
 
 function parseResponse(raw: Uint8Array): RawResponse {
