@@ -246,15 +246,20 @@ async function bookmarks(cluster: Cluster): Promise<void> {
   try {
     await informer.synced();
     const start = informer.resourceVersion;
-    // A write to the same resource elsewhere moves the watch cache's
-    // version; only a bookmark can carry it to this namespace's watch.
-    await rest.create<ConfigMap>(configMaps, {
-      metadata: { name: "elsewhere", namespace: "burst" },
-    });
-    await poll(() => Number(informer.resourceVersion) > Number(start) ? true : undefined, {
+    // Writes to the same resource elsewhere move the watch cache's version;
+    // only a bookmark can carry it to this namespace's watch. The apiserver
+    // bookmarks a watch only with a version it reached while that watch was
+    // open, so the writes go on until one lands during a watch.
+    await poll(async () => {
+      if (Number(informer.resourceVersion) > Number(start)) return true;
+      await rest.create<ConfigMap>(configMaps, {
+        metadata: { generateName: "elsewhere-", namespace: "burst" },
+      });
+      return undefined;
+    }, {
       description: "a bookmark to advance the informer's resourceVersion",
       timeoutMs: 20_000,
-      intervalMs: 200,
+      intervalMs: 500,
     });
     equal(informer.store.size, 0);
     equal(informer.stats.events, 0);

@@ -1,7 +1,7 @@
 /**
  * The HTTP layer of lib/kube: `fetch` over a `Deno.HttpClient` built from a
- * {@linkcode ClientConfig} (CA, client certificate; HTTP/2 when the server
- * offers it through ALPN), with a user agent, JSON content negotiation,
+ * {@linkcode ClientConfig} (CA, client certificate; HTTP/1.1 only, see
+ * `#httpClient`), with a user agent, JSON content negotiation,
  * per-request timeouts through `AbortSignal`, and every non-2xx answer
  * turned into a {@linkcode StatusError}.
  *
@@ -213,6 +213,10 @@ export class Transport {
     let http: Deno.HttpClient;
     try {
       http = Deno.createHttpClient({
+        // HTTP/1.1 only: over HTTP/2, Deno's fetch adds ~40 ms to every
+        // request whose body is about 1 KiB or more (a slice with a few
+        // endpoints). Each watch then holds a connection of its own.
+        http2: false,
         ...(this.config.caCerts.length > 0 ? { caCerts: this.config.caCerts } : {}),
         ...(certificate ? { cert: certificate.cert, key: certificate.key } : {}),
       });
