@@ -124,6 +124,7 @@ async function kubectlWatches(cluster: Cluster, url: string): Promise<void> {
     args: [
       "kubectl",
       `--kubeconfig=${empty}`,
+      `--cache-dir=${empty}.cache`,
       `--server=${url}`,
       "get",
       "services",
@@ -169,6 +170,7 @@ async function kubectlWatches(cluster: Cluster, url: string): Promise<void> {
     await reading;
     await child.stderr.cancel();
     await Deno.remove(empty);
+    await Deno.remove(`${empty}.cache`, { recursive: true }).catch(() => {});
   }
 }
 

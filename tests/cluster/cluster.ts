@@ -415,7 +415,14 @@ class LocalCluster implements Cluster {
 
   async #kubectl(input: string | undefined, args: string[]): Promise<string> {
     const child = new Deno.Command(this.#binary, {
-      args: ["kubectl", `--kubeconfig=${this.kubeconfig}`, ...args],
+      // A discovery cache of its own: one in ~/.kube left by an earlier cluster on this port
+      // would describe that cluster.
+      args: [
+        "kubectl",
+        `--kubeconfig=${this.kubeconfig}`,
+        `--cache-dir=${this.dir}/kubectl-cache`,
+        ...args,
+      ],
       stdin: input === undefined ? "null" : "piped",
       stdout: "piped",
       stderr: "piped",

@@ -1,7 +1,9 @@
 /**
  * The real kubectl of the test control plane, pointed at any server URL
- * (an Emitter) with an empty kubeconfig, so nothing but the flags given
- * reaches it.
+ * (an Emitter) with an empty kubeconfig and a discovery cache of its own,
+ * so nothing but the flags given reaches it: a cache left in `~/.kube` by
+ * an earlier server on the same port would skip discovery and change which
+ * request answers first, and so what kubectl prints.
  *
  * @module
  */
@@ -18,12 +20,20 @@ export interface KubectlResult {
   stderr: string;
 }
 
-/** Runs `kubectl --server=<server> <args>` with an empty kubeconfig; never throws on exit codes. */
+/** Runs `kubectl --server=<server> <args>` with an empty kubeconfig and cache; never throws on exit codes. */
 export async function kubectlAt(server: string, ...args: string[]): Promise<KubectlResult> {
-  const empty = await Deno.makeTempFile();
+  const dir = await Deno.makeTempDir();
+  const empty = `${dir}/kubeconfig`;
+  await Deno.writeTextFile(empty, "");
   try {
     const { code, stdout, stderr } = await new Deno.Command(await clusterBinary(), {
-      args: ["kubectl", `--kubeconfig=${empty}`, `--server=${server}`, ...args],
+      args: [
+        "kubectl",
+        `--kubeconfig=${empty}`,
+        `--cache-dir=${dir}/cache`,
+        `--server=${server}`,
+        ...args,
+      ],
       stdout: "piped",
       stderr: "piped",
       signal: AbortSignal.timeout(30_000),
@@ -31,6 +41,6 @@ export async function kubectlAt(server: string, ...args: string[]): Promise<Kube
     const decoder = new TextDecoder();
     return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
   } finally {
-    await Deno.remove(empty);
+    await Deno.remove(dir, { recursive: true });
   }
 }
