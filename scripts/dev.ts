@@ -34,10 +34,10 @@ import { Transport } from "../lib/kube/transport.ts";
 const namespace = "demo";
 const exportLabel = "service-reflector.squat.ai/export";
 
-/** West's view of the demo mirror: its cluster IP and its endpoints. */
+/** West's view of the demo mirror: its cluster IP, its source's name and its endpoints. */
 async function mirrorOf(
   west: RestClient,
-): Promise<{ clusterIP: string; endpoints: string[] } | undefined> {
+): Promise<{ clusterIP: string; source: string; endpoints: string[] } | undefined> {
   const service = await west.get<Service>(services, "hello", { namespace }).catch(() => undefined);
   if (!service) return undefined;
   const slices = await west.list<EndpointSlice>(endpointSlices, {
@@ -49,15 +49,18 @@ async function mirrorOf(
       endpoint.addresses
     )
   ).sort();
-  return { clusterIP: service.spec?.clusterIP ?? "", endpoints };
+  const source = service.metadata?.labels?.["service-reflector.squat.ai/source"] ?? "";
+  return { clusterIP: service.spec?.clusterIP ?? "", source, endpoints };
 }
 
-async function waitForEndpoints(west: RestClient, count: number): Promise<string[]> {
-  const mirror = await poll(async () => {
+async function waitForEndpoints(
+  west: RestClient,
+  count: number,
+): Promise<{ source: string; endpoints: string[] }> {
+  return await poll(async () => {
     const state = await mirrorOf(west);
     return state && state.endpoints.length === count ? state : undefined;
   }, { description: `the mirror in west to list ${count} ready endpoints`, timeoutMs: 60_000 });
-  return mirror.endpoints;
 }
 
 async function createPods(east: Cluster, from: number, to: number): Promise<void> {
@@ -105,7 +108,7 @@ async function run(signal: AbortSignal, check: boolean): Promise<void> {
     const reflector = await startCommand([
       `--kubeconfig=${westCluster.kubeconfig}`,
       "--emitter=false",
-      `--reflector.source-api=${emitterUrl}`,
+      `--reflector.source-api=east=${emitterUrl}`,
     ], { logFile: `${westCluster.dir}/logs/service-reflector.log` });
     commands.push({ name: "west (Reflector)", process: reflector });
     await Promise.all([emitter.ready(), reflector.ready()]);
@@ -120,10 +123,14 @@ async function run(signal: AbortSignal, check: boolean): Promise<void> {
     await east.kubectl("label", "service", "hello", "-n", namespace, `${exportLabel}=true`);
     await createPods(east, 1, 2);
     console.log("Created Service demo/hello with 2 Ready Pods in east.");
-    console.log(`Mirror in west, endpoints: ${(await waitForEndpoints(west, 2)).join(", ")}`);
+    const first = await waitForEndpoints(west, 2);
+    console.log(`Mirror in west, from source ${first.source}.`);
+    console.log(`Mirror in west, endpoints: ${first.endpoints.join(", ")}`);
     await createPods(east, 3, 4);
     console.log("Scaled demo/hello to 4 Pods in east.");
-    console.log(`Mirror in west, endpoints: ${(await waitForEndpoints(west, 4)).join(", ")}`);
+    console.log(
+      `Mirror in west, endpoints: ${(await waitForEndpoints(west, 4)).endpoints.join(", ")}`,
+    );
     console.log("Demo mirrored and followed a scale-up.\n");
     completed = true;
     if (!check) {

@@ -9,6 +9,7 @@ Deno.test("the demo mirrors a Service across two clusters and follows a scale-up
   }).output();
   const out = new TextDecoder().decode(stdout);
   equal(code, 0, `${out}\n${new TextDecoder().decode(stderr)}`);
+  ok(out.includes("Mirror in west, from source east.\n"), out);
   ok(out.includes("Mirror in west, endpoints: 10.1.0.1, 10.1.0.2\n"), out);
   ok(out.includes("Mirror in west, endpoints: 10.1.0.1, 10.1.0.2, 10.1.0.3, 10.1.0.4\n"), out);
   ok(out.includes("Stopping..."), out);

@@ -168,7 +168,11 @@ async function loadSources(
     const client = "url" in source
       ? source.config
       : (await blaming("--reflector.source-kubeconfig", () =>
-        loadKubeconfig({ path: source.kubeconfig, ...lifetime }))).config;
+        loadKubeconfig({
+          path: source.kubeconfig,
+          ...(source.context ? { context: source.context } : {}),
+          ...lifetime,
+        }))).config;
     sources.push({
       name: source.name,
       config: client,

@@ -151,6 +151,42 @@ Deno.test("loadSetup() refuses a Pod namespace no Lease can live in", async () =
   });
 });
 
+Deno.test("loadSetup() reads a source kubeconfig through the context named after its #", async () => {
+  await withTempDir(async (dir) => {
+    const host = await writeYaml(join(dir, "host.yaml"), kubeconfig({}));
+    const clusters = await writeYaml(join(dir, "clusters.yaml"), {
+      ...kubeconfig({ name: "first", cluster: { server: "https://10.0.0.1:6443" } }),
+      clusters: [
+        { name: "first", cluster: { server: "https://10.0.0.1:6443" } },
+        { name: "second", cluster: { server: "https://10.0.0.2:6443" } },
+      ],
+      users: [{ name: "u", user: {} }],
+      contexts: [
+        { name: "first", context: { cluster: "first", user: "u" } },
+        { name: "second", context: { cluster: "second", user: "u" } },
+      ],
+    });
+    const setup = await loadSetup(
+      config([
+        `--kubeconfig=${host}`,
+        "--emitter=false",
+        `--reflector.source-kubeconfig=east=${clusters}#second`,
+        `--reflector.source-kubeconfig=${clusters}`,
+      ]),
+      { logger },
+    );
+    try {
+      const sources = setup.reflector?.sources ?? [];
+      deepEqual(sources.map((source) => [source.name, source.config.server.href]), [
+        ["east", "https://10.0.0.2:6443/"],
+        ["clusters", "https://10.0.0.1:6443/"],
+      ]);
+    } finally {
+      close(setup);
+    }
+  });
+});
+
 Deno.test("loadSetup() makes clients that reach this cluster and every source, and a candidate for a Lease in the Pod's namespace", async () => {
   await withClusters(["setup"], async ([cluster]) => {
     if (!cluster) throw new Error("cluster missing");

@@ -19,11 +19,13 @@ const afterHelp = `
 Boolean flags are set by --flag or --flag=true|false (also 1, 0, t, f), never by --flag false.
 
 Each source of the Reflector gets a name, a label value on every mirror made from it. A
---reflector.source-kubeconfig of NAME=PATH is named NAME. Otherwise a source-api URL is named
+--reflector.source-api of NAME=URL or a --reflector.source-kubeconfig of NAME=PATH is named NAME
+(NAME holds no "/" or ":"). A kubeconfig is read through its current context, or through
+CONTEXT when given as PATH#CONTEXT (split at the last "#"). Otherwise a source-api URL is named
 after its host name, lower-cased, with "." and ":" replaced by "-" (http://emitter.b.svc:8080
 is emitter-b-svc), and a kubeconfig after its file name without extension (/etc/clusters/b.yaml
 is b), cut to 63 characters. A derived name already taken, by a NAME= or an earlier source (URL
-sources first), gets the first free suffix -2, -3, ...; pass NAME=PATH to pin a name.
+sources first), gets the first free suffix -2, -3, ...; pass NAME=URL or NAME=PATH to pin a name.
 
 Exit codes: 0 after --help or --version, 2 for a bad flag; errors go to stderr.`;
 
@@ -110,13 +112,14 @@ const flagGroups: [heading: string, flags: FlagSpec[]][] = [
     },
     {
       flags: "--reflector.source-api <urls>",
-      help: "Comma-separated http(s) URLs of Emitters or API servers to reflect from; " +
-        "repeatable. Empty values and items are skipped.",
+      help: "Comma-separated http(s) URLs of Emitters or API servers to reflect from, each " +
+        "URL or NAME=URL; repeatable. Empty values and items are skipped.",
       repeatable: true,
     },
     {
       flags: "--reflector.source-kubeconfig <[name=]path>",
-      help: "Kubeconfig of a cluster to reflect from (its current context); repeatable.",
+      help: "Kubeconfig of a cluster to reflect from, through its current context, or " +
+        "through CONTEXT as PATH#CONTEXT; repeatable.",
       repeatable: true,
     },
     {

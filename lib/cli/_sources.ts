@@ -4,8 +4,9 @@
  *
  * A source's name is a label value on every mirror made from it, so it must
  * be stable across restarts and unique among the sources:
- * - `NAME=PATH` names a kubeconfig source `NAME` (two different sources may
- *   not claim one name);
+ * - `NAME=URL` names a URL source and `NAME=PATH` a kubeconfig source
+ *   `NAME` (two different sources may not claim one name); a `NAME=` prefix
+ *   holds no `/` or `:`, so a URL or path alone is never read as one;
  * - otherwise a URL source is named after its host name, lower-cased, with
  *   `.` and `:` replaced by `-` (`http://emitter.b.svc:8080` is
  *   `emitter-b-svc`), and a kubeconfig source after its file's base name
@@ -14,6 +15,10 @@
  *   value allows; a derived name that is already taken (by an explicit name
  *   or an earlier source, URL sources first) gets the first free suffix of
  *   `-2`, `-3`, ...; explicit names never change.
+ *
+ * A kubeconfig source is read through its current context, or through the
+ * one named after its path's last `#` (`east=/etc/clusters.yaml#east`; a
+ * path that holds `#` itself needs a `#CONTEXT` after it).
  *
  * Empty values and empty comma-separated items add no source (the original
  * manifest passes `--reflector.source-api=$(SOURCE_API)`, empty until sources
@@ -41,12 +46,14 @@ export interface UrlSource {
   config: ClientConfig;
 }
 
-/** A source reached through a kubeconfig file (its current context). */
+/** A source reached through a kubeconfig file. */
 export interface KubeconfigSource {
   /** Unique source name, a label value. */
   name: string;
   /** Path of the kubeconfig file, as given; not read here (start-up loads it). */
   kubeconfig: string;
+  /** The context to read it through; omitted for its current context. */
+  context?: string;
 }
 
 /** One source of the Reflector. */
@@ -94,52 +101,77 @@ function urlBase(url: URL): string {
   return labelFrom(url.hostname.replace(/^\[|\]$/g, "").replace(/[.:]/g, "-").toLowerCase());
 }
 
-/** The URL sources, each URL once (by its normalized form), in the order given. */
+/**
+ * `VALUE` or `NAME=VALUE` (`what` names VALUE in messages, e.g. `PATH`): a
+ * `NAME=` prefix holds no `/` or `:`, so that neither a URL (`http://a=b`)
+ * nor a path (`/etc/a=b`) reads as one. `name` is undefined without one.
+ */
+function named(flag: string, given: string, what: string): { name?: string; value: string } {
+  const equals = given.indexOf("=");
+  const prefix = given.slice(0, Math.max(equals, 0));
+  if (prefix === "" || /[/:]/.test(prefix)) return { value: given };
+  const value = given.slice(equals + 1);
+  if (!isLabelValue(prefix)) {
+    throw new FlagValueError(
+      flag,
+      given,
+      `must be ${what} or NAME=${what} with NAME a label value: at most 63 alphanumeric characters, "-", "_" or ".", starting and ending with an alphanumeric character`,
+    );
+  }
+  if (value === "") {
+    throw new FlagValueError(flag, given, `must be ${what} or NAME=${what} with a ${what}`);
+  }
+  return { name: prefix, value };
+}
+
+/**
+ * The URL sources, in the order given, each once: by its normalized URL
+ * when derived names are left to derive, by name and URL when named.
+ */
 function urlCandidates(apis: readonly string[]): Candidate[] {
-  const byHref = new Map<string, Candidate>();
+  const seen = new Map<string, Candidate>();
   for (const item of apis.flatMap((value) => value.split(","))) {
     const given = item.trim();
     if (given === "") continue;
+    const { name, value } = named(apiFlag, given, "URL");
     let config: ClientConfig;
     try {
-      config = configFromUrl(given);
+      config = configFromUrl(value);
     } catch (error) {
       if (!(error instanceof ServerUrlError)) throw error;
       throw new FlagValueError(apiFlag, given, error.reason, { cause: error });
     }
     const href = config.server.href;
-    if (byHref.has(href)) continue;
-    const source = { name: "", url: given, config };
-    byHref.set(href, { source, flag: apiFlag, given, derived: urlBase(config.server) });
+    const id = `${name ?? ""} ${href}`;
+    if (seen.has(id)) continue;
+    const source = { name: name ?? "", url: value, config };
+    seen.set(
+      id,
+      name === undefined
+        ? { source, flag: apiFlag, given, derived: urlBase(config.server) }
+        : { source, flag: apiFlag, given },
+    );
   }
-  return [...byHref.values()];
+  return [...seen.values()];
 }
 
-/** `PATH` or `NAME=PATH`: a `NAME=` prefix has no `/` before its `=`. */
+/** `PATH`, `NAME=PATH`, either with `#CONTEXT` after the path. */
 function kubeconfigCandidate(given: string): Candidate {
-  const equals = given.indexOf("=");
-  const prefix = given.slice(0, Math.max(equals, 0));
-  if (prefix === "" || prefix.includes("/")) {
-    const source = { name: "", kubeconfig: given };
-    return {
-      source,
-      flag: kubeconfigFlag,
-      given,
-      derived: labelFrom(basename(given, extname(given))),
-    };
-  }
-  const path = given.slice(equals + 1);
-  if (!isLabelValue(prefix)) {
+  const { name, value } = named(kubeconfigFlag, given, "PATH");
+  const hash = value.lastIndexOf("#");
+  const path = hash < 0 ? value : value.slice(0, hash);
+  const context = hash < 0 ? "" : value.slice(hash + 1);
+  if (hash >= 0 && (path === "" || context === "")) {
     throw new FlagValueError(
       kubeconfigFlag,
       given,
-      `must be PATH or NAME=PATH with NAME a label value: at most 63 alphanumeric characters, "-", "_" or ".", starting and ending with an alphanumeric character`,
+      "must be PATH#CONTEXT with a PATH and a CONTEXT after the last #",
     );
   }
-  if (path === "") {
-    throw new FlagValueError(kubeconfigFlag, given, "must be PATH or NAME=PATH with a PATH");
-  }
-  return { source: { name: prefix, kubeconfig: path }, flag: kubeconfigFlag, given };
+  const source = { name: name ?? "", kubeconfig: path, ...(context ? { context } : {}) };
+  return name === undefined
+    ? { source, flag: kubeconfigFlag, given, derived: labelFrom(basename(path, extname(path))) }
+    : { source, flag: kubeconfigFlag, given };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { deepEqual, equal, throws } from "node:assert/strict";
-import { isLabelValue, parseSources } from "./_sources.ts";
+import { isLabelValue, type KubeconfigSource, parseSources } from "./_sources.ts";
 import { located } from "./_cli_fixtures.ts";
 import { FlagValueError } from "./_values.ts";
 
@@ -38,6 +38,39 @@ Deno.test("parseSources() names a kubeconfig source NAME= or after its file", ()
   ];
   for (const [value, name, kubeconfig] of cases) {
     deepEqual(located(parseSources([], [value])), [{ name, kubeconfig }], value);
+  }
+});
+
+Deno.test("parseSources() takes NAME=URL, and a name prefix never holds / or :", () => {
+  deepEqual(located(parseSources(["east=http://10.0.0.1:8080,west=https://w.example"], [])), [
+    { name: "east", url: "http://10.0.0.1:8080" },
+    { name: "west", url: "https://w.example" },
+  ]);
+  // The same URL under two names is two sources; the same pair twice is one.
+  deepEqual(names(["a=http://e:1", "b=http://e:1", "a=http://e:1/"]), ["a", "b"]);
+  // Named sources keep their names; derived ones move out of their way.
+  deepEqual(names(["http://east:1", "east=http://other:1"]), ["east-2", "east"]);
+});
+
+Deno.test("parseSources() reads a kubeconfig through the context after its last #", () => {
+  const cases: [value: string, source: KubeconfigSource][] = [
+    ["east=/etc/clusters.yaml#east-admin", {
+      name: "east",
+      kubeconfig: "/etc/clusters.yaml",
+      context: "east-admin",
+    }],
+    ["/etc/a#b.yaml#ctx", { name: "a-b", kubeconfig: "/etc/a#b.yaml", context: "ctx" }],
+    ["/etc/b.yaml", { name: "b", kubeconfig: "/etc/b.yaml" }],
+  ];
+  for (const [value, source] of cases) {
+    deepEqual(located(parseSources([], [value])), [source], value);
+  }
+  for (const value of ["/etc/b.yaml#", "east=#ctx"]) {
+    throws(() => parseSources([], [value]), {
+      name: "FlagValueError",
+      message:
+        `invalid value "${value}" for --reflector.source-kubeconfig: must be PATH#CONTEXT with a PATH and a CONTEXT after the last #`,
+    });
   }
 });
 
