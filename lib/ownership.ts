@@ -17,6 +17,8 @@ export const managedByValue = "service-reflector";
 export const sourceLabel = "service-reflector.squat.ai/source";
 /** The original's annotation marking a reflected object (`"true"`). */
 export const reflectedAnnotation = "service-reflector.squat.ai/reflected";
+/** Annotation of a mirror whose sources disagree: their names, the winning one first, comma-separated. */
+export const conflictAnnotation = "service-reflector.squat.ai/conflicting-sources";
 /** The original's annotation naming the source. */
 export const sourceAnnotation = "service-reflector.squat.ai/source";
 /** `endpointslice.kubernetes.io/managed-by` value of slices a Reflector writes. */

@@ -80,6 +80,11 @@ function logObserver(log: Logger): ReflectorObserver {
         key,
         objects: strays.map((stray) => `${stray.kind}/${stray.metadata?.name}`),
       }),
+    onMergeConflict: (key, conflicts) =>
+      log.warn("the sources disagree; the oldest source Service wins", {
+        key,
+        conflicts: conflicts.map(({ field, sources }) => `${field}: ${sources.join(" > ")}`),
+      }),
     onNamespaceMissing: (namespace, key) =>
       log.warn("waiting for the namespace", { namespace, firstKey: key }),
     onStopping: (phase) => log.debug("stopping", { phase }),

@@ -1,7 +1,9 @@
 /**
  * The inputs of the desired-state functions of `./desired.ts`: the objects
- * of one key in each source, validated and put in source-name order, and
- * the host mirror that owns the endpoint objects.
+ * of one key in each source, validated and put in age order (the oldest
+ * source Service first: it wins where sources disagree, as in the
+ * Multi-Cluster Services API), and the host mirror that owns the endpoint
+ * objects.
  *
  * @module
  */
@@ -35,11 +37,13 @@ export interface MirrorOwner {
 const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /**
- * A sorted copy of `inputs`, by source name in plain string order (so the
- * first source is well defined), after checking that there is at least one
- * input, that source names are unique, non-empty label values, and that
- * every Service has a name, a namespace and the same key. `what` completes
- * the error message ("Cannot <what> as ...").
+ * A sorted copy of `inputs`, oldest source Service first (by
+ * `creationTimestamp`; one without comes after every one with), then by
+ * source name in plain string order, so the first source is well defined
+ * whatever order the sources are given in; after checking that there is at
+ * least one input, that source names are unique, non-empty label values,
+ * and that every Service has a name, a namespace and the same key. `what`
+ * completes the error message ("Cannot <what> as ...").
  *
  * @throws {TypeError} If any check fails.
  */
@@ -47,22 +51,28 @@ export function orderedInputs(
   inputs: readonly SourceObjects[],
   what: string,
 ): [SourceObjects, ...SourceObjects[]] {
-  const sorted = [...inputs].sort((a, b) => compare(a.source, b.source));
+  // RFC 3339 times in UTC compare as text; "~" sorts after every digit.
+  const created = (input: SourceObjects) => input.service.metadata?.creationTimestamp ?? "~";
+  const sorted = [...inputs].sort((a, b) =>
+    compare(created(a), created(b)) || compare(a.source, b.source)
+  );
   const [first] = sorted;
   if (first === undefined) {
     throw new TypeError(cannot(what, "'inputs' must hold at least one source", []));
   }
   const key = keyOf(first, what);
-  sorted.forEach((input, index) => {
+  const seen = new Set<string>();
+  sorted.forEach((input) => {
     const { source } = input;
     if (source === "" || source.length > 63 || !labelValue.test(source)) {
       throw new TypeError(cannot(what, "a source name must be a non-empty label value", source));
     }
-    if (index > 0 && sorted[index - 1]?.source === source) {
+    if (seen.has(source)) {
       throw new TypeError(
         `Cannot ${what} as source names must be unique: "${source}" is given twice`,
       );
     }
+    seen.add(source);
     const other = keyOf(input, what);
     if (other !== key) {
       throw new TypeError(
@@ -79,7 +89,7 @@ export function isExternalName(service: Service): boolean {
 }
 
 /**
- * The first source by name, and the sources whose endpoints are mirrored:
+ * The first source (the oldest, see {@linkcode orderedInputs}), and the sources whose endpoints are mirrored:
  * none when the mirror (the first source's Service) is ExternalName, else
  * those whose own Service is not.
  *

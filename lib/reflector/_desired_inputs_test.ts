@@ -17,6 +17,22 @@ Deno.test("orderedInputs() sorts a copy by source name in plain string order", (
   ]);
 });
 
+Deno.test("orderedInputs() puts the oldest source Service first, then sorts by name", () => {
+  const at = (time: string) => ({ creationTimestamp: time });
+  const inputs = deepFreeze([
+    { source: "a", service: service({}) },
+    { source: "young", service: service({}, at("2026-02-01T00:00:00Z")) },
+    { source: "old", service: service({}, at("2025-01-01T00:00:00Z")) },
+    { source: "twin", service: service({}, at("2026-02-01T00:00:00Z")) },
+  ]);
+  deepStrictEqual(orderedInputs(inputs, what).map((input) => input.source), [
+    "old",
+    "twin",
+    "young",
+    "a",
+  ]);
+});
+
 Deno.test("orderedInputs() rejects an empty list", () => {
   throws(() => orderedInputs([], what), {
     name: "TypeError",

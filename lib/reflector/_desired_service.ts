@@ -10,6 +10,7 @@
 
 import type { ServiceSpec } from "kubernetes-types/core/v1.d.ts";
 import {
+  conflictAnnotation,
   endpointSliceManagedByLabel,
   managedByLabel,
   reflectedAnnotation,
@@ -32,6 +33,7 @@ export const strippedKeys: ReadonlySet<string> = new Set([
   sourceAnnotation,
   endpointSliceManagedByLabel,
   sourceClusterLabel,
+  conflictAnnotation,
 ]);
 
 /**

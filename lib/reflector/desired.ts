@@ -9,10 +9,13 @@
  *   the order of the sources, of their slices, endpoints and ports. Inputs
  *   are never mutated and outputs share no object with them, so callers
  *   may pass cached objects and modify the results.
- * - With several sources, the mirror Service (spec, labels, annotations)
- *   comes from the first source by source name (plain string order);
- *   merging the specs of several sources is a later policy. Endpoints come
- *   from every source, each source's in its own slices labelled with it.
+ * - With several sources, the mirror Service is merged as the Multi-Cluster
+ *   Services API merges an import (`_desired_merge.ts`): ports are the union
+ *   by name, and the oldest source Service (then the first by source name)
+ *   wins where the sources disagree, and gives the labels and annotations;
+ *   the disagreements are returned as conflicts, and named on the mirror.
+ *   Endpoints come from every source, each source's in its own slices
+ *   labelled with it.
  * - Everything returned carries the ownership marks of `../ownership.ts`,
  *   set after any copied labels and annotations, so a source object that
  *   carries marks of its own (a mirror reflected again) never makes the
@@ -38,6 +41,7 @@ import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { serviceNameLabel } from "../kube/object.ts";
 import { cannot } from "../cannot.ts";
 import {
+  conflictAnnotation,
   endpointSliceControllerName,
   endpointSliceManagedByLabel,
   managedByLabel,
@@ -57,11 +61,12 @@ import {
   type SourceObjects,
 } from "./_desired_inputs.ts";
 import { sliceName } from "./_desired_name.ts";
-import { copied, mirrorSpec, sortedByKey } from "./_desired_service.ts";
+import { copied, sortedByKey } from "./_desired_service.ts";
+import { type MergeConflict, mergedSpec } from "./_desired_merge.ts";
 import { mirrorEndpoints } from "./_desired_core_endpoints.ts";
 
 export { mirrorEndpoints };
-export type { MirrorOwner, SourceObjects };
+export type { MergeConflict, MirrorOwner, SourceObjects };
 
 /** Options of {@linkcode mirrorEndpointSlices}. */
 export interface MirrorEndpointSlicesOptions {
@@ -70,8 +75,10 @@ export interface MirrorEndpointSlicesOptions {
 }
 
 /**
- * The mirror Service in the host: same namespace and name, spec, labels and
- * annotations from the first source by name.
+ * The mirror Service in the host: same namespace and name, the spec merged
+ * from every source (`_desired_merge.ts`), labels and annotations from the
+ * oldest source, and, when the sources disagree, the
+ * {@linkcode conflictAnnotation} naming them.
  *
  * The spec has no selector (the Reflector writes the endpoints); ports keep
  * `name`, `protocol` (TCP by default), `port` and `appProtocol`. ClusterIP,
@@ -88,10 +95,20 @@ export interface MirrorEndpointSlicesOptions {
  * invalid label value, or holds Services of different keys.
  */
 export function mirrorService(inputs: readonly SourceObjects[]): Service {
-  const [first] = orderedInputs(inputs, "mirror a Service");
-  const { source, service } = first;
+  return mergedMirror(inputs).service;
+}
+
+/** The mirror Service and the conflicts between its sources. */
+function mergedMirror(inputs: readonly SourceObjects[]): {
+  service: Service;
+  conflicts: MergeConflict[];
+} {
+  const ordered = orderedInputs(inputs, "mirror a Service");
+  const [{ source, service }] = ordered;
   const metadata = service.metadata ?? {};
-  return {
+  const { spec, conflicts } = mergedSpec(ordered);
+  const conflicting = [...new Set(conflicts.flatMap((each) => each.sources))];
+  const mirror: Service = {
     apiVersion: "v1",
     kind: "Service",
     metadata: {
@@ -106,10 +123,12 @@ export function mirrorService(inputs: readonly SourceObjects[]): Service {
         ...copied(metadata.annotations),
         [reflectedAnnotation]: "true",
         [sourceAnnotation]: source,
+        ...(conflicting.length > 0 ? { [conflictAnnotation]: conflicting.join(",") } : {}),
       }),
     },
-    spec: mirrorSpec(service.spec ?? {}),
+    spec,
   };
+  return { service: mirror, conflicts };
 }
 
 /**
@@ -192,6 +211,8 @@ export interface MirrorEndpointObjects {
 export interface DesiredMirror {
   /** The mirror Service, as {@linkcode mirrorService} gives it. */
   readonly service: Service;
+  /** Where its sources disagree (the winner's value is the mirror's); empty when they agree. */
+  readonly conflicts: readonly MergeConflict[];
   /**
    * The endpoint objects owned by `owner`, the mirror Service as the host
    * holds it (its uid is assigned by the host). Pure, as every function
@@ -217,8 +238,10 @@ export function desiredMirror(
   inputs: readonly SourceObjects[],
   options: DesiredMirrorOptions,
 ): DesiredMirror {
+  const { service, conflicts } = mergedMirror(inputs);
   return {
-    service: mirrorService(inputs),
+    service,
+    conflicts,
     endpointsFor: (owner) => ({
       endpointSlices: mirrorEndpointSlices(inputs, owner),
       endpoints: options.legacyEndpoints ? mirrorEndpoints(inputs, owner) : undefined,

@@ -24,6 +24,8 @@ export interface ReflectorGauges {
   readonly queueLength: number;
   /** Mirror Services the host holds. */
   readonly mirrors: number;
+  /** Mirrors whose sources disagree. */
+  readonly mirrorsInConflict: number;
   /** The state of each source. */
   readonly sourceStates: readonly SourceState[];
 }
@@ -60,7 +62,12 @@ export interface ReflectorMetrics extends ReflectorObserver {
 /** Registers the Reflector's metrics in `registry` and returns the observer that keeps them. */
 export function reflectorMetrics(registry: Registry): ReflectorMetrics {
   const registers = [registry];
-  let gauges: ReflectorGauges = { queueLength: 0, mirrors: 0, sourceStates: [] };
+  let gauges: ReflectorGauges = {
+    queueLength: 0,
+    mirrors: 0,
+    mirrorsInConflict: 0,
+    sourceStates: [],
+  };
   const attempts = new Counter({
     name: "service_reflector_reconcile_attempts_total",
     help: "Reconcile attempts, one per key processed.",
@@ -180,6 +187,14 @@ function registerGauges(registers: Registry[], read: () => ReflectorGauges): voi
     registers,
     collect() {
       this.set(read().queueLength);
+    },
+  });
+  new Gauge({
+    name: "service_reflector_mirrors_in_conflict",
+    help: "Mirrors whose sources disagree on a field; the oldest source Service wins.",
+    registers,
+    collect() {
+      this.set(read().mirrorsInConflict);
     },
   });
   new Gauge({

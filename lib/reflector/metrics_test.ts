@@ -12,6 +12,7 @@ Deno.test("reflectorMetrics() gauges read only the Reflector observed last", asy
   metrics.observe({
     queueLength: 3,
     mirrors: 7,
+    mirrorsInConflict: 2,
     sourceStates: [
       { name: "east", url, synced: true, connected: false, lastContactMs: 1_700_000_000_500 },
       { name: "west", url, synced: false, connected: false, lastContactMs: undefined },
@@ -33,9 +34,10 @@ Deno.test("reflectorMetrics() gauges read only the Reflector observed last", asy
     "never reached: no sample",
   );
   ok(text.includes("service_reflector_mirrors 7"), text);
+  ok(text.includes("service_reflector_mirrors_in_conflict 2"), text);
 
   // A replica that stops leading observes an idle state: no source series remain.
-  metrics.observe({ queueLength: 0, mirrors: 0, sourceStates: [] });
+  metrics.observe({ queueLength: 0, mirrors: 0, mirrorsInConflict: 0, sourceStates: [] });
   text = await registry.metrics();
   equal(text.includes("service_reflector_source_synced{"), false, text);
   ok(text.includes("service_reflector_mirrors 0"), text);

@@ -29,6 +29,7 @@ import type { Attempt } from "../controller/controller.ts";
 import type { InformerPhase } from "../kube/informer.ts";
 import type { KubeObject } from "../kube/object.ts";
 import type { NameClash, Write } from "./applier.ts";
+import type { MergeConflict } from "./desired.ts";
 import type { EndpointsMode } from "./source.ts";
 import type { InvalidObject } from "./_source_admission.ts";
 
@@ -67,6 +68,8 @@ export interface ReflectorObserver {
    * the Reflector removed); they are left alone.
    */
   onStrays?(key: string, strays: KubeObject[]): void;
+  /** The sources of `key` disagree; the oldest source Service's values are the mirror's. */
+  onMergeConflict?(key: string, conflicts: readonly MergeConflict[]): void;
   /**
    * Keys wait for `namespace` in the host (only without `createNamespaces`):
    * told once per namespace while it is missing, with the first key.
@@ -126,6 +129,7 @@ export function fanOut(...observers: readonly ReflectorObserver[]): Required<Ref
     onUnowned: each("onUnowned"),
     onNameClash: each("onNameClash"),
     onStrays: each("onStrays"),
+    onMergeConflict: each("onMergeConflict"),
     onNamespaceMissing: each("onNamespaceMissing"),
     onInformerError: each("onInformerError"),
     onInvalidObject: each("onInvalidObject"),

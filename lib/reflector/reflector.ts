@@ -42,7 +42,7 @@ import {
 } from "../ownership.ts";
 import { keyedInformer, type KeyedInformerOptions, sliceIndexers } from "./_informers.ts";
 import { Applier, type ApplyResult, type NameClash, NameTakenError } from "./applier.ts";
-import { desiredMirror, type SourceObjects } from "./desired.ts";
+import { desiredMirror, type MergeConflict, type SourceObjects } from "./desired.ts";
 import { EventRecorder, serviceReference } from "./events.ts";
 import { fanOut, type ReflectorObserver } from "./observer.ts";
 import { invalidObjectEvents } from "./_invalid_object_events.ts";
@@ -121,6 +121,8 @@ export class Reflector {
   readonly #hostSlices: Informer<EndpointSlice>;
   readonly #hostEndpoints: Informer<Endpoints>;
   readonly #hostNamespaces: Informer<Namespace>;
+  /** Keys whose sources disagree, as last reconciled. */
+  readonly #conflicted = new Set<string>();
   /** Keys whose mirror lost a hand-added selector, to be checked for strays once more. */
   readonly #strayChecks = new Set<string>();
   /** Keys parked until their namespace appears in the host, by namespace. */
@@ -191,6 +193,11 @@ export class Reflector {
   /** Keys waiting to be reconciled (informational). */
   get queueLength(): number {
     return this.#queue.len();
+  }
+
+  /** Mirrors whose sources disagree, as last reconciled (informational). */
+  get mirrorsInConflict(): number {
+    return this.#conflicted.size;
   }
 
   /** Mirror Services the host holds (owned by this project or adopted). */
@@ -331,6 +338,7 @@ export class Reflector {
       // has not synced may export it: its part and the mirror stay, and the
       // key is looked at again.
       await this.#applier.remove(key, { keep: unsynced, signal });
+      this.#conflicted.delete(key);
       return unsynced.size > 0 ? requeueAfter(waitMs) : done();
     }
     const existing = this.#hostServices.store.get(key);
@@ -350,6 +358,7 @@ export class Reflector {
       throw error;
     }
     for (const clash of applied.clashes) await this.#clashed(key, applied.service, clash);
+    await this.#merged(key, applied.service, mirror.conflicts);
     if (applied.selectorRemoved) {
       // The host's controllers may still be writing for the selector: look once they are done.
       this.#strayChecks.add(key);
@@ -357,6 +366,28 @@ export class Reflector {
     }
     if (this.#strayChecks.delete(key)) await this.#reportStrays(key, applied.service, signal);
     return done();
+  }
+
+  /**
+   * Notes whether the sources of `key` disagree; on a disagreement, tells
+   * the observer and records a Warning Event on the mirror `service`
+   * naming the sources and fields (the oldest source's value is the
+   * mirror's, `_desired_merge.ts`).
+   */
+  async #merged(key: string, service: Service, conflicts: readonly MergeConflict[]): Promise<void> {
+    if (conflicts.length === 0) {
+      this.#conflicted.delete(key);
+      return;
+    }
+    this.#conflicted.add(key);
+    this.#observer.onMergeConflict?.(key, conflicts);
+    const each = conflicts.map(({ field, sources }) =>
+      `${field} (${sources[0]} wins over ${sources.slice(1).join(", ")})`
+    );
+    await this.#reportOn(service, {
+      reason: "MergeConflict",
+      message: `The sources of ${key} disagree; the oldest source Service wins: ${each.join("; ")}`,
+    });
   }
 
   /** Reports the endpoint objects of the mirror `service` that are not the Reflector's, if any. */

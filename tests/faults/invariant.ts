@@ -6,7 +6,8 @@
  *   selector matches and it is not itself a mirror), unless the host has a
  *   Service of that key that is not the Reflector's, the host holds a
  *   Service of the same key with the project's managed-by label and the
- *   ports of the first source by name; and, per source (by the slices'
+ *   union of the sources' ports by name (the oldest Service's where they
+ *   disagree); and, per source (by the slices'
  *   source-cluster label), the endpoints (address and readiness) of that
  *   source's slices. The host holds no other mirror and no other slice of
  *   the Reflector's.
@@ -68,7 +69,8 @@ const portsOf = (service: Service) =>
 /** What the sources export, read now. */
 async function expected(sources: readonly SourceView[]): Promise<Expected> {
   const result: Expected = { endpoints: new Map(), ports: new Map() };
-  for (const source of [...sources].sort((a, b) => a.name < b.name ? -1 : 1)) {
+  const exports = new Map<string, { source: string; service: Service }[]>();
+  for (const source of sources) {
     const exported = (await source.rest.list<Service>(services, { labelSelector: source.selector }))
       .items.filter((service) => !isReflected(service));
     const slices = (await source.rest.list<EndpointSlice>(endpointSlices)).items;
@@ -83,10 +85,34 @@ async function expected(sources: readonly SourceView[]): Promise<Expected> {
         bySource.set(source.name, addresses);
       }
       result.endpoints.set(key(service), bySource);
-      if (!result.ports.has(key(service))) result.ports.set(key(service), portsOf(service));
+      const exporters = exports.get(key(service)) ?? [];
+      exports.set(key(service), [...exporters, { source: source.name, service }]);
     }
   }
+  for (const [each, exporters] of exports) result.ports.set(each, unionOfPorts(exporters));
   return result;
+}
+
+/**
+ * The ports of a Service exported by `exporters`, as `name/port/protocol`:
+ * the union by name, the oldest Service's (then the first source's by
+ * name) where a name or a number and protocol are claimed twice.
+ */
+function unionOfPorts(exporters: { source: string; service: Service }[]): string[] {
+  const age = (each: { source: string; service: Service }) =>
+    `${each.service.metadata?.creationTimestamp ?? "~"} ${each.source}`;
+  const kept: string[] = [];
+  for (const { service } of [...exporters].sort((a, b) => age(a) < age(b) ? -1 : 1)) {
+    for (const port of portsOf(service)) {
+      const [name, number, protocol] = port.split("/");
+      const clash = kept.some((other) => {
+        const [otherName, otherNumber, otherProtocol] = other.split("/");
+        return otherName === name || (otherNumber === number && otherProtocol === protocol);
+      });
+      if (!clash) kept.push(port);
+    }
+  }
+  return sorted(kept);
 }
 
 /** What the host mirrors, read now, in the shape of {@linkcode expected}. */

@@ -1,0 +1,109 @@
+/**
+ * One Service exported by two real source clusters ("east", older, and
+ * "north") becomes one mirror in a third ("host"), as the Multi-Cluster
+ * Services API merges an import: slices from both, ports the union by
+ * name, the oldest Service winning a conflict, which is reported and then
+ * cleared when that Service goes, with the mirror updated in place.
+ */
+import { deepStrictEqual, equal, ok } from "node:assert/strict";
+import type { Event, Service } from "kubernetes-types/core/v1.d.ts";
+import { type Cluster, withClusters } from "../../tests/cluster/mod.ts";
+import { adminConfig } from "../../tests/support/client_configs.ts";
+import { delay, poll } from "../../tests/support/poll.ts";
+import { startReflector } from "../../tests/support/reflector_harness.ts";
+import { mirrorOf } from "../../tests/support/reflector_mirror.ts";
+import { converged, guardUnowned } from "../../tests/faults/invariant.ts";
+import { events } from "../kube/resource.ts";
+import { RestClient } from "../kube/rest.ts";
+import { Transport } from "../kube/transport.ts";
+import { conflictAnnotation } from "../ownership.ts";
+
+const namespace = "shop";
+
+/** Exports `web` from `cluster` with `ports` (name → number) and one endpoint at `address`. */
+async function exportWeb(cluster: Cluster, ports: Record<string, number>, address: string) {
+  await cluster.kubectl("create", "namespace", namespace);
+  const named = Object.entries(ports).map(([name, port]) => ({ name, port, protocol: "TCP" }));
+  await cluster.kubectlWithInput(
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "List",
+      items: [{
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: "web", namespace, labels: { export: "yes" } },
+        spec: { ports: named },
+      }, {
+        apiVersion: "discovery.k8s.io/v1",
+        kind: "EndpointSlice",
+        metadata: { name: "web-a", namespace, labels: { "kubernetes.io/service-name": "web" } },
+        addressType: "IPv4",
+        endpoints: [{ addresses: [address], conditions: { ready: true } }],
+        ports: named,
+      }],
+    }),
+    "apply",
+    "-f",
+    "-",
+  );
+}
+
+const portsOf = (service: Service | undefined) =>
+  (service?.spec?.ports ?? []).map((port) => `${port.name}:${port.port}`);
+
+Deno.test("a Service exported by two sources is one mirror: ports merged, the oldest wins a conflict, reported, then cleared in place", async () => {
+  await withClusters(["east", "north", "host"], async ([east, north, host]) => {
+    if (!east || !north || !host) throw new Error("clusters missing");
+    await exportWeb(east, { http: 80 }, "10.1.0.1");
+    // Creation times have a resolution of a second: east's Service is the older.
+    await delay(1_100);
+    await exportWeb(north, { http: 8080, grpc: 9090 }, "10.2.0.1");
+    using hostTransport = new Transport(adminConfig(host));
+    using eastTransport = new Transport(adminConfig(east));
+    using northTransport = new Transport(adminConfig(north));
+    const rest = new RestClient(hostTransport);
+    const guard = await guardUnowned(rest);
+    const views = [
+      { name: "east", rest: new RestClient(eastTransport), selector: "export=yes" },
+      { name: "north", rest: new RestClient(northTransport), selector: "export=yes" },
+    ];
+    const reflector = startReflector({
+      host,
+      sources: views.map(({ name, selector }, index) => ({
+        name,
+        selector,
+        config: adminConfig(index === 0 ? east : north),
+      })),
+    });
+    try {
+      await converged(rest, views);
+      const merged = await mirrorOf(rest, namespace, "web");
+      deepStrictEqual(portsOf(merged.service), ["http:80", "grpc:9090"]);
+      deepStrictEqual(merged.endpoints, ["10.1.0.1:true", "10.2.0.1:true"]);
+      equal(merged.service?.metadata?.annotations?.[conflictAnnotation], "east,north");
+      const reported = await poll(async () => {
+        const { items } = await rest.list<Event>(events, {
+          namespace,
+          fieldSelector: "involvedObject.name=web,reason=MergeConflict",
+        });
+        return items[0];
+      }, { description: "a MergeConflict Event on the mirror" });
+      ok(reported.message?.includes("ports[http] (east wins over north)"), reported.message);
+      ok((await reflector.registry.metrics()).includes("service_reflector_mirrors_in_conflict 1"));
+
+      // The winner goes: north takes over, in place.
+      await east.kubectl("delete", "service", "web", "-n", namespace);
+      await converged(rest, views);
+      const taken = await mirrorOf(rest, namespace, "web");
+      deepStrictEqual(portsOf(taken.service), ["http:8080", "grpc:9090"]);
+      deepStrictEqual(taken.endpoints, ["10.2.0.1:true"]);
+      equal(taken.service?.metadata?.annotations?.[conflictAnnotation], undefined);
+      equal(taken.service?.metadata?.uid, merged.service?.metadata?.uid, "never recreated");
+      equal(taken.service?.spec?.clusterIP, merged.service?.spec?.clusterIP);
+      ok((await reflector.registry.metrics()).includes("service_reflector_mirrors_in_conflict 0"));
+      await guard.untouched();
+    } finally {
+      await reflector.stop();
+    }
+  });
+});
