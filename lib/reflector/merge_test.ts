@@ -20,7 +20,7 @@ import { conflictAnnotation } from "../ownership.ts";
 
 const namespace = "shop";
 
-/** Exports `web` from `cluster` with `ports` (name → number) and one endpoint at `address`. */
+/** Exports `web` from `cluster` with `ports` (name to number) and one endpoint at `address`. */
 async function exportWeb(cluster: Cluster, ports: Record<string, number>, address: string) {
   await cluster.kubectl("create", "namespace", namespace);
   const named = Object.entries(ports).map(([name, port]) => ({ name, port, protocol: "TCP" }));
