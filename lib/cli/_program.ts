@@ -151,6 +151,18 @@ const flagGroups: [heading: string, flags: FlagSpec[]][] = [
       default: "10m",
     },
     {
+      flags: "--reflector.stale-after <duration>",
+      help:
+        "Withdraw the endpoints of a source unreachable this long (see --reflector.stale-action) " +
+        "until it is reached again; its Services still count, so mirrors stay. Empty: never.",
+    },
+    {
+      flags: "--reflector.stale-action <action>",
+      help: "What becomes of a stale source's endpoints: not-ready (kept, marked neither ready " +
+        "nor serving) or delete.",
+      default: "not-ready",
+    },
+    {
       flags: "--reflector.source-max-list-pages <n>",
       help: "Most pages one list of a source may take; past it the list fails and is retried, " +
         "and the source keeps what it had.",

@@ -41,6 +41,8 @@ export function commandReflector(options: CommandReflectorOptions): Reflector {
     legacyEndpoints: config.legacyEndpoints,
     workers: config.workers,
     resyncMs: config.resyncMs,
+    ...(config.staleAfterMs ? { staleAfterMs: config.staleAfterMs } : {}),
+    staleAction: config.staleAction,
     observer: fanOut(metrics, logObserver(options.logger.child({ component: "reflector" }))),
   });
   metrics.observe(reflector);
@@ -85,6 +87,12 @@ function logObserver(log: Logger): ReflectorObserver {
         key,
         conflicts: conflicts.map(({ field, sources }) => `${field}: ${sources.join(" > ")}`),
       }),
+    onStale: (source, stale) =>
+      stale
+        ? log.warn("source stale: its endpoints are withdrawn until it is reached again", {
+          source,
+        })
+        : log.info("source reached again: its endpoints are restored", { source }),
     onNamespaceMissing: (namespace, key) =>
       log.warn("waiting for the namespace", { namespace, firstKey: key }),
     onStopping: (phase) => log.debug("stopping", { phase }),

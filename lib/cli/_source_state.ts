@@ -18,8 +18,12 @@ export function describeSource(state: SourceState, nowMs: number): string {
     ? "never reached"
     : `last contact ${Math.max(0, Math.round((nowMs - state.lastContactMs) / 1000))}s ago`;
   const reach = state.connected ? `up, ${contact}` : `down (${contact})`;
-  const synced = state.synced
-    ? state.connected ? "synced" : "synced (its last state is kept)"
-    : "not synced";
+  const synced = !state.synced
+    ? "not synced"
+    : state.stale
+    ? "synced, stale (its endpoints are withdrawn)"
+    : state.connected
+    ? "synced"
+    : "synced (its last state is kept)";
   return `${reach}, ${synced}, ${state.url}`;
 }

@@ -7,7 +7,14 @@ Deno.test("describeSource() says whether a source is reached, since when, and wh
   const now = 1_000_000;
   equal(
     describeSource(
-      { name: "east", url, synced: true, connected: true, lastContactMs: now - 2_400 },
+      {
+        name: "east",
+        url,
+        synced: true,
+        stale: false,
+        connected: true,
+        lastContactMs: now - 2_400,
+      },
       now,
     ),
     `up, last contact 2s ago, synced, ${url}`,
@@ -17,6 +24,7 @@ Deno.test("describeSource() says whether a source is reached, since when, and wh
       name: "east",
       url,
       synced: true,
+      stale: false,
       connected: false,
       lastContactMs: now - 40_000,
     }, now),
@@ -24,9 +32,27 @@ Deno.test("describeSource() says whether a source is reached, since when, and wh
   );
   equal(
     describeSource(
-      { name: "east", url, synced: false, connected: false, lastContactMs: undefined },
+      {
+        name: "east",
+        url,
+        synced: false,
+        stale: false,
+        connected: false,
+        lastContactMs: undefined,
+      },
       now,
     ),
     `down (never reached), not synced, ${url}`,
+  );
+  equal(
+    describeSource({
+      name: "east",
+      url,
+      synced: true,
+      stale: true,
+      connected: false,
+      lastContactMs: now - 90_000,
+    }, now),
+    `down (last contact 90s ago), synced, stale (its endpoints are withdrawn), ${url}`,
   );
 });

@@ -21,6 +21,7 @@ const config: ReflectorConfig = {
   legacyEndpoints: false,
   createNamespaces: true,
   resyncMs: 600_000,
+  staleAction: "not-ready",
   sourceLimits: defaultSourceLimits,
 };
 

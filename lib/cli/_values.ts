@@ -9,6 +9,7 @@
 
 import { isIP } from "node:net";
 import parseDurationText from "parse-duration";
+import { type StaleAction, staleActions } from "../reflector/_stale.ts";
 import { parseLabelSelector, SelectorError } from "../kube/label_selector.ts";
 
 /** The command line is wrong; the message says how, in one line. */
@@ -165,6 +166,15 @@ export function parseLogLevel(flag: string, value: string): LogLevel {
     throw new FlagValueError(flag, value, `must be one of ${logLevels.join(", ")}`);
   }
   return level;
+}
+
+/** One of {@linkcode staleActions}. */
+export function parseStaleAction(flag: string, value: string): StaleAction {
+  const action = staleActions.find((each) => each === value);
+  if (action === undefined) {
+    throw new FlagValueError(flag, value, `must be one of ${staleActions.join(", ")}`);
+  }
+  return action;
 }
 
 // Go's time.ParseDuration grammar for the units these flags need: one or

@@ -15,6 +15,7 @@
  * @module
  */
 
+import type { StaleAction } from "../reflector/_stale.ts";
 import { CommanderError } from "@commander-js/extra-typings";
 import { commanderMessage, flagValues, name, normalize, program } from "./_program.ts";
 import { FlagReader } from "./_flag_reader.ts";
@@ -34,6 +35,7 @@ import {
   parsePort,
   parsePositiveInteger,
   parseSelector,
+  parseStaleAction,
   UsageError,
 } from "./_values.ts";
 
@@ -80,6 +82,10 @@ export interface ReflectorConfig {
   resyncMs: number;
   /** Bounds on what each source may send (`--reflector.source-max-*`). */
   sourceLimits: SourceLimits;
+  /** How long a source may be unreachable before its endpoints are withdrawn, in ms; omitted: never (`--reflector.stale-after`). */
+  staleAfterMs?: number;
+  /** What becomes of a stale source's endpoints (`--reflector.stale-action`, default `not-ready`). */
+  staleAction: StaleAction;
 }
 
 /** Leader election settings (`--leader-elect-*`), present when `--leader-elect` is on. */
@@ -203,6 +209,8 @@ function reflectorFlags(read: FlagReader): ReflectorConfig {
     createNamespaces: read.check("--reflector.create-namespaces", parseBool),
     resyncMs: read.check("--reflector.resync-period", parseDuration),
     sourceLimits: sourceLimitFlagValues(read),
+    ...read.optional("staleAfterMs", "--reflector.stale-after", parseDuration),
+    staleAction: read.check("--reflector.stale-action", parseStaleAction),
   };
 }
 

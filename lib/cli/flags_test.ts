@@ -32,6 +32,7 @@ const defaults: Config = {
     legacyEndpoints: false,
     createNamespaces: true,
     resyncMs: 600_000,
+    staleAction: "not-ready",
     sourceLimits: {
       maxListPages: 1000,
       maxListBytes: 256 * 1024 * 1024,
@@ -61,6 +62,8 @@ Deno.test("parseFlags() takes every value flag as --flag=value and as --flag val
     ["--reflector.selector", "!legacy", (c) => c.reflector.selector, "!legacy"],
     ["--reflector.workers", "16", (c) => c.reflector.workers, 16],
     ["--reflector.resync-period", "90s", (c) => c.reflector.resyncMs, 90_000],
+    ["--reflector.stale-after", "5m", (c) => c.reflector.staleAfterMs, 300_000],
+    ["--reflector.stale-action", "delete", (c) => c.reflector.staleAction, "delete"],
     ["--reflector.source-max-list-pages", "20", (c) => c.reflector.sourceLimits.maxListPages, 20],
     [
       "--reflector.source-max-list-bytes",
@@ -275,6 +278,10 @@ Deno.test("parseFlags() turns every bad value into exit code 2 with a one-line m
     [
       ["--leader-elect", "--leader-elect-lease-duration=15"],
       'invalid value "15" for --leader-elect-lease-duration: must be a positive duration such as 15s, 1m30s or 500ms',
+    ],
+    [
+      ["--reflector.stale-action=drop"],
+      'invalid value "drop" for --reflector.stale-action: must be one of not-ready, delete',
     ],
     [
       ["--reflector.resync-period=0"],

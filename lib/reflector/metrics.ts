@@ -236,6 +236,11 @@ function registerGauges(registers: Registry[], read: () => ReflectorGauges): voi
     (state) => state.connected ? 1 : 0,
   );
   perSource(
+    "service_reflector_source_stale",
+    "1 while a source is stale (unreachable past --reflector.stale-after): its endpoints are withdrawn.",
+    (state) => state.stale ? 1 : 0,
+  );
+  perSource(
     "service_reflector_source_last_contact_timestamp_seconds",
     "Unix time of the last successful contact with a source (a list, an accepted watch, an event).",
     (state) => state.lastContactMs === undefined ? undefined : state.lastContactMs / 1000,

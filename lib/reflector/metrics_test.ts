@@ -14,14 +14,30 @@ Deno.test("reflectorMetrics() gauges read only the Reflector observed last", asy
     mirrors: 7,
     mirrorsInConflict: 2,
     sourceStates: [
-      { name: "east", url, synced: true, connected: false, lastContactMs: 1_700_000_000_500 },
-      { name: "west", url, synced: false, connected: false, lastContactMs: undefined },
+      {
+        name: "east",
+        url,
+        synced: true,
+        stale: true,
+        connected: false,
+        lastContactMs: 1_700_000_000_500,
+      },
+      {
+        name: "west",
+        url,
+        synced: false,
+        stale: false,
+        connected: false,
+        lastContactMs: undefined,
+      },
     ],
   });
   let text = await registry.metrics();
   ok(text.includes('service_reflector_source_synced{source="east"} 1'), text);
   ok(text.includes('service_reflector_source_synced{source="west"} 0'), text);
   ok(text.includes('service_reflector_source_up{source="east"} 0'), text);
+  ok(text.includes('service_reflector_source_stale{source="east"} 1'), text);
+  ok(text.includes('service_reflector_source_stale{source="west"} 0'), text);
   ok(
     text.includes(
       'service_reflector_source_last_contact_timestamp_seconds{source="east"} 1700000000.5',

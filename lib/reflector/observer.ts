@@ -14,8 +14,9 @@
  *   they return is read.
  * - They must not throw. One that does is a bug, and it is not hidden: it
  *   fails what it was told from. A throwing `onWrite`, `onUnowned`,
- *   `onNameClash`, `onStrays` or `onNamespaceMissing` fails the reconcile (the key is retried); a
- *   throwing `onAttempt`, `onMode` or discovery `onInformerError` stops the
+ *   `onNameClash`, `onStrays`, `onMergeConflict` or `onNamespaceMissing`
+ *   fails the reconcile (the key is retried); a
+ *   throwing `onAttempt`, `onMode`, `onStale` or discovery `onInformerError` stops the
  *   controller or the source, and `Reflector.run` passes the error on once
  *   everything stopped. Only an informer's own loop survives a throwing
  *   `onInformerError` (lib/kube/informer.ts guards its reporter).
@@ -68,6 +69,8 @@ export interface ReflectorObserver {
    * the Reflector removed); they are left alone.
    */
   onStrays?(key: string, strays: KubeObject[]): void;
+  /** Source `source` became stale (unreachable past `staleAfterMs`: endpoints withdrawn), or fresh again. */
+  onStale?(source: string, stale: boolean): void;
   /** The sources of `key` disagree; the oldest source Service's values are the mirror's. */
   onMergeConflict?(key: string, conflicts: readonly MergeConflict[]): void;
   /**
@@ -130,6 +133,7 @@ export function fanOut(...observers: readonly ReflectorObserver[]): Required<Ref
     onNameClash: each("onNameClash"),
     onStrays: each("onStrays"),
     onMergeConflict: each("onMergeConflict"),
+    onStale: each("onStale"),
     onNamespaceMissing: each("onNamespaceMissing"),
     onInformerError: each("onInformerError"),
     onInvalidObject: each("onInvalidObject"),

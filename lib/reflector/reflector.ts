@@ -44,6 +44,7 @@ import { keyedInformer, type KeyedInformerOptions, sliceIndexers } from "./_info
 import { Applier, type ApplyResult, type NameClash, NameTakenError } from "./applier.ts";
 import { desiredMirror, type MergeConflict, type SourceObjects } from "./desired.ts";
 import { EventRecorder, serviceReference } from "./events.ts";
+import { type StaleAction, withdrawnEndpoints } from "./_stale.ts";
 import { fanOut, type ReflectorObserver } from "./observer.ts";
 import { invalidObjectEvents } from "./_invalid_object_events.ts";
 import { Source, type SourceOptions } from "./source.ts";
@@ -73,6 +74,14 @@ export interface ReflectorOptions {
   /** How long a key waits before it is looked at again while a source has not synced. Defaults to 5 000 ms. */
   waitMs?: number;
   /**
+   * A synced source unreachable for this long is stale: its endpoints are
+   * withdrawn as `staleAction` says until it is reached again (its Services
+   * still count, so mirrors stay). Omitted or 0: never (as the original).
+   */
+  staleAfterMs?: number;
+  /** What becomes of a stale source's endpoints. Defaults to `not-ready`. */
+  staleAction?: StaleAction;
+  /**
    * Every key is reconciled again this often, to catch what no event
    * tells (a foreign object that went away, a missed watch event). A
    * converged key writes nothing. Defaults to 600 000 ms.
@@ -92,6 +101,8 @@ export interface SourceState extends InformerHealth {
   url: string;
   /** Whether its caches have synced (once; they stay synced while it is unreachable). */
   synced: boolean;
+  /** Whether it is stale: unreachable past `staleAfterMs`, its endpoints withdrawn. */
+  stale: boolean;
 }
 
 /** Options of {@linkcode Reflector.run}. */
@@ -121,6 +132,8 @@ export class Reflector {
   readonly #hostSlices: Informer<EndpointSlice>;
   readonly #hostEndpoints: Informer<Endpoints>;
   readonly #hostNamespaces: Informer<Namespace>;
+  /** Sources unreachable for longer than `staleAfterMs`: their endpoints are withdrawn. */
+  readonly #stale = new Set<string>();
   /** Keys whose sources disagree, as last reconciled. */
   readonly #conflicted = new Set<string>();
   /** Keys whose mirror lost a hand-added selector, to be checked for strays once more. */
@@ -216,6 +229,7 @@ export class Reflector {
       name: source.name,
       url: source.url,
       synced: source.synced,
+      stale: this.#stale.has(source.name),
       ...source.health,
     }));
   }
@@ -295,6 +309,7 @@ export class Reflector {
         onAttempt: (attempt) => this.#observer.onAttempt?.(attempt),
       }),
       this.#resyncEvery(this.#options.resyncMs ?? 600_000, signal),
+      ...(this.#options.staleAfterMs ? [this.#markStale(this.#options.staleAfterMs, signal)] : []),
     ]);
   }
 
@@ -433,9 +448,41 @@ export class Reflector {
         continue;
       }
       const objects = source.objectsFor(key);
-      if (objects) inputs.push(objects);
+      if (!objects) continue;
+      const { staleAction = "not-ready" } = this.#options;
+      inputs.push(
+        this.#stale.has(source.name) ? withdrawnEndpoints(objects, staleAction) : objects,
+      );
     }
     return { inputs, unsynced };
+  }
+
+  /**
+   * Until `signal` aborts, marks a synced source stale once it has been
+   * unreachable for `staleAfterMs` (its last contact that long ago), and
+   * fresh again once it is reached; on either change, the source's keys
+   * are queued so its endpoints are withdrawn or restored. Checked four
+   * times per `staleAfterMs`, at most once a second.
+   */
+  async #markStale(staleAfterMs: number, signal: AbortSignal): Promise<void> {
+    const clock = this.#options.clock ?? realClock;
+    while (!signal.aborted) {
+      try {
+        await clock.sleep(Math.min(1_000, staleAfterMs / 4), signal);
+      } catch {
+        return; // sleep() rejects only when `signal` aborts.
+      }
+      for (const source of this.#sources) {
+        const { connected, lastContactMs } = source.health;
+        const stale = source.synced && !connected && lastContactMs !== undefined &&
+          clock.now() - lastContactMs >= staleAfterMs;
+        if (stale === this.#stale.has(source.name)) continue;
+        if (stale) this.#stale.add(source.name);
+        else this.#stale.delete(source.name);
+        this.#observer.onStale?.(source.name, stale);
+        for (const key of source.keys()) this.#queue.add(key);
+      }
+    }
   }
 
   /**

@@ -1,0 +1,93 @@
+/**
+ * A source unreachable past `staleAfterMs` is stale: between real clusters
+ * ("east" stopped, "north" healthy, "host"), east's endpoints are marked
+ * neither ready nor serving while its mirror stays, north's are untouched,
+ * and east's come back once it is reached again.
+ */
+import { deepStrictEqual, equal } from "node:assert/strict";
+import type { Cluster } from "../../tests/cluster/mod.ts";
+import { withClusters } from "../../tests/cluster/mod.ts";
+import { adminConfig } from "../../tests/support/client_configs.ts";
+import { poll } from "../../tests/support/poll.ts";
+import { startReflector } from "../../tests/support/reflector_harness.ts";
+import { mirrorOf } from "../../tests/support/reflector_mirror.ts";
+import { RestClient } from "../kube/rest.ts";
+import { Transport } from "../kube/transport.ts";
+
+const namespace = "shop";
+
+/** Exports `name` from `cluster` with one ready endpoint at `address`. */
+async function exportOne(cluster: Cluster, name: string, address: string): Promise<void> {
+  await cluster.kubectl("create", "namespace", namespace);
+  const ports = [{ name: "http", port: 80, protocol: "TCP" }];
+  await cluster.kubectlWithInput(
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "List",
+      items: [{
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name, namespace, labels: { export: "yes" } },
+        spec: { ports },
+      }, {
+        apiVersion: "discovery.k8s.io/v1",
+        kind: "EndpointSlice",
+        metadata: { name: `${name}-a`, namespace, labels: { "kubernetes.io/service-name": name } },
+        addressType: "IPv4",
+        endpoints: [{ addresses: [address], conditions: { ready: true } }],
+        ports,
+      }],
+    }),
+    "apply",
+    "-f",
+    "-",
+  );
+}
+
+Deno.test("a source unreachable past stale-after has its endpoints withdrawn, and restored once back", async () => {
+  await withClusters(["east", "north", "host"], async ([east, north, host]) => {
+    if (!east || !north || !host) throw new Error("clusters missing");
+    await exportOne(east, "from-east", "10.1.0.1");
+    await exportOne(north, "from-north", "10.2.0.1");
+    using hostTransport = new Transport(adminConfig(host));
+    const rest = new RestClient(hostTransport);
+    const reflector = startReflector({
+      host,
+      sources: [
+        { name: "east", config: adminConfig(east), selector: "export=yes" },
+        { name: "north", config: adminConfig(north), selector: "export=yes" },
+      ],
+      staleAfterMs: 2_000,
+    });
+    const endpoints = async (name: string) => (await mirrorOf(rest, namespace, name)).endpoints;
+    const until = (name: string, want: string[], description: string) =>
+      poll(
+        async () => JSON.stringify(await endpoints(name)) === JSON.stringify(want) || undefined,
+        {
+          description,
+          timeoutMs: 30_000,
+        },
+      );
+    try {
+      await until("from-east", ["10.1.0.1:true"], "east mirrored");
+      await until("from-north", ["10.2.0.1:true"], "north mirrored");
+      await east.stopApiserver();
+      await until("from-east", ["10.1.0.1:false"], "east's endpoint withdrawn");
+      equal(
+        (await mirrorOf(rest, namespace, "from-east")).service !== undefined,
+        true,
+        "mirror stays",
+      );
+      deepStrictEqual(await endpoints("from-north"), ["10.2.0.1:true"], "north untouched");
+      deepStrictEqual(
+        reflector.reflector.sourceStates.map((state) => [state.name, state.stale]),
+        [["east", true], ["north", false]],
+      );
+      await east.startApiserver();
+      await until("from-east", ["10.1.0.1:true"], "east's endpoint restored");
+      equal(reflector.reflector.sourceStates[0]?.stale, false);
+    } finally {
+      await reflector.stop();
+    }
+  });
+});
