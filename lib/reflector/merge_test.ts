@@ -7,8 +7,9 @@
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import type { Event, Service } from "kubernetes-types/core/v1.d.ts";
-import { type Cluster, withClusters } from "../../tests/cluster/mod.ts";
+import { withClusters } from "../../tests/cluster/mod.ts";
 import { adminConfig } from "../../tests/support/client_configs.ts";
+import { exportByHand } from "../../tests/support/hand_exported.ts";
 import { delay, poll } from "../../tests/support/poll.ts";
 import { startReflector } from "../../tests/support/reflector_harness.ts";
 import { mirrorOf } from "../../tests/support/reflector_mirror.ts";
@@ -20,44 +21,26 @@ import { conflictAnnotation } from "../ownership.ts";
 
 const namespace = "shop";
 
-/** Exports `web` from `cluster` with `ports` (name to number) and one endpoint at `address`. */
-async function exportWeb(cluster: Cluster, ports: Record<string, number>, address: string) {
-  await cluster.kubectl("create", "namespace", namespace);
-  const named = Object.entries(ports).map(([name, port]) => ({ name, port, protocol: "TCP" }));
-  await cluster.kubectlWithInput(
-    JSON.stringify({
-      apiVersion: "v1",
-      kind: "List",
-      items: [{
-        apiVersion: "v1",
-        kind: "Service",
-        metadata: { name: "web", namespace, labels: { export: "yes" } },
-        spec: { ports: named },
-      }, {
-        apiVersion: "discovery.k8s.io/v1",
-        kind: "EndpointSlice",
-        metadata: { name: "web-a", namespace, labels: { "kubernetes.io/service-name": "web" } },
-        addressType: "IPv4",
-        endpoints: [{ addresses: [address], conditions: { ready: true } }],
-        ports: named,
-      }],
-    }),
-    "apply",
-    "-f",
-    "-",
-  );
-}
-
 const portsOf = (service: Service | undefined) =>
   (service?.spec?.ports ?? []).map((port) => `${port.name}:${port.port}`);
 
 Deno.test("a Service exported by two sources is one mirror: ports merged, the oldest wins a conflict, reported, then cleared in place", async () => {
   await withClusters(["east", "north", "host"], async ([east, north, host]) => {
     if (!east || !north || !host) throw new Error("clusters missing");
-    await exportWeb(east, { http: 80 }, "10.1.0.1");
+    await exportByHand(east, {
+      namespace,
+      name: "web",
+      ports: { http: 80 },
+      addresses: ["10.1.0.1"],
+    });
     // Creation times have a resolution of a second: east's Service is the older.
     await delay(1_100);
-    await exportWeb(north, { http: 8080, grpc: 9090 }, "10.2.0.1");
+    await exportByHand(north, {
+      namespace,
+      name: "web",
+      ports: { http: 8080, grpc: 9090 },
+      addresses: ["10.2.0.1"],
+    });
     using hostTransport = new Transport(adminConfig(host));
     using eastTransport = new Transport(adminConfig(east));
     using northTransport = new Transport(adminConfig(north));

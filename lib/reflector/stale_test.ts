@@ -5,9 +5,9 @@
  * and east's come back once it is reached again.
  */
 import { deepStrictEqual, equal } from "node:assert/strict";
-import type { Cluster } from "../../tests/cluster/mod.ts";
 import { withClusters } from "../../tests/cluster/mod.ts";
 import { adminConfig } from "../../tests/support/client_configs.ts";
+import { exportByHand } from "../../tests/support/hand_exported.ts";
 import { poll } from "../../tests/support/poll.ts";
 import { startReflector } from "../../tests/support/reflector_harness.ts";
 import { mirrorOf } from "../../tests/support/reflector_mirror.ts";
@@ -16,39 +16,21 @@ import { Transport } from "../kube/transport.ts";
 
 const namespace = "shop";
 
-/** Exports `name` from `cluster` with one ready endpoint at `address`. */
-async function exportOne(cluster: Cluster, name: string, address: string): Promise<void> {
-  await cluster.kubectl("create", "namespace", namespace);
-  const ports = [{ name: "http", port: 80, protocol: "TCP" }];
-  await cluster.kubectlWithInput(
-    JSON.stringify({
-      apiVersion: "v1",
-      kind: "List",
-      items: [{
-        apiVersion: "v1",
-        kind: "Service",
-        metadata: { name, namespace, labels: { export: "yes" } },
-        spec: { ports },
-      }, {
-        apiVersion: "discovery.k8s.io/v1",
-        kind: "EndpointSlice",
-        metadata: { name: `${name}-a`, namespace, labels: { "kubernetes.io/service-name": name } },
-        addressType: "IPv4",
-        endpoints: [{ addresses: [address], conditions: { ready: true } }],
-        ports,
-      }],
-    }),
-    "apply",
-    "-f",
-    "-",
-  );
-}
-
 Deno.test("a source unreachable past stale-after has its endpoints withdrawn, and restored once back", async () => {
   await withClusters(["east", "north", "host"], async ([east, north, host]) => {
     if (!east || !north || !host) throw new Error("clusters missing");
-    await exportOne(east, "from-east", "10.1.0.1");
-    await exportOne(north, "from-north", "10.2.0.1");
+    await exportByHand(east, {
+      namespace,
+      name: "from-east",
+      ports: { http: 80 },
+      addresses: ["10.1.0.1"],
+    });
+    await exportByHand(north, {
+      namespace,
+      name: "from-north",
+      ports: { http: 80 },
+      addresses: ["10.2.0.1"],
+    });
     using hostTransport = new Transport(adminConfig(host));
     const rest = new RestClient(hostTransport);
     const reflector = startReflector({

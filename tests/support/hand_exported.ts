@@ -1,0 +1,57 @@
+/**
+ * A Service exported from a source cluster with endpoints written by hand:
+ * selector-less, labelled `export=yes`, with one EndpointSlice of ready
+ * endpoints, all in one request (no Pods, no controllers to wait for).
+ *
+ * @module
+ */
+
+import type { Cluster } from "../cluster/mod.ts";
+
+/** What {@linkcode exportByHand} exports. */
+export interface HandExported {
+  /** Namespace, created first. */
+  namespace: string;
+  /** The Service's name. */
+  name: string;
+  /** Its TCP ports, name to number (the slice carries the same). */
+  ports: Record<string, number>;
+  /** Ready endpoint addresses. */
+  addresses: string[];
+}
+
+/** Creates the namespace and applies the Service and its slice to `cluster`. */
+export async function exportByHand(cluster: Cluster, exported: HandExported): Promise<void> {
+  const { namespace, name, addresses } = exported;
+  await cluster.kubectl("create", "namespace", namespace);
+  const ports = Object.entries(exported.ports).map(([portName, port]) => ({
+    name: portName,
+    port,
+    protocol: "TCP",
+  }));
+  await cluster.kubectlWithInput(
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "List",
+      items: [{
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name, namespace, labels: { export: "yes" } },
+        spec: { ports },
+      }, {
+        apiVersion: "discovery.k8s.io/v1",
+        kind: "EndpointSlice",
+        metadata: { name: `${name}-a`, namespace, labels: { "kubernetes.io/service-name": name } },
+        addressType: "IPv4",
+        endpoints: addresses.map((address) => ({
+          addresses: [address],
+          conditions: { ready: true },
+        })),
+        ports,
+      }],
+    }),
+    "apply",
+    "-f",
+    "-",
+  );
+}
