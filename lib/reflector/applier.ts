@@ -44,6 +44,7 @@ import {
   sliceSlotLabel,
   sourceClusterLabel,
 } from "../ownership.ts";
+import { compare } from "./_desired_endpoints.ts";
 import { byService } from "./_informers.ts";
 import type { DesiredMirror } from "./desired.ts";
 import type { ReflectorObserver } from "./observer.ts";
@@ -529,7 +530,7 @@ function slicesBySlot(slices: readonly EndpointSlice[]): {
   const bySlot = new Map<string, EndpointSlice>();
   const stale: EndpointSlice[] = [];
   const byName = [...slices].sort((a, b) =>
-    (a.metadata?.name ?? "") < (b.metadata?.name ?? "") ? -1 : 1
+    compare(a.metadata?.name ?? "", b.metadata?.name ?? "")
   );
   for (const slice of byName.filter(isOurSlice)) {
     const slot = slotOf(slice);

@@ -320,13 +320,7 @@ export class Reflector {
    * queues).
    */
   async #resyncEvery(ms: number, signal: AbortSignal): Promise<void> {
-    const clock = this.#options.clock ?? realClock;
-    while (!signal.aborted) {
-      try {
-        await clock.sleep(ms, signal);
-      } catch {
-        return; // sleep() rejects only when `signal` aborts.
-      }
+    await this.#every(ms, signal, () => {
       const keys = new Set([
         ...this.#sources.flatMap((source) => source.keys()),
         ...this.#hostServices.store.list().filter(isReflected).map(objectKey),
@@ -334,6 +328,19 @@ export class Reflector {
         ...this.#hostEndpoints.store.keys(),
       ]);
       for (const key of keys) this.#queue.add(key);
+    });
+  }
+
+  /** Calls `tick` every `ms` of the Reflector's clock until `signal` aborts. */
+  async #every(ms: number, signal: AbortSignal, tick: () => void): Promise<void> {
+    const clock = this.#options.clock ?? realClock;
+    while (!signal.aborted) {
+      try {
+        await clock.sleep(ms, signal);
+      } catch {
+        return; // sleep() rejects only when `signal` aborts.
+      }
+      tick();
     }
   }
 
@@ -466,12 +473,7 @@ export class Reflector {
    */
   async #markStale(staleAfterMs: number, signal: AbortSignal): Promise<void> {
     const clock = this.#options.clock ?? realClock;
-    while (!signal.aborted) {
-      try {
-        await clock.sleep(Math.min(1_000, staleAfterMs / 4), signal);
-      } catch {
-        return; // sleep() rejects only when `signal` aborts.
-      }
+    await this.#every(Math.min(1_000, staleAfterMs / 4), signal, () => {
       for (const source of this.#sources) {
         const { connected, lastContactMs } = source.health;
         const stale = source.synced && !connected && lastContactMs !== undefined &&
@@ -482,7 +484,7 @@ export class Reflector {
         this.#observer.onStale?.(source.name, stale);
         for (const key of source.keys()) this.#queue.add(key);
       }
-    }
+    });
   }
 
   /**

@@ -15,9 +15,13 @@ import { invariantHolds } from "./invariant.ts";
 
 const services_ = 200;
 
+/** The command in west reflecting east, as source `east`. */
+const reflecting = (world: FaultWorld) =>
+  startBetween({ host: world.west, source: world.east, sourceName: "east" });
+
 /** Starts the command between the world's clusters and waits until it has written `writes` times. */
 async function midSync(world: FaultWorld, writes: number) {
-  const command = await startBetween({ host: world.west, source: world.east, sourceName: "east" });
+  const command = await reflecting(world);
   await poll(async () => {
     const written = await command.metric("service_reflector_writes_total").catch(() => undefined);
     return (written ?? 0) >= writes || undefined;
@@ -29,11 +33,7 @@ Deno.test("fault: SIGKILL in the middle of the initial sync, then a restart, con
   await faultWorld(async (world) => {
     const killed = await midSync(world, 20);
     equal((await killed.stop("SIGKILL")).signal, "SIGKILL");
-    await using restarted = await startBetween({
-      host: world.west,
-      source: world.east,
-      sourceName: "east",
-    });
+    await using restarted = await reflecting(world);
     await invariantHolds("SIGKILL mid-sync, restart", world);
     equal((await restarted.stop()).code, 0, restarted.logs());
   }, { services: services_ });
@@ -53,11 +53,7 @@ Deno.test("fault: SIGTERM in the middle of the initial sync leaves every mirror 
         .map((slice) => slice.metadata?.labels?.["kubernetes.io/service-name"]),
     );
     equal(mirrors.filter((name) => !sliced.has(name)).join(), "", "mirrors without slices");
-    await using restarted = await startBetween({
-      host: world.west,
-      source: world.east,
-      sourceName: "east",
-    });
+    await using restarted = await reflecting(world);
     await invariantHolds("SIGTERM mid-sync, restart", world);
     equal((await restarted.stop()).code, 0, restarted.logs());
   }, { services: services_ });
