@@ -14,6 +14,7 @@
 
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { parseSourcesFile } from "../lib/cli/_sources_file.ts";
 import type { ConfigMap, Event, Pod, PodSpec, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import type { Deployment } from "kubernetes-types/apps/v1.d.ts";
@@ -226,7 +227,11 @@ Deno.test("manifests/ installs service-reflector with exactly the permissions it
         equal(metadata.namespace, expected, `namespace of ${object["kind"]}/${metadata.name}`);
       }
       const configMap = find<ConfigMap>(objects, "ConfigMap", "service-reflector");
-      deepStrictEqual(configMap.data, { SOURCE_API: "" });
+      deepStrictEqual(Object.keys(configMap.data ?? {}), ["SOURCE_API", "sources.yaml"]);
+      equal(configMap.data?.["SOURCE_API"], "");
+      // The sources file as shipped loads, to no source yet.
+      const shipped = parseSourcesFile("sources.yaml", configMap.data?.["sources.yaml"] ?? "");
+      deepStrictEqual(shipped, []);
     });
 
     await t.step("the Deployment's arguments are accepted by the real flag parser", () => {
@@ -240,6 +245,7 @@ Deno.test("manifests/ installs service-reflector with exactly the permissions it
       deepStrictEqual(fromConfigMap?.valueFrom?.configMapKeyRef, {
         name: "service-reflector",
         key: "SOURCE_API",
+        optional: true,
       });
       // The kubelet expands $(SOURCE_API) from the ConfigMap's value.
       const expand = (value: string) => args.map((arg) => arg.replaceAll("$(SOURCE_API)", value));
@@ -258,6 +264,18 @@ Deno.test("manifests/ installs service-reflector with exactly the permissions it
         retryPeriodMs: 2_000,
         name: "service-reflector",
       }, "two replicas elect one Reflector, with a Lease in the Pod's namespace");
+      // The sources file is the ConfigMap's key, through a mount of its whole directory
+      // (a subPath mount would never be updated).
+      const sourcesFile = config.reflector.sourcesFile ?? "";
+      const sourcesMount = container.volumeMounts?.find((each) =>
+        sourcesFile === `${each.mountPath}/sources.yaml`
+      );
+      ok(sourcesMount && !sourcesMount.subPath, `${sourcesFile} is mounted as a directory`);
+      const sourcesVolume = spec.volumes?.find((volume) => volume.name === sourcesMount.name);
+      deepStrictEqual(sourcesVolume?.configMap, {
+        name: "service-reflector",
+        items: [{ key: "sources.yaml", path: "sources.yaml" }],
+      });
       const two = parseFlags(expand("http://10.4.0.10:8080,https://10.5.0.10:6443"), { env: pod });
       if (two.kind !== "run") throw new Error(`the Deployment's args exit: ${two.output}`);
       equal(two.config.reflector.sources.length, 2);

@@ -10,7 +10,8 @@
  *    config in a Pod, else `KUBECONFIG` or `~/.kube/config`;
  * 2. the Emitter's token file, TLS pair and client CA;
  * 3. each `--reflector.source-kubeconfig` (a URL source already has its
- *    config, made once from the flag);
+ *    config, made once from the flag), then `--reflector.sources-file`
+ *    with every file it names;
  * 4. the clients of this cluster, then, under `--leader-elect`, the elector,
  *    whose Lease namespace may come from the Pod.
  *
@@ -34,6 +35,7 @@ import type { SourceOptions } from "../reflector/source.ts";
 import type { Config, EmitterConfig, LeaderElectionConfig, ReflectorConfig } from "./flags.ts";
 import type { Started } from "./_started.ts";
 import { blaming } from "./_startup_error.ts";
+import { SourcesFile } from "./_sources_reload.ts";
 
 /** What the Emitter needs to start. */
 export interface EmitterSetup {
@@ -51,8 +53,10 @@ export interface EmitterSetup {
 export interface ReflectorSetup {
   /** Client of this cluster, where mirrors are written. */
   host: RestClient;
-  /** Every source with its client config, in flag order. */
-  sources: SourceOptions[];
+  /** Every source with its client config: the flags', in order, then the sources file's. */
+  sources: readonly SourceOptions[];
+  /** Under `--reflector.sources-file`: the file as loaded, to be kept live. */
+  sourcesFile?: SourcesFile;
   /** Under `--leader-elect`: the candidate, and the pause between its terms. */
   election?: { elector: LeaderElector; retryPeriodMs: number; leaseDurationMs: number };
 }
@@ -91,9 +95,24 @@ export async function loadSetup(config: Config, options: LoadSetupOptions): Prom
   const emitterFiles = config.emitter.enabled
     ? await readEmitterFiles(config.emitter, logger)
     : undefined;
-  const sources = config.reflector.enabled
+  const flagSources = config.reflector.enabled
     ? await loadSources(config.reflector, lifetime)
     : undefined;
+  const { sourcesFile: path } = config.reflector;
+  const sourcesFile = flagSources && path
+    ? await blaming("--reflector.sources-file", () =>
+      SourcesFile.load({
+        path,
+        fixed: flagSources,
+        defaults: {
+          selector: config.reflector.selector,
+          limits: config.reflector.sourceLimits,
+          ...(config.namespace ? { namespace: config.namespace } : {}),
+          ...lifetime,
+        },
+      }))
+    : undefined;
+  const sources = sourcesFile?.sources ?? flagSources;
   const transports: Transport[] = [];
   const client = () => {
     const transport = new Transport(own.client);
@@ -107,7 +126,12 @@ export async function loadSetup(config: Config, options: LoadSetupOptions): Prom
     const host = client();
     const election = config.leaderElection &&
       await elect(host, config.leaderElection, { podNamespace: own.podNamespace, logger });
-    const reflector = { host, sources, ...(election ? { election } : {}) };
+    const reflector = {
+      host,
+      sources,
+      ...(sourcesFile ? { sourcesFile } : {}),
+      ...(election ? { election } : {}),
+    };
     return { ...(emitter ? { emitter } : {}), reflector, started };
   } catch (error) {
     for (const transport of transports) transport.close();

@@ -27,6 +27,13 @@ is emitter-b-svc), and a kubeconfig after its file name without extension (/etc/
 is b), cut to 63 characters. A derived name already taken, by a NAME= or an earlier source (URL
 sources first), gets the first free suffix -2, -3, ...; pass NAME=URL or NAME=PATH to pin a name.
 
+The sources file lists sources as "sources:", each item with a name (a label value not used by a
+flag's source) and either a url (with optional caFile, caData as base64 PEM, and tokenFile) or a
+kubeconfig (with an optional context), and an optional selector (default --reflector.selector)
+and namespace (default --namespace, which it must then equal). Relative paths are read from the
+file's directory; unknown keys are errors. A source added starts, a source removed stops (and
+goes after --reflector.remove-grace), a source changed restarts; the others go on untouched.
+
 Exit codes: 0 after --help or --version, 2 for a bad flag; errors go to stderr.`;
 
 /** One flag: commander's flags string, help, and default (omitted: empty). */
@@ -121,6 +128,16 @@ const flagGroups: [heading: string, flags: FlagSpec[]][] = [
       help: "Kubeconfig of a cluster to reflect from, through its current context, or " +
         "through CONTEXT as PATH#CONTEXT; repeatable.",
       repeatable: true,
+    },
+    {
+      flags: "--reflector.sources-file <path>",
+      help: "YAML file of more sources (see below), re-read when it changes, a mounted " +
+        "ConfigMap's swap included; a file that does not load keeps the last good sources.",
+    },
+    {
+      flags: "--reflector.remove-grace <duration>",
+      help: "How long a source removed from the sources file keeps its mirrors and endpoints " +
+        "as last read before they go. Empty: at once.",
     },
     {
       flags: "--reflector.selector <selector>",

@@ -19,7 +19,7 @@ export interface CommandReflectorOptions {
   /** Client of the host cluster. */
   host: RestClient;
   /** The sources, already loaded. */
-  sources: SourceOptions[];
+  sources: readonly SourceOptions[];
   /** The `--reflector.*` settings. */
   config: ReflectorConfig;
   /** `--namespace`; omitted for all. */
@@ -35,7 +35,8 @@ export function commandReflector(options: CommandReflectorOptions): Reflector {
   const { config, metrics } = options;
   const reflector = new Reflector({
     host: options.host,
-    sources: options.sources,
+    sources: [...options.sources],
+    removeGraceMs: config.removeGraceMs,
     ...(options.namespace ? { namespace: options.namespace } : {}),
     createNamespaces: config.createNamespaces,
     legacyEndpoints: config.legacyEndpoints,

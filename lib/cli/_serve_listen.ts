@@ -43,7 +43,7 @@ export async function serveListen(
     registry,
     live: started.flatMap((part) => part.live ?? []),
     ready: started.flatMap((part) => part.ready ?? []),
-    readyInfo: started.flatMap((part) => part.readyInfo ?? []),
+    readyInfo: () => started.flatMap((part) => part.readyInfo?.() ?? []),
   });
   const { hostname, port } = address;
   // Binding is the one thing that can fail here (serve() names the address

@@ -10,7 +10,8 @@ import type { SourceState } from "../reflector/reflector.ts";
 
 /**
  * E.g. `up, synced, last contact 2s ago, https://east:6443/` or
- * `down (never reached), not synced, http://10.0.0.9:8080/`. `nowMs` is
+ * `down (never reached), not synced, http://10.0.0.9:8080/`, or, for a
+ * source removed and inside its remove grace, `removed, stopped; ...`. `nowMs` is
  * the clock time the last contact is measured from.
  */
 export function describeSource(state: SourceState, nowMs: number): string {
@@ -25,5 +26,8 @@ export function describeSource(state: SourceState, nowMs: number): string {
     : state.connected
     ? "synced"
     : "synced (its last state is kept)";
+  if (state.removing) {
+    return `removed, stopped; its part of the host goes after the grace, ${state.url}`;
+  }
   return `${reach}, ${synced}, ${state.url}`;
 }

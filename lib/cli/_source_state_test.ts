@@ -12,6 +12,7 @@ Deno.test("describeSource() says whether a source is reached, since when, and wh
         url,
         synced: true,
         stale: false,
+        removing: false,
         connected: true,
         lastContactMs: now - 2_400,
       },
@@ -25,6 +26,7 @@ Deno.test("describeSource() says whether a source is reached, since when, and wh
       url,
       synced: true,
       stale: false,
+      removing: false,
       connected: false,
       lastContactMs: now - 40_000,
     }, now),
@@ -37,6 +39,7 @@ Deno.test("describeSource() says whether a source is reached, since when, and wh
         url,
         synced: false,
         stale: false,
+        removing: false,
         connected: false,
         lastContactMs: undefined,
       },
@@ -50,9 +53,22 @@ Deno.test("describeSource() says whether a source is reached, since when, and wh
       url,
       synced: true,
       stale: true,
+      removing: false,
       connected: false,
       lastContactMs: now - 90_000,
     }, now),
     `down (last contact 90s ago), synced, stale (its endpoints are withdrawn), ${url}`,
+  );
+  equal(
+    describeSource({
+      name: "east",
+      url,
+      synced: true,
+      stale: false,
+      removing: true,
+      connected: false,
+      lastContactMs: now - 1_000,
+    }, now),
+    `removed, stopped; its part of the host goes after the grace, ${url}`,
   );
 });

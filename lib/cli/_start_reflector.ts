@@ -12,6 +12,11 @@
  * stopped, so two Reflectors never write at once. Starting never fails
  * half-way: everything runs in the returned task.
  *
+ * Under `--reflector.sources-file`, every replica keeps the file live (a
+ * standby too, so that a term starts with the sources as they are now):
+ * each list a reload loads is handed to the running Reflector, if any, and
+ * the `/readyz?verbose` line `sources-file` tells the last reload.
+ *
  * @module
  */
 
@@ -27,6 +32,7 @@ import type { Started } from "./_started.ts";
 import { describeSource } from "./_source_state.ts";
 import type { HealthInfo } from "./listen_server.ts";
 import { realClock } from "../clock.ts";
+import type { SourceOptions } from "../reflector/source.ts";
 
 /**
  * How long the keys in hand may finish their writes once a clean shutdown
@@ -59,14 +65,15 @@ export interface StartReflectorOptions {
 /** Starts the Reflector, or campaigning for the Lease that runs it. */
 export function startReflector(setup: ReflectorSetup, options: StartReflectorOptions): Started {
   const terms = reflectorTerms(setup, options);
+  const reloading = keepSourcesFile(setup, terms, options);
   if (!setup.election) {
     return {
-      tasks: [terms.run(options.signal)],
+      tasks: [terms.run(options.signal), ...reloading],
       ready: [{
         name: "reflector",
         check: () => terms.current?.hostSynced ? undefined : "host caches not synced",
       }],
-      readyInfo: sourceLines(setup, terms),
+      readyInfo: () => readyLines(setup, terms),
     };
   }
   const { elector, retryPeriodMs } = setup.election;
@@ -79,7 +86,7 @@ export function startReflector(setup: ReflectorSetup, options: StartReflectorOpt
     pauseMs: retryPeriodMs,
   });
   return {
-    tasks: [campaign],
+    tasks: [campaign, ...reloading],
     live: [{
       name: "leader-election",
       check: () =>
@@ -94,19 +101,52 @@ export function startReflector(setup: ReflectorSetup, options: StartReflectorOpt
           ? undefined
           : "leading, host caches not synced",
     }],
-    readyInfo: sourceLines(setup, terms),
+    readyInfo: () => readyLines(setup, terms),
   };
 }
 
-/** One informational `/readyz?verbose` line per source: its state in the running Reflector. */
-function sourceLines(setup: ReflectorSetup, terms: ReflectorTerms): HealthInfo[] {
-  return setup.sources.map(({ name }) => ({
-    name: `source ${name}`,
-    describe: () => {
-      const state = terms.current?.sourceStates.find((each) => each.name === name);
-      return state ? describeSource(state, realClock.now()) : "not read by this replica (standby)";
+/** The task keeping the sources file live, if there is one. */
+function keepSourcesFile(
+  setup: ReflectorSetup,
+  terms: ReflectorTerms,
+  options: StartReflectorOptions,
+): Promise<void>[] {
+  const { sourcesFile } = setup;
+  if (!sourcesFile) return [];
+  const log = options.logger.child({ component: "reflector" });
+  return [sourcesFile.run({
+    signal: options.signal,
+    logger: options.logger,
+    registry: options.registry,
+    apply: (sources) => {
+      const changes = terms.current?.updateSources(sources);
+      if (changes) log.info("sources updated", { ...changes });
     },
-  }));
+  })];
+}
+
+/**
+ * The informational `/readyz?verbose` lines: the sources file's state,
+ * then one line per source, its state in the running Reflector (a removed
+ * source inside its grace included).
+ */
+function readyLines(setup: ReflectorSetup, terms: ReflectorTerms): HealthInfo[] {
+  const now = realClock.now();
+  const { sourcesFile } = setup;
+  const file = sourcesFile
+    ? [{ name: "sources-file", describe: () => sourcesFile.describe(now) }]
+    : [];
+  const { current } = terms;
+  const sources = current
+    ? current.sourceStates.map((state) => ({
+      name: `source ${state.name}`,
+      describe: () => describeSource(state, now),
+    }))
+    : terms.sources().map(({ name }) => ({
+      name: `source ${name}`,
+      describe: () => "not read by this replica (standby)",
+    }));
+  return [...file, ...sources];
 }
 
 /** Runs a new Reflector per term; `current` is the running one, if any. */
@@ -115,10 +155,13 @@ interface ReflectorTerms {
   run(signal: AbortSignal): Promise<void>;
   /** The Reflector of the term in progress. */
   readonly current: Reflector | undefined;
+  /** The sources a term starting now reads. */
+  sources(): readonly SourceOptions[];
 }
 
 function reflectorTerms(setup: ReflectorSetup, options: StartReflectorOptions): ReflectorTerms {
-  const { host, sources } = setup;
+  const { host } = setup;
+  const sources = () => setup.sourcesFile?.sources ?? setup.sources;
   const { config, logger } = options;
   const log = logger.child({ component: "reflector" });
   const metrics = reflectorMetrics(options.registry);
@@ -127,14 +170,14 @@ function reflectorTerms(setup: ReflectorSetup, options: StartReflectorOptions): 
   const run = async (signal: AbortSignal) => {
     const reflector = commandReflector({
       host,
-      sources,
+      sources: sources(),
       config,
       ...(options.namespace ? { namespace: options.namespace } : {}),
       logger,
       metrics,
     });
     current = reflector;
-    if (sources.length === 0) log.info("no sources configured yet: the Reflector is idle");
+    if (sources().length === 0) log.info("no sources configured yet: the Reflector is idle");
     try {
       // A clean shutdown lets the keys in hand finish; a lost Lease does not.
       await reflector.run(signal, { drainMs, shutdown: options.signal });
@@ -150,5 +193,6 @@ function reflectorTerms(setup: ReflectorSetup, options: StartReflectorOptions): 
     get current() {
       return current;
     },
+    sources,
   };
 }

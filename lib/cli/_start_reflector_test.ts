@@ -22,6 +22,7 @@ const config: ReflectorConfig = {
   createNamespaces: true,
   resyncMs: 600_000,
   staleAction: "not-ready",
+  removeGraceMs: 0,
   sourceLimits: defaultSourceLimits,
 };
 

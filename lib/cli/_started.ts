@@ -22,6 +22,6 @@ export interface Started {
   readonly live?: readonly HealthCheck[];
   /** Checks of `/readyz`. */
   readonly ready?: readonly HealthCheck[];
-  /** Informational lines of `/readyz?verbose`. */
-  readonly readyInfo?: readonly HealthInfo[];
+  /** Informational lines of `/readyz?verbose`, asked on every probe (sources may come and go). */
+  readonly readyInfo?: () => readonly HealthInfo[];
 }

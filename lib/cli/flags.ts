@@ -70,6 +70,10 @@ export interface ReflectorConfig {
   enabled: boolean;
   /** Sources with unique names, URL sources first; empty leaves the Reflector idle. */
   sources: SourceFlag[];
+  /** YAML file of more sources, reloaded as it changes (`--reflector.sources-file`). */
+  sourcesFile?: string;
+  /** How long a source removed from the sources file still counts, in ms (`--reflector.remove-grace`, default 0). */
+  removeGraceMs: number;
   /** Canonical label selector on the sources' Services; empty for all (`--reflector.selector`). */
   selector: string;
   /** Concurrent reconciles (`--reflector.workers`, default 4). */
@@ -200,6 +204,8 @@ function reflectorFlags(read: FlagReader): ReflectorConfig {
       read.list("--reflector.source-api"),
       read.list("--reflector.source-kubeconfig"),
     ),
+    ...read.optional("sourcesFile", "--reflector.sources-file"),
+    removeGraceMs: read.optional("ms", "--reflector.remove-grace", parseDuration).ms ?? 0,
     selector: read.check("--reflector.selector", parseSelector),
     workers: read.check(
       "--reflector.workers",

@@ -33,6 +33,7 @@ const defaults: Config = {
     createNamespaces: true,
     resyncMs: 600_000,
     staleAction: "not-ready",
+    removeGraceMs: 0,
     sourceLimits: {
       maxListPages: 1000,
       maxListBytes: 256 * 1024 * 1024,

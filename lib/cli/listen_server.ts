@@ -44,8 +44,8 @@ export interface ListenHandlerOptions {
   live: readonly HealthCheck[];
   /** Checks of `/readyz`: failing means do not send traffic yet. */
   ready: readonly HealthCheck[];
-  /** Lines of `/readyz?verbose` after the checks, e.g. each source's state. */
-  readyInfo?: readonly HealthInfo[];
+  /** Lines of `/readyz?verbose` after the checks, e.g. each source's state; asked on every probe. */
+  readyInfo?: () => readonly HealthInfo[];
 }
 
 /** The `--listen` server's handler. */
@@ -67,7 +67,7 @@ export function listenHandler(
       case "/health":
         return answer(options.live, url, 500);
       case "/readyz":
-        return answer(options.ready, url, 503, options.readyInfo);
+        return answer(options.ready, url, 503, options.readyInfo?.());
       default:
         return new Response("not found\n", { status: 404 });
     }

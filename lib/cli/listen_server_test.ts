@@ -60,7 +60,7 @@ Deno.test("listenHandler() adds informational lines to a verbose readiness answe
     registry: new Registry(),
     live: [],
     ready: [switchable("reflector")],
-    readyInfo: [{ name: "source east", describe: () => "down (never reached), not synced" }],
+    readyInfo: () => [{ name: "source east", describe: () => "down (never reached), not synced" }],
   });
   const verbose = await handle(new Request("http://listen.test/readyz?verbose"));
   equal(verbose.status, 200);

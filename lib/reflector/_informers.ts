@@ -29,10 +29,12 @@ export interface KeyedInformerOptions<T> extends InformerOptions<T> {
   enqueue: (key: string) => void;
 }
 
-/** Something that runs until `signal` aborts: an informer, seen from whoever only starts it. */
+/** An informer, seen from whoever only starts it and waits for its first sync. */
 export interface Runnable {
   /** Runs until `signal` aborts. */
   run(signal: AbortSignal): Promise<void>;
+  /** Resolves once the cache first synced; rejects once `signal` aborts before. */
+  synced(signal?: AbortSignal): Promise<void>;
 }
 
 /** An informer on `rest` whose every change calls `enqueue` with the keys of the object. */

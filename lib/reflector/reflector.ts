@@ -39,6 +39,7 @@ import {
   isReflected,
   managedByLabel,
   managedByValue,
+  sourceLabel,
 } from "../ownership.ts";
 import { keyedInformer, type KeyedInformerOptions, sliceIndexers } from "./_informers.ts";
 import { Applier, type ApplyResult, type NameClash, NameTakenError } from "./applier.ts";
@@ -48,6 +49,7 @@ import { type StaleAction, withdrawnEndpoints } from "./_stale.ts";
 import { fanOut, type ReflectorObserver } from "./observer.ts";
 import { invalidObjectEvents } from "./_invalid_object_events.ts";
 import { Source, type SourceOptions } from "./source.ts";
+import { type SourceChanges, SourceSet } from "./_source_set.ts";
 
 /** Options of {@linkcode Reflector}. */
 export interface ReflectorOptions {
@@ -59,6 +61,12 @@ export interface ReflectorOptions {
    * it once, where the names are made, in `lib/cli/_sources.ts`).
    */
   sources: SourceOptions[];
+  /**
+   * How long a source removed by {@linkcode Reflector.updateSources} still
+   * counts, with what it last had, before its part of the host goes.
+   * Defaults to 0.
+   */
+  removeGraceMs?: number;
   /** Only this namespace, in the host and the sources; omitted for all. */
   namespace?: string;
   /**
@@ -103,6 +111,8 @@ export interface SourceState extends InformerHealth {
   synced: boolean;
   /** Whether it is stale: unreachable past `staleAfterMs`, its endpoints withdrawn. */
   stale: boolean;
+  /** Whether it was removed and still counts, stopped, for the remove grace. */
+  removing: boolean;
 }
 
 /** Options of {@linkcode Reflector.run}. */
@@ -126,7 +136,7 @@ export interface ReflectorRunOptions {
 export class Reflector {
   readonly #options: ReflectorOptions;
   readonly #observer: ReflectorObserver;
-  readonly #sources: Source[];
+  readonly #sources: SourceSet;
   readonly #queue: RateLimitingQueue;
   readonly #hostServices: Informer<Service>;
   readonly #hostSlices: Informer<EndpointSlice>;
@@ -160,17 +170,30 @@ export class Reflector {
         onError: (error) => this.#failed(error, "handler"),
       }),
     );
-    this.#sources = options.sources.map((source) =>
-      new Source({ ...source, ...scope, ...clock }, sourceObserver)
-    );
-    for (const source of this.#sources) source.onChange(enqueue);
+    this.#sources = new SourceSet(options.sources, {
+      make: (source) => {
+        const made = new Source({ ...source, ...scope, ...clock }, sourceObserver);
+        made.onChange(enqueue);
+        return made;
+      },
+      removeGraceMs: options.removeGraceMs ?? 0,
+      ...clock,
+      // A source's keys cover only what it holds now: the keys its part of
+      // the host bears on (slices of a source that left, or of the one it
+      // replaced) are looked at once it synced or retired.
+      onSynced: (source, inherited) => this.#requeueSource(source.name, inherited),
+      onRetired: (source, keys) => {
+        this.#stale.delete(source.name);
+        this.#requeueSource(source.name, keys);
+      },
+    });
     const host = hostInformers(options.host, {
       ...scope,
       ...clock,
       enqueue,
       onError: (error, phase) => this.#failed(error, phase),
     }, {
-      exported: (key) => this.#sources.some((source) => source.exports(key)),
+      exported: (key) => this.#sources.counted.some((source) => source.exports(key)),
       wake: (namespace) => this.#wake(namespace),
     });
     this.#hostServices = host.services;
@@ -192,7 +215,7 @@ export class Reflector {
 
   /** Whether the host caches and every source have synced. */
   get synced(): boolean {
-    return this.hostSynced && this.#sources.every((source) => source.synced);
+    return this.hostSynced && this.#sources.running.every((source) => source.synced);
   }
 
   /**
@@ -220,18 +243,44 @@ export class Reflector {
 
   /** Sync state of each source, by name. */
   get sourcesSynced(): Record<string, boolean> {
-    return Object.fromEntries(this.#sources.map((source) => [source.name, source.synced]));
+    return Object.fromEntries(
+      this.#sources.running.map((source) => [source.name, source.synced]),
+    );
   }
 
-  /** The state of each source, in the order given. */
+  /** The state of each source, running ones in the order added, then removed ones in their grace. */
   get sourceStates(): SourceState[] {
-    return this.#sources.map((source) => ({
+    return this.#sources.counted.map((source) => ({
       name: source.name,
       url: source.url,
       synced: source.synced,
       stale: this.#stale.has(source.name),
+      removing: this.#sources.retiring(source.name),
       ...source.health,
     }));
+  }
+
+  /**
+   * Makes the Reflector read exactly `sources` (unique names), while it
+   * runs or before: new ones start, changed ones (other options or
+   * revision) restart, unchanged ones go on untouched, and removed ones
+   * stop at once, their part of the host going after `removeGraceMs`.
+   */
+  updateSources(sources: readonly SourceOptions[]): SourceChanges {
+    const changes = this.#sources.update(sources);
+    // A restarted source is judged afresh; a removed one stays as it was until retired.
+    for (const name of changes.changed) this.#stale.delete(name);
+    return changes;
+  }
+
+  /** Queues `keys` and the key of every host slice of the source `name`. */
+  #requeueSource(name: string, keys: readonly string[]): void {
+    const slices = this.#hostSlices.store.list().filter((slice) =>
+      slice.metadata?.labels?.[sourceLabel] === name
+    );
+    for (const key of new Set([...keys, ...slices.flatMap(sliceServiceKeys)])) {
+      this.#queue.add(key);
+    }
   }
 
   /**
@@ -255,7 +304,7 @@ export class Reflector {
     );
     const informing = Promise.all([
       ...this.#hostInformers().map((informer) => informer.run(inner)),
-      ...this.#sources.map((source) => source.run(inner)),
+      this.#sources.run(inner),
     ]);
     // Informers never reject, and a source does only through a bug (e.g. a
     // throwing observer): then the rest stops, and the await below throws.
@@ -322,7 +371,7 @@ export class Reflector {
   async #resyncEvery(ms: number, signal: AbortSignal): Promise<void> {
     await this.#every(ms, signal, () => {
       const keys = new Set([
-        ...this.#sources.flatMap((source) => source.keys()),
+        ...this.#sources.counted.flatMap((source) => source.keys()),
         ...this.#hostServices.store.list().filter(isReflected).map(objectKey),
         ...this.#hostSlices.store.list().flatMap(sliceServiceKeys),
         ...this.#hostEndpoints.store.keys(),
@@ -449,7 +498,7 @@ export class Reflector {
   #sourceObjects(key: string): { inputs: SourceObjects[]; unsynced: Set<string> } {
     const unsynced = new Set<string>();
     const inputs: SourceObjects[] = [];
-    for (const source of this.#sources) {
+    for (const source of this.#sources.counted) {
       if (!source.synced) {
         unsynced.add(source.name);
         continue;
@@ -474,7 +523,7 @@ export class Reflector {
   async #markStale(staleAfterMs: number, signal: AbortSignal): Promise<void> {
     const clock = this.#options.clock ?? realClock;
     await this.#every(Math.min(1_000, staleAfterMs / 4), signal, () => {
-      for (const source of this.#sources) {
+      for (const source of this.#sources.running) {
         const { connected, lastContactMs } = source.health;
         const stale = source.synced && !connected && lastContactMs !== undefined &&
           clock.now() - lastContactMs >= staleAfterMs;

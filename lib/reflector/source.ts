@@ -55,6 +55,13 @@ export interface SourceOptions {
   namespace?: string;
   /** Bounds on what the source may send; each omitted one is its default. */
   limits?: Partial<SourceLimits>;
+  /**
+   * Changes whenever the source's configuration changes in a way the other
+   * options do not show (e.g. the text of its kubeconfig, whose credentials
+   * are opaque in `config`). A source whose options and revision are
+   * unchanged goes on running when the Reflector's sources are updated.
+   */
+  revision?: string;
   /** Time source. */
   clock?: Clock;
 }
@@ -68,6 +75,7 @@ export class Source {
   readonly #transport: Transport;
   readonly #rest: RestClient;
   readonly #listeners = new Set<(key: string) => void>();
+  readonly #syncedListeners = new Set<() => void>();
   readonly #limits: SourceLimits;
   #services: Informer<Service> | undefined;
   #slices: Informer<EndpointSlice> | undefined;
@@ -127,6 +135,14 @@ export class Source {
     this.#listeners.add(listener);
   }
 
+  /**
+   * Calls `listener` once the source's caches first synced (each run of a
+   * source syncs once: a dropped watch relists into the synced caches).
+   */
+  onSynced(listener: () => void): void {
+    this.#syncedListeners.add(listener);
+  }
+
   /** Keys of every selected Service in the cache. */
   keys(): string[] {
     return this.#services?.store.keys() ?? [];
@@ -166,6 +182,10 @@ export class Source {
       if (!mode) return;
       this.#observer.onMode?.(this.name, mode);
       const informers = this.#inform(mode);
+      Promise.all(informers.map((informer) => informer.synced(signal))).then(
+        () => this.#syncedListeners.forEach((listener) => listener()),
+        () => {}, // synced() rejects only when `signal` aborts.
+      );
       await Promise.all(informers.map((informer) => informer.run(signal)));
     } finally {
       this.#transport.close();

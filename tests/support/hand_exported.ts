@@ -18,12 +18,13 @@ export interface HandExported {
   ports: Record<string, number>;
   /** Ready endpoint addresses. */
   addresses: string[];
+  /** Labels of the Service besides `export=yes`. */
+  labels?: Record<string, string>;
 }
 
-/** Creates the namespace and applies the Service and its slice to `cluster`. */
+/** Applies the namespace, the Service and its slice to `cluster` (the namespace may exist). */
 export async function exportByHand(cluster: Cluster, exported: HandExported): Promise<void> {
   const { namespace, name, addresses } = exported;
-  await cluster.kubectl("create", "namespace", namespace);
   const ports = Object.entries(exported.ports).map(([portName, port]) => ({
     name: portName,
     port,
@@ -35,8 +36,12 @@ export async function exportByHand(cluster: Cluster, exported: HandExported): Pr
       kind: "List",
       items: [{
         apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name: namespace },
+      }, {
+        apiVersion: "v1",
         kind: "Service",
-        metadata: { name, namespace, labels: { export: "yes" } },
+        metadata: { name, namespace, labels: { ...exported.labels, export: "yes" } },
         spec: { ports },
       }, {
         apiVersion: "discovery.k8s.io/v1",

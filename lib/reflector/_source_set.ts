@@ -1,0 +1,220 @@
+/**
+ * The Reflector's sources as a set that may change while it runs: sources
+ * are added, removed and changed by {@linkcode SourceSet.update}, each
+ * running on its own signal, so that one source's start or stop never
+ * touches another.
+ *
+ * Which sources count (their objects make the mirrors) follows three rules:
+ * - a running source counts, synced or not (an unsynced one keeps its part
+ *   of the host as it is, see the Reflector);
+ * - a removed source is stopped at once but still counts, with the cache it
+ *   had, for the remove grace; then it is retired: it no longer counts, and
+ *   `onRetired` tells which keys its part of the host bears on;
+ * - a changed source (same name, other options) is stopped and replaced by
+ *   a new one at once, with no grace: the new one counts as not synced, so
+ *   the host keeps the name's part until the new one has synced, and then
+ *   `onSynced` tells the keys the old one had, to be looked at again.
+ *
+ * @module
+ */
+
+import { type Clock, realClock } from "../clock.ts";
+import type { Source, SourceOptions } from "./source.ts";
+
+/** Options of {@linkcode SourceSet}. */
+export interface SourceSetOptions {
+  /** Makes the running source of `options`. */
+  make(options: SourceOptions): Source;
+  /** How long a removed source still counts; 0 retires it at once. */
+  removeGraceMs: number;
+  /** Told once a source has synced, with the keys its predecessor of the same name had (if any). */
+  onSynced(source: Source, inherited: readonly string[]): void;
+  /** Told once a removed source no longer counts, with the keys it had. */
+  onRetired(source: Source, keys: readonly string[]): void;
+  /** Time source of the grace. */
+  clock?: Clock;
+}
+
+/** What one {@linkcode SourceSet.update} changed, by source name. */
+export interface SourceChanges {
+  /** Sources started that were not there. */
+  readonly added: readonly string[];
+  /** Sources stopped, retired after the grace. */
+  readonly removed: readonly string[];
+  /** Sources restarted with other options. */
+  readonly changed: readonly string[];
+}
+
+/** A source the set started, with what stops it. */
+interface Member {
+  readonly source: Source;
+  /** What its options say, to tell a changed source from an unchanged one. */
+  readonly fingerprint: string;
+  readonly stop: AbortController;
+  /** The keys of the source it replaced. */
+  readonly inherited: readonly string[];
+}
+
+/**
+ * What identifies a source's configuration: two options with the same
+ * fingerprint run the same source. The client config's credentials are
+ * opaque here; `revision` is how a caller tells that they changed.
+ */
+export function sourceFingerprint(options: SourceOptions): string {
+  const { name, config, selector, namespace, limits, revision } = options;
+  return JSON.stringify({
+    name,
+    server: config.server.href,
+    caCerts: config.caCerts,
+    origin: config.origin,
+    selector,
+    namespace,
+    limits,
+    revision,
+  });
+}
+
+/** The sources of one Reflector. */
+export class SourceSet {
+  readonly #options: SourceSetOptions;
+  /** The running sources, by name, in the order they were added. */
+  readonly #running = new Map<string, Member>();
+  /** Removed sources inside their grace, by name, with what ends the grace early. */
+  readonly #retiring = new Map<string, { source: Source; cancel: AbortController }>();
+  /** Every source's run, for `run` to wait on. */
+  readonly #tasks = new Set<Promise<void>>();
+  /** The signal of `run`, once it was called: sources start only under it. */
+  #signal: AbortSignal | undefined;
+  /** Rejects with the first failure of a source's run (a bug, e.g. a throwing observer). */
+  readonly #failure = Promise.withResolvers<never>();
+
+  /** Creates the set holding `initial`, which start with {@linkcode SourceSet.run}. */
+  constructor(initial: readonly SourceOptions[], options: SourceSetOptions) {
+    this.#options = options;
+    this.#failure.promise.catch(() => {}); // surfaced by run()
+    this.update(initial);
+  }
+
+  /** The running sources, in the order added. */
+  get running(): Source[] {
+    return [...this.#running.values()].map((member) => member.source);
+  }
+
+  /** The sources whose objects count: the running ones, then the removed ones inside their grace. */
+  get counted(): Source[] {
+    return [...this.running, ...[...this.#retiring.values()].map((each) => each.source)];
+  }
+
+  /** Whether `name` was removed and is inside its grace. */
+  retiring(name: string): boolean {
+    return this.#retiring.has(name);
+  }
+
+  /**
+   * Makes the set hold exactly `wanted` (unique names): starts the new
+   * sources, restarts the changed ones, and stops the ones not wanted,
+   * which are retired after the grace. Unchanged sources go on untouched.
+   */
+  update(wanted: readonly SourceOptions[]): SourceChanges {
+    const names = new Set(wanted.map((options) => options.name));
+    const removed: string[] = [];
+    for (const [name, member] of this.#running) {
+      if (names.has(name)) continue;
+      this.#retire(member);
+      removed.push(name);
+    }
+    const added: string[] = [];
+    const changed: string[] = [];
+    for (const options of wanted) {
+      const fingerprint = sourceFingerprint(options);
+      const member = this.#running.get(options.name);
+      if (member?.fingerprint === fingerprint) continue;
+      let inherited: readonly string[] = [];
+      if (member) {
+        member.stop.abort();
+        inherited = member.source.keys();
+        changed.push(options.name);
+      } else {
+        added.push(options.name);
+      }
+      // A source added back inside its grace replaces the removed one at once.
+      const retiring = this.#retiring.get(options.name);
+      if (retiring) {
+        this.#retiring.delete(options.name);
+        retiring.cancel.abort();
+        inherited = [...inherited, ...retiring.source.keys()];
+      }
+      this.#add(options, fingerprint, inherited);
+    }
+    return { added, removed, changed };
+  }
+
+  /**
+   * Runs every source, and each one added later, until `signal` aborts;
+   * resolves once all stopped.
+   *
+   * @throws The first failure of a source's run, once all stopped.
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    this.#signal = signal;
+    for (const member of this.#running.values()) this.#start(member, signal);
+    const aborted = new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+    try {
+      await Promise.race([aborted, this.#failure.promise]);
+    } finally {
+      for (const member of this.#running.values()) member.stop.abort();
+      for (const { cancel } of this.#retiring.values()) cancel.abort();
+      while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
+    }
+  }
+
+  #add(options: SourceOptions, fingerprint: string, inherited: readonly string[]): void {
+    const source = this.#options.make(options);
+    const member = { source, fingerprint, stop: new AbortController(), inherited };
+    source.onSynced(() => {
+      if (this.#running.get(source.name) === member) this.#options.onSynced(source, inherited);
+    });
+    this.#running.set(options.name, member);
+    if (this.#signal) this.#start(member, this.#signal);
+  }
+
+  /** Runs `member` until it is stopped or the set's run ends. */
+  #start(member: Member, runSignal: AbortSignal): void {
+    this.#track(member.source.run(AbortSignal.any([runSignal, member.stop.signal])));
+  }
+
+  /** Stops `member` now; it counts until the grace ends (or the run stops), then it is retired. */
+  #retire(member: Member): void {
+    const { source } = member;
+    member.stop.abort();
+    this.#running.delete(source.name);
+    const cancel = new AbortController();
+    this.#retiring.set(source.name, { source, cancel });
+    const ended = () => {
+      if (this.#retiring.get(source.name)?.source !== source) return;
+      this.#retiring.delete(source.name);
+      this.#options.onRetired(source, source.keys());
+    };
+    const { removeGraceMs } = this.#options;
+    if (removeGraceMs <= 0) return ended();
+    const clock = this.#options.clock ?? realClock;
+    const signals = [cancel.signal, ...(this.#signal ? [this.#signal] : [])];
+    // The sleep rejects only when the grace is cut short: by the source's
+    // return, or by the run's end, after which nothing is written anyway.
+    this.#track(clock.sleep(removeGraceMs, AbortSignal.any(signals)).then(ended, () => {}));
+  }
+
+  #track(task: Promise<void>): void {
+    this.#tasks.add(task);
+    task.then(
+      () => this.#tasks.delete(task),
+      (error) => {
+        this.#tasks.delete(task);
+        this.#failure.reject(error);
+      },
+    );
+  }
+}
