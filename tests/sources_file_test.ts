@@ -1,0 +1,203 @@
+/**
+ * `--reflector.sources-file` end to end: two replicas of the command under
+ * leader election, between real clusters ("east" and "north" the sources,
+ * "host"), read a sources file laid out as a mounted ConfigMap and follow
+ * its updates (the kubelet's `..data` swap): a source added is mirrored, a
+ * reload that changes nothing writes nothing, a file that does not load
+ * changes nothing and is reported, a source removed takes its mirrors away
+ * and leaves the other's untouched, and only the leader ever writes.
+ */
+import { deepStrictEqual, equal, ok } from "node:assert/strict";
+import type { Service } from "kubernetes-types/core/v1.d.ts";
+import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
+import { withClusters } from "./cluster/mod.ts";
+import { converged, guardUnowned, type SourceView } from "./faults/invariant.ts";
+import { noteConvergence } from "./faults/convergence_log.ts";
+import { adminConfig } from "./support/client_configs.ts";
+import { type CommandProcess, leaderIndex, startCommand } from "./support/command.ts";
+import { configMapDir } from "./support/configmap_dir.ts";
+import { exportByHand } from "./support/hand_exported.ts";
+import { delay, poll } from "./support/poll.ts";
+import { freePorts } from "./cluster/ports.ts";
+import { endpointSlices, services } from "../lib/kube/resource.ts";
+import { RestClient } from "../lib/kube/rest.ts";
+import { Transport } from "../lib/kube/transport.ts";
+import { isReflected } from "../lib/ownership.ts";
+
+const namespace = "shop";
+const selector = "export=yes";
+
+const listing = (sources: Record<string, string>) =>
+  "sources:\n" +
+  Object.entries(sources).map(([name, kubeconfig]) =>
+    `  - {name: ${name}, kubeconfig: ${kubeconfig}}\n`
+  )
+    .join("");
+
+/** The resource versions of the host's mirror Services and slices of source `name`'s keys. */
+async function mirrorVersions(host: RestClient, names: string[]): Promise<string[]> {
+  const { items: mirrors } = await host.list<Service>(services, { namespace });
+  const { items: slices } = await host.list<EndpointSlice>(endpointSlices, { namespace });
+  return [...mirrors, ...slices]
+    .filter((object) => isReflected(object))
+    .filter((object) =>
+      names.some((name) =>
+        object.metadata?.name === name ||
+        object.metadata?.labels?.["kubernetes.io/service-name"] === name
+      )
+    )
+    .map((object) =>
+      `${object.kind ?? ""}/${object.metadata?.name}@${object.metadata?.resourceVersion}`
+    )
+    .sort();
+}
+
+async function verbose(command: CommandProcess): Promise<string> {
+  return await (await fetch(`http://127.0.0.1:${command.listen}/readyz?verbose`)).text();
+}
+
+Deno.test("two replicas follow a ConfigMap-mounted sources file: add, no-op, invalid, remove; only the leader writes", async () => {
+  await withClusters(["sf-east", "sf-north", "sf-host"], async ([east, north, host]) => {
+    if (!east || !north || !host) throw new Error("clusters missing");
+    await exportByHand(east, {
+      namespace,
+      name: "from-east",
+      ports: { http: 80 },
+      addresses: ["10.1.0.1"],
+    });
+    await exportByHand(north, {
+      namespace,
+      name: "from-north",
+      ports: { http: 80 },
+      addresses: ["10.2.0.1"],
+    });
+    using hostTransport = new Transport(adminConfig(host));
+    using eastTransport = new Transport(adminConfig(east));
+    using northTransport = new Transport(adminConfig(north));
+    const rest = new RestClient(hostTransport);
+    const guard = await guardUnowned(rest);
+    const eastView: SourceView = { name: "east", rest: new RestClient(eastTransport), selector };
+    const northView: SourceView = { name: "north", rest: new RestClient(northTransport), selector };
+    await using mounted = await configMapDir({ "sources.yaml": "sources: [{name: east}]\n" });
+    const sourcesFile = `--reflector.sources-file=${mounted.path("sources.yaml")}`;
+    const replica = () => {
+      const [emitterPort] = freePorts(1) as [number];
+      return startCommand([
+        `--kubeconfig=${host.kubeconfig}`,
+        "--emitter.bind-address=127.0.0.1",
+        `--emitter.insecure-port=${emitterPort}`,
+        "--emitter.secure-port=0",
+        `--reflector.selector=${selector}`,
+        sourcesFile,
+        "--leader-elect",
+        "--leader-elect-lease-duration=30s",
+        "--leader-elect-renew-deadline=3s",
+        "--leader-elect-retry-period=500ms",
+        "--leader-elect-resource-namespace=default",
+      ]);
+    };
+
+    // A file that does not load stops start-up, naming the flag.
+    await using refused = await replica();
+    equal((await refused.child.status).code, 2);
+    ok(refused.logs().includes("--reflector.sources-file"), refused.logs());
+    ok(refused.logs().includes("must have exactly one of url and kubeconfig"), refused.logs());
+
+    await mounted.update({ "sources.yaml": listing({ east: east.kubeconfig }) });
+    await using first = await replica();
+    await using second = await replica();
+    const replicas = [first, second];
+    for (const each of replicas) await each.ready();
+    const leader = replicas[await leaderIndex(replicas)] as CommandProcess;
+    const standby = replicas.find((each) => each !== leader) as CommandProcess;
+    await converged(rest, [eastView]);
+
+    // Added: north's Services are mirrored, counted from the swap.
+    const swapped = performance.now();
+    await mounted.update({
+      "sources.yaml": listing({ east: east.kubeconfig, north: north.kubeconfig }),
+    });
+    await poll(
+      () =>
+        host.kubectl("get", "service", "from-north", "-n", namespace, "-o", "name").catch(() =>
+          undefined
+        ),
+      { description: "north's first mirror" },
+    );
+    await noteConvergence(
+      "sources file: a source added, to its first mirror",
+      performance.now() - swapped,
+    );
+    await converged(rest, [eastView, northView]);
+
+    // A new version whose sources are the same writes nothing.
+    const writes = await leader.metric("service_reflector_writes_total");
+    const versions = await mirrorVersions(rest, ["from-east", "from-north"]);
+    await mounted.update({
+      "sources.yaml": `# reordered, same sources\n${
+        listing({ north: north.kubeconfig, east: east.kubeconfig })
+      }`,
+    });
+    await poll(
+      async () =>
+        (await verbose(leader)).includes("[i]sources-file: 2 sources loaded 0s ago") || undefined,
+      {
+        description: "the same sources reloaded",
+      },
+    );
+    await delay(1_000);
+    equal(
+      await leader.metric("service_reflector_writes_total"),
+      writes,
+      "a no-op reload writes nothing",
+    );
+    deepStrictEqual(await mirrorVersions(rest, ["from-east", "from-north"]), versions);
+
+    // A file that does not load changes nothing, and says so on both replicas.
+    await mounted.update({ "sources.yaml": "sources: [{name: east, url: 'ftp://east'}]\n" });
+    for (const each of replicas) {
+      await poll(
+        async () =>
+          (await each.metric("service_reflector_config_reload_errors_total")) === 1 || undefined,
+        {
+          description: "the reload error counted",
+        },
+      );
+      equal(await each.metric("service_reflector_config_last_reload_successful"), 0);
+    }
+    const line = (await verbose(leader)).split("\n").find((each) =>
+      each.startsWith("[i]sources-file: ")
+    );
+    ok(
+      line?.includes("reload failed") &&
+        line.includes("the last good configuration runs (2 sources"),
+      line,
+    );
+    ok(line?.includes("sources[0].url cannot be used as its scheme must be http or https"), line);
+    await converged(rest, [eastView, northView]);
+    deepStrictEqual(
+      await mirrorVersions(rest, ["from-east", "from-north"]),
+      versions,
+      "nothing deleted",
+    );
+
+    // Removed: east's mirrors go, north's are not written.
+    const northVersions = await mirrorVersions(rest, ["from-north"]);
+    await mounted.update({ "sources.yaml": listing({ north: north.kubeconfig }) });
+    await converged(rest, [northView]);
+    deepStrictEqual(await mirrorVersions(rest, ["from-north"]), northVersions, "north untouched");
+    equal(await leader.metric("service_reflector_config_last_reload_successful"), 1);
+    const states = (await verbose(leader)).split("\n").filter((each) =>
+      each.startsWith("[i]source ")
+    );
+    deepStrictEqual(states.map((each) => each.split(":")[0]), ["[i]source north"]);
+    ok((await verbose(standby)).includes("[i]source north: not read by this replica (standby)"));
+
+    equal(
+      await standby.metric("service_reflector_writes_total") ?? 0,
+      0,
+      "the standby wrote nothing",
+    );
+    await guard.untouched();
+  });
+});
