@@ -21,6 +21,14 @@ export const reflectedAnnotation = "service-reflector.squat.ai/reflected";
 export const conflictAnnotation = "service-reflector.squat.ai/conflicting-sources";
 /** The original's annotation naming the source. */
 export const sourceAnnotation = "service-reflector.squat.ai/source";
+/**
+ * Annotation of a source Service choosing its mirror's name: `merged` (one
+ * mirror of its own name for every source) or `per-source` (one mirror per
+ * source, see `reflector/mirror_names.ts`).
+ */
+export const namingAnnotation = "service-reflector.squat.ai/mirror";
+/** Annotation of a mirror named apart from its source Service: that Service's name. */
+export const sourceServiceAnnotation = "service-reflector.squat.ai/source-service";
 /** `endpointslice.kubernetes.io/managed-by` value of slices a Reflector writes. */
 export const endpointSliceControllerName = "service-reflector.squat.ai";
 /** The EndpointSlice label that names the controller managing a slice. */

@@ -140,6 +140,13 @@ const flagGroups: [heading: string, flags: FlagSpec[]][] = [
         "as last read before they go. Empty: at once.",
     },
     {
+      flags: "--reflector.name-template <template>",
+      help: "Mirror names: {name} merges every source's Service of one name into one mirror; a " +
+        "template with {source}, e.g. {name}-{source}, makes one mirror per source. A source " +
+        "Service's annotation service-reflector.squat.ai/mirror=merged|per-source chooses for itself.",
+      default: "{name}",
+    },
+    {
       flags: "--reflector.selector <selector>",
       help: "Label selector on the source Services reflected; empty for all.",
     },

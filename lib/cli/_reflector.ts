@@ -37,6 +37,7 @@ export function commandReflector(options: CommandReflectorOptions): Reflector {
     host: options.host,
     sources: [...options.sources],
     removeGraceMs: config.removeGraceMs,
+    nameTemplate: config.nameTemplate,
     ...(options.namespace ? { namespace: options.namespace } : {}),
     createNamespaces: config.createNamespaces,
     legacyEndpoints: config.legacyEndpoints,
@@ -87,6 +88,12 @@ function logObserver(log: Logger): ReflectorObserver {
       log.warn("the sources disagree; the oldest source Service wins", {
         key,
         conflicts: conflicts.map(({ field, sources }) => `${field}: ${sources.join(" > ")}`),
+      }),
+    onNameCollision: (key, { winner, losers }) =>
+      log.warn("several source Services want one mirror name; the oldest has it", {
+        key,
+        winner,
+        losers: [...losers],
       }),
     onStale: (source, stale) =>
       stale

@@ -184,7 +184,13 @@ function reflectorTerms(setup: ReflectorSetup, options: StartReflectorOptions): 
     } finally {
       current = undefined;
       // A standby runs no Reflector: its gauges read as idle, not as the last term's.
-      metrics.observe({ queueLength: 0, mirrors: 0, mirrorsInConflict: 0, sourceStates: [] });
+      metrics.observe({
+        queueLength: 0,
+        mirrors: 0,
+        mirrorsInConflict: 0,
+        namesInCollision: 0,
+        sourceStates: [],
+      });
       log.debug("stopped");
     }
   };

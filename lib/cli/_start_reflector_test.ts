@@ -23,6 +23,7 @@ const config: ReflectorConfig = {
   resyncMs: 600_000,
   staleAction: "not-ready",
   removeGraceMs: 0,
+  nameTemplate: "{name}",
   sourceLimits: defaultSourceLimits,
 };
 

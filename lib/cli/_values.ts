@@ -11,6 +11,7 @@ import { isIP } from "node:net";
 import parseDurationText from "parse-duration";
 import { type StaleAction, staleActions } from "../reflector/_stale.ts";
 import { parseLabelSelector, SelectorError } from "../kube/label_selector.ts";
+import { checkNameTemplate, NameTemplateError } from "../reflector/mirror_names.ts";
 
 /** The command line is wrong; the message says how, in one line. */
 export class UsageError extends Error {
@@ -166,6 +167,18 @@ export function parseLogLevel(flag: string, value: string): LogLevel {
     throw new FlagValueError(flag, value, `must be one of ${logLevels.join(", ")}`);
   }
   return level;
+}
+
+/** A mirror name template (`lib/reflector/mirror_names.ts`). */
+export function parseNameTemplate(flag: string, value: string): string {
+  try {
+    return checkNameTemplate(value);
+  } catch (error) {
+    if (!(error instanceof NameTemplateError)) throw error;
+    throw new FlagValueError(flag, value, `must be a name template: ${error.reason}`, {
+      cause: error,
+    });
+  }
 }
 
 /** One of {@linkcode staleActions}. */

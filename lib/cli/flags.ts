@@ -31,6 +31,7 @@ import {
   parseListen,
   parseLogLevel,
   parseNamespace,
+  parseNameTemplate,
   parseObjectName,
   parsePort,
   parsePositiveInteger,
@@ -70,6 +71,8 @@ export interface ReflectorConfig {
   enabled: boolean;
   /** Sources with unique names, URL sources first; empty leaves the Reflector idle. */
   sources: SourceFlag[];
+  /** How mirrors are named (`--reflector.name-template`, default `{name}`: merged). */
+  nameTemplate: string;
   /** YAML file of more sources, reloaded as it changes (`--reflector.sources-file`). */
   sourcesFile?: string;
   /** How long a source removed from the sources file still counts, in ms (`--reflector.remove-grace`, default 0). */
@@ -205,6 +208,7 @@ function reflectorFlags(read: FlagReader): ReflectorConfig {
       read.list("--reflector.source-kubeconfig"),
     ),
     ...read.optional("sourcesFile", "--reflector.sources-file"),
+    nameTemplate: read.check("--reflector.name-template", parseNameTemplate),
     removeGraceMs: read.optional("ms", "--reflector.remove-grace", parseDuration).ms ?? 0,
     selector: read.check("--reflector.selector", parseSelector),
     workers: read.check(

@@ -34,6 +34,7 @@ const defaults: Config = {
     resyncMs: 600_000,
     staleAction: "not-ready",
     removeGraceMs: 0,
+    nameTemplate: "{name}",
     sourceLimits: {
       maxListPages: 1000,
       maxListBytes: 256 * 1024 * 1024,
@@ -65,6 +66,19 @@ Deno.test("parseFlags() takes every value flag as --flag=value and as --flag val
     ["--reflector.resync-period", "90s", (c) => c.reflector.resyncMs, 90_000],
     ["--reflector.stale-after", "5m", (c) => c.reflector.staleAfterMs, 300_000],
     ["--reflector.stale-action", "delete", (c) => c.reflector.staleAction, "delete"],
+    [
+      "--reflector.sources-file",
+      "/etc/sources.yaml",
+      (c) => c.reflector.sourcesFile,
+      "/etc/sources.yaml",
+    ],
+    ["--reflector.remove-grace", "30s", (c) => c.reflector.removeGraceMs, 30_000],
+    [
+      "--reflector.name-template",
+      "{name}-{source}",
+      (c) => c.reflector.nameTemplate,
+      "{name}-{source}",
+    ],
     ["--reflector.source-max-list-pages", "20", (c) => c.reflector.sourceLimits.maxListPages, 20],
     [
       "--reflector.source-max-list-bytes",
@@ -279,6 +293,14 @@ Deno.test("parseFlags() turns every bad value into exit code 2 with a one-line m
     [
       ["--leader-elect", "--leader-elect-lease-duration=15"],
       'invalid value "15" for --leader-elect-lease-duration: must be a positive duration such as 15s, 1m30s or 500ms',
+    ],
+    [
+      ["--reflector.name-template={source}"],
+      'invalid value "{source}" for --reflector.name-template: must be a name template: it must hold {name} once',
+    ],
+    [
+      ["--reflector.remove-grace=0"],
+      'invalid value "0" for --reflector.remove-grace: must be a positive duration such as 15s, 1m30s or 500ms',
     ],
     [
       ["--reflector.stale-action=drop"],

@@ -24,6 +24,12 @@ export interface SourceObjects {
   endpointSlices?: readonly EndpointSlice[];
   /** The source's core v1 Endpoints; used only when there are no slices. */
   endpoints?: Endpoints;
+  /**
+   * The source Service's own name when the mirror is named apart from it
+   * (`service` is then a copy carrying the mirror's name); the mirror
+   * names it in the `sourceServiceAnnotation`.
+   */
+  renamedFrom?: string;
 }
 
 /** The host mirror Service that owns the endpoint objects. */

@@ -17,6 +17,7 @@ import {
   sourceAnnotation,
   sourceClusterLabel,
   sourceLabel,
+  sourceServiceAnnotation,
 } from "../ownership.ts";
 
 const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
@@ -34,6 +35,7 @@ export const strippedKeys: ReadonlySet<string> = new Set([
   endpointSliceManagedByLabel,
   sourceClusterLabel,
   conflictAnnotation,
+  sourceServiceAnnotation,
 ]);
 
 /**

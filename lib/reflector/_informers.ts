@@ -16,6 +16,9 @@ import type { IndexFunction } from "../kube/store.ts";
 /** Name of the index by Service key on every EndpointSlice cache of the Reflector. */
 export const byService = "service";
 
+/** Name of the index by mirror key on a source's Service cache. */
+export const byMirror = "mirror";
+
 /** The indexers option of an EndpointSlice informer: {@linkcode byService}. */
 export const sliceIndexers: Readonly<Record<string, IndexFunction<KubeObject>>> = {
   [byService]: sliceServiceKeys,

@@ -24,7 +24,7 @@ export interface InvalidObject {
   object: string;
   /** Its resourceVersion, "" when it has none (or not a string). */
   resourceVersion: string;
-  /** The key of the Service it bears on, when that can be told; its mirror gets an Event. */
+  /** The key of the mirror it bears on (the source Service's own while that is not cached), when that can be told; the mirror gets an Event. */
   serviceKey: string | undefined;
   /** What is wrong, at most `maxProblems`. */
   problems: readonly ShapeProblem[];

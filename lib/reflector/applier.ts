@@ -23,7 +23,13 @@
 
 import type { Endpoints, Namespace, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
-import { type KubeObject, objectKey, serviceNameLabel, splitObjectKey } from "../kube/object.ts";
+import {
+  type KubeObject,
+  objectKey,
+  serviceNameLabel,
+  sliceServiceKeys,
+  splitObjectKey,
+} from "../kube/object.ts";
 import {
   endpoints,
   endpointSlices,
@@ -77,6 +83,8 @@ export interface Write {
   resource: string;
   /** `namespace/name` of the object (`/name` for a namespace). */
   key: string;
+  /** The key of the mirror the object belongs to (its own for a Service; none for a namespace). */
+  mirror: string;
 }
 
 /**
@@ -472,11 +480,13 @@ export class Applier {
   }
 
   #written(verb: Write["verb"], type: ResourceType, object: KubeObject): void {
-    this.#options.observer?.onWrite?.({
-      verb,
-      resource: type.resource,
-      key: `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`,
-    });
+    const key = `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
+    const mirror = type === endpointSlices
+      ? sliceServiceKeys(object)[0] ?? ""
+      : type === namespaces
+      ? ""
+      : key;
+    this.#options.observer?.onWrite?.({ verb, resource: type.resource, key, mirror });
   }
 }
 

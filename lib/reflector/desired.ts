@@ -51,6 +51,7 @@ import {
   sourceAnnotation,
   sourceClusterLabel,
   sourceLabel,
+  sourceServiceAnnotation,
 } from "../ownership.ts";
 import { compare, endpointGroups } from "./_desired_endpoints.ts";
 import {
@@ -104,7 +105,7 @@ function mergedMirror(inputs: readonly SourceObjects[]): {
   conflicts: MergeConflict[];
 } {
   const ordered = orderedInputs(inputs, "mirror a Service");
-  const [{ source, service }] = ordered;
+  const [{ source, service, renamedFrom }] = ordered;
   const metadata = service.metadata ?? {};
   const { spec, conflicts } = mergedSpec(ordered);
   const conflicting = [...new Set(conflicts.flatMap((each) => each.sources))];
@@ -123,6 +124,7 @@ function mergedMirror(inputs: readonly SourceObjects[]): {
         ...copied(metadata.annotations),
         [reflectedAnnotation]: "true",
         [sourceAnnotation]: source,
+        ...(renamedFrom ? { [sourceServiceAnnotation]: renamedFrom } : {}),
         ...(conflicting.length > 0 ? { [conflictAnnotation]: conflicting.join(",") } : {}),
       }),
     },

@@ -73,6 +73,17 @@ Deno.test("a Service exported by two sources is one mirror: ports merged, the ol
       }, { description: "a MergeConflict Event on the mirror" });
       ok(reported.message?.includes("ports[http] (east wins over north)"), reported.message);
       ok((await reflector.registry.metrics()).includes("service_reflector_mirrors_in_conflict 1"));
+      const text = await reflector.registry.metrics();
+      for (const source of ["east", "north"]) {
+        for (const gauge of ["services_exported", "mirrors_contributed", "mirrors_in_conflict"]) {
+          const line = `service_reflector_source_${gauge}{source="${source}"} 1`;
+          ok(text.includes(line), `${line} in\n${text}`);
+        }
+        const count = text.split("\n").find((line) =>
+          line.startsWith(`service_reflector_propagation_seconds_count{source="${source}"}`)
+        );
+        ok(Number(count?.split(" ").at(-1)) >= 1, `a propagation of ${source} observed: ${count}`);
+      }
 
       // The winner goes: north takes over, in place.
       await east.kubectl("delete", "service", "web", "-n", namespace);
@@ -84,6 +95,10 @@ Deno.test("a Service exported by two sources is one mirror: ports merged, the ol
       equal(taken.service?.metadata?.uid, merged.service?.metadata?.uid, "never recreated");
       equal(taken.service?.spec?.clusterIP, merged.service?.spec?.clusterIP);
       ok((await reflector.registry.metrics()).includes("service_reflector_mirrors_in_conflict 0"));
+      const after = await reflector.registry.metrics();
+      ok(after.includes('service_reflector_source_mirrors_contributed{source="east"} 0'), after);
+      ok(after.includes('service_reflector_source_mirrors_contributed{source="north"} 1'), after);
+      ok(after.includes('service_reflector_source_mirrors_in_conflict{source="north"} 0'), after);
       await guard.untouched();
     } finally {
       await reflector.stop();

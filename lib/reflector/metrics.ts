@@ -26,6 +26,8 @@ export interface ReflectorGauges {
   readonly mirrors: number;
   /** Mirrors whose sources disagree. */
   readonly mirrorsInConflict: number;
+  /** Mirror names claimed by several source Services. */
+  readonly namesInCollision: number;
   /** The state of each source. */
   readonly sourceStates: readonly SourceState[];
 }
@@ -44,6 +46,8 @@ export interface ReflectorMetrics extends ReflectorObserver {
   onAttempt(attempt: Attempt): void;
   /** Counts the write by verb and resource. */
   onWrite(write: Write): void;
+  /** Observes the propagation delay by source. */
+  onPropagated(source: string, ms: number): void;
   /** Counts the conflict. */
   onUnowned(key: string): void;
   /** Counts the invalid object by source and resource. */
@@ -66,6 +70,7 @@ export function reflectorMetrics(registry: Registry): ReflectorMetrics {
     queueLength: 0,
     mirrors: 0,
     mirrorsInConflict: 0,
+    namesInCollision: 0,
     sourceStates: [],
   };
   const attempts = new Counter({
@@ -90,6 +95,13 @@ export function reflectorMetrics(registry: Registry): ReflectorMetrics {
     labelNames: ["verb", "resource"],
     registers,
   });
+  const propagation = new Histogram({
+    name: "service_reflector_propagation_seconds",
+    help: "From a source change seen on its watch to the first host write it caused, by source.",
+    labelNames: ["source"],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  });
   registerGauges(registers, () => gauges);
   return {
     observe(observed) {
@@ -102,6 +114,9 @@ export function reflectorMetrics(registry: Registry): ReflectorMetrics {
     },
     onWrite(write) {
       writes.inc({ verb: write.verb, resource: write.resource });
+    },
+    onPropagated(source, ms) {
+      propagation.observe({ source }, ms / 1000);
     },
     ...conflictCounters(registers),
     ...sourceCounters(registers),
@@ -181,30 +196,41 @@ function sourceCounters(
 
 /** The gauges, each reading `read()` at scrape time. */
 function registerGauges(registers: Registry[], read: () => ReflectorGauges): void {
-  new Gauge({
-    name: "service_reflector_queue_depth",
-    help: "Keys waiting to be reconciled.",
-    registers,
-    collect() {
-      this.set(read().queueLength);
-    },
-  });
-  new Gauge({
-    name: "service_reflector_mirrors_in_conflict",
-    help: "Mirrors whose sources disagree on a field; the oldest source Service wins.",
-    registers,
-    collect() {
-      this.set(read().mirrorsInConflict);
-    },
-  });
-  new Gauge({
-    name: "service_reflector_mirrors",
-    help: "Mirror Services managed in the host.",
-    registers,
-    collect() {
-      this.set(read().mirrors);
-    },
-  });
+  const gauge = (name: string, help: string, value: (gauges: ReflectorGauges) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(value(read()));
+      },
+    });
+  gauge(
+    "service_reflector_queue_depth",
+    "Keys waiting to be reconciled.",
+    (each) => each.queueLength,
+  );
+  gauge(
+    "service_reflector_mirrors_in_conflict",
+    "Mirrors whose sources disagree on a field; the oldest source Service wins.",
+    (each) => each.mirrorsInConflict,
+  );
+  gauge(
+    "service_reflector_mirror_names_in_collision",
+    "Mirror names several source Services render to; the oldest has the name, the others are not " +
+      "mirrored.",
+    (each) => each.namesInCollision,
+  );
+  gauge(
+    "service_reflector_mirrors",
+    "Mirror Services managed in the host.",
+    (each) => each.mirrors,
+  );
+  registerSourceGauges(registers, read);
+}
+
+/** The gauges by source, each reading `read()` at scrape time. */
+function registerSourceGauges(registers: Registry[], read: () => ReflectorGauges): void {
   // Only the sources of the observed Reflector: none on a standby replica.
   const perSource = (
     name: string,
@@ -239,6 +265,21 @@ function registerGauges(registers: Registry[], read: () => ReflectorGauges): voi
     "service_reflector_source_stale",
     "1 while a source is stale (unreachable past --reflector.stale-after): its endpoints are withdrawn.",
     (state) => state.stale ? 1 : 0,
+  );
+  perSource(
+    "service_reflector_source_services_exported",
+    "Services a source exports: selected by the Reflector's selector, not mirrors themselves.",
+    (state) => state.exported,
+  );
+  perSource(
+    "service_reflector_source_mirrors_contributed",
+    "Mirrors a source's Services make, alone or merged with other sources', as last reconciled.",
+    (state) => state.contributed,
+  );
+  perSource(
+    "service_reflector_source_mirrors_in_conflict",
+    "Mirrors whose sources disagree that a source is one of, as last reconciled.",
+    (state) => state.conflicts,
   );
   perSource(
     "service_reflector_source_last_contact_timestamp_seconds",

@@ -13,6 +13,7 @@ Deno.test("reflectorMetrics() gauges read only the Reflector observed last", asy
     queueLength: 3,
     mirrors: 7,
     mirrorsInConflict: 2,
+    namesInCollision: 1,
     sourceStates: [
       {
         name: "east",
@@ -20,6 +21,9 @@ Deno.test("reflectorMetrics() gauges read only the Reflector observed last", asy
         synced: true,
         stale: true,
         removing: false,
+        exported: 3,
+        contributed: 2,
+        conflicts: 1,
         connected: false,
         lastContactMs: 1_700_000_000_500,
       },
@@ -29,6 +33,9 @@ Deno.test("reflectorMetrics() gauges read only the Reflector observed last", asy
         synced: false,
         stale: false,
         removing: false,
+        exported: 0,
+        contributed: 0,
+        conflicts: 0,
         connected: false,
         lastContactMs: undefined,
       },
@@ -40,6 +47,10 @@ Deno.test("reflectorMetrics() gauges read only the Reflector observed last", asy
   ok(text.includes('service_reflector_source_up{source="east"} 0'), text);
   ok(text.includes('service_reflector_source_stale{source="east"} 1'), text);
   ok(text.includes('service_reflector_source_stale{source="west"} 0'), text);
+  ok(text.includes('service_reflector_source_services_exported{source="east"} 3'), text);
+  ok(text.includes('service_reflector_source_mirrors_contributed{source="east"} 2'), text);
+  ok(text.includes('service_reflector_source_mirrors_in_conflict{source="east"} 1'), text);
+  ok(text.includes('service_reflector_source_mirrors_contributed{source="west"} 0'), text);
   ok(
     text.includes(
       'service_reflector_source_last_contact_timestamp_seconds{source="east"} 1700000000.5',
@@ -53,9 +64,16 @@ Deno.test("reflectorMetrics() gauges read only the Reflector observed last", asy
   );
   ok(text.includes("service_reflector_mirrors 7"), text);
   ok(text.includes("service_reflector_mirrors_in_conflict 2"), text);
+  ok(text.includes("service_reflector_mirror_names_in_collision 1"), text);
 
   // A replica that stops leading observes an idle state: no source series remain.
-  metrics.observe({ queueLength: 0, mirrors: 0, mirrorsInConflict: 0, sourceStates: [] });
+  metrics.observe({
+    queueLength: 0,
+    mirrors: 0,
+    mirrorsInConflict: 0,
+    namesInCollision: 0,
+    sourceStates: [],
+  });
   text = await registry.metrics();
   equal(text.includes("service_reflector_source_synced{"), false, text);
   ok(text.includes("service_reflector_mirrors 0"), text);

@@ -14,7 +14,7 @@
  *   they return is read.
  * - They must not throw. One that does is a bug, and it is not hidden: it
  *   fails what it was told from. A throwing `onWrite`, `onUnowned`,
- *   `onNameClash`, `onStrays`, `onMergeConflict` or `onNamespaceMissing`
+ *   `onNameClash`, `onStrays`, `onMergeConflict`, `onNameCollision` or `onNamespaceMissing`
  *   fails the reconcile (the key is retried); a
  *   throwing `onAttempt`, `onMode`, `onStale` or discovery `onInformerError` stops the
  *   controller or the source, and `Reflector.run` passes the error on once
@@ -73,6 +73,16 @@ export interface ReflectorObserver {
   onStale?(source: string, stale: boolean): void;
   /** The sources of `key` disagree; the oldest source Service's values are the mirror's. */
   onMergeConflict?(key: string, conflicts: readonly MergeConflict[]): void;
+  /**
+   * A change of source `source`, seen on its watch `ms` before, caused its
+   * first host write now (changes that cause none are not told).
+   */
+  onPropagated?(source: string, ms: number): void;
+  /**
+   * Several source Services are named `key` in the host (`_name_claims.ts`):
+   * `winner` has the name, `losers` are not mirrored under it.
+   */
+  onNameCollision?(key: string, collision: { winner: string; losers: readonly string[] }): void;
   /**
    * Keys wait for `namespace` in the host (only without `createNamespaces`):
    * told once per namespace while it is missing, with the first key.
@@ -133,6 +143,8 @@ export function fanOut(...observers: readonly ReflectorObserver[]): Required<Ref
     onNameClash: each("onNameClash"),
     onStrays: each("onStrays"),
     onMergeConflict: each("onMergeConflict"),
+    onNameCollision: each("onNameCollision"),
+    onPropagated: each("onPropagated"),
     onStale: each("onStale"),
     onNamespaceMissing: each("onNamespaceMissing"),
     onInformerError: each("onInformerError"),

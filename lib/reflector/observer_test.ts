@@ -15,7 +15,7 @@ Deno.test("fanOut() tells every observer of every event, in the order given", ()
   });
   const observer = fanOut(recording("first"), {}, recording("second"));
   observer.onAttempt({ key: "shop/web", reconcileId: "1", outcome: done(), durationMs: 1 });
-  observer.onWrite({ verb: "create", resource: "services", key: "shop/web" });
+  observer.onWrite({ verb: "create", resource: "services", key: "shop/web", mirror: "shop/web" });
   observer.onUnowned("shop/taken");
   observer.onNamespaceMissing("fresh", "fresh/web");
   observer.onInformerError({ cluster: "east", phase: "discovery", error: new Error("down") });

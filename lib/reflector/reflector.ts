@@ -43,13 +43,15 @@ import {
 } from "../ownership.ts";
 import { keyedInformer, type KeyedInformerOptions, sliceIndexers } from "./_informers.ts";
 import { Applier, type ApplyResult, type NameClash, NameTakenError } from "./applier.ts";
-import { desiredMirror, type MergeConflict, type SourceObjects } from "./desired.ts";
+import { desiredMirror, type MergeConflict } from "./desired.ts";
 import { EventRecorder, serviceReference } from "./events.ts";
 import { type StaleAction, withdrawnEndpoints } from "./_stale.ts";
 import { fanOut, type ReflectorObserver } from "./observer.ts";
 import { invalidObjectEvents } from "./_invalid_object_events.ts";
 import { Source, type SourceOptions } from "./source.ts";
 import { type SourceChanges, SourceSet } from "./_source_set.ts";
+import { type NameClaim, settleClaims, type SettledClaims } from "./_name_claims.ts";
+import { MirrorNaming } from "./mirror_names.ts";
 
 /** Options of {@linkcode Reflector}. */
 export interface ReflectorOptions {
@@ -67,6 +69,15 @@ export interface ReflectorOptions {
    * Defaults to 0.
    */
   removeGraceMs?: number;
+  /**
+   * How mirrors are named (`mirror_names.ts`): `{name}` (the default)
+   * merges every source's Service of one name into one mirror; a template
+   * with `{source}`, e.g. `{name}-{source}`, makes one mirror per source.
+   * A source Service's `namingAnnotation` chooses for itself.
+   *
+   * @throws {NameTemplateError} From the constructor, for a template that cannot be used.
+   */
+  nameTemplate?: string;
   /** Only this namespace, in the host and the sources; omitted for all. */
   namespace?: string;
   /**
@@ -113,6 +124,12 @@ export interface SourceState extends InformerHealth {
   stale: boolean;
   /** Whether it was removed and still counts, stopped, for the remove grace. */
   removing: boolean;
+  /** Services it exports (selected, not mirrors themselves). */
+  exported: number;
+  /** Mirrors its Services make, as last reconciled. */
+  contributed: number;
+  /** Mirrors in conflict that it is one of the sources of, as last reconciled. */
+  conflicts: number;
 }
 
 /** Options of {@linkcode Reflector.run}. */
@@ -144,8 +161,16 @@ export class Reflector {
   readonly #hostNamespaces: Informer<Namespace>;
   /** Sources unreachable for longer than `staleAfterMs`: their endpoints are withdrawn. */
   readonly #stale = new Set<string>();
-  /** Keys whose sources disagree, as last reconciled. */
-  readonly #conflicted = new Set<string>();
+  /** Keys whose sources disagree, as last reconciled, with the sources in conflict. */
+  readonly #conflicted = new Map<string, readonly string[]>();
+  /** Keys mirrored, as last reconciled, with the sources whose objects make the mirror. */
+  readonly #contributions = new Map<string, readonly string[]>();
+  /** Per key, per source: when its first change not yet reconciled was seen (clock ms). */
+  readonly #changedAt = new Map<string, Map<string, number>>();
+  /** The same, for the keys being reconciled: their first write tells the delay. */
+  readonly #propagating = new Map<string, Map<string, number>>();
+  /** Keys claimed by several source Services, as last reconciled. */
+  readonly #collided = new Set<string>();
   /** Keys whose mirror lost a hand-added selector, to be checked for strays once more. */
   readonly #strayChecks = new Set<string>();
   /** Keys parked until their namespace appears in the host, by namespace. */
@@ -170,10 +195,14 @@ export class Reflector {
         onError: (error) => this.#failed(error, "handler"),
       }),
     );
+    const naming = new MirrorNaming(options.nameTemplate);
     this.#sources = new SourceSet(options.sources, {
       make: (source) => {
-        const made = new Source({ ...source, ...scope, ...clock }, sourceObserver);
-        made.onChange(enqueue);
+        const made = new Source({ ...source, ...scope, ...clock, naming }, sourceObserver);
+        made.onChange((key) => {
+          this.#changed(made.name, key);
+          enqueue(key);
+        });
         return made;
       },
       removeGraceMs: options.removeGraceMs ?? 0,
@@ -209,8 +238,51 @@ export class Reflector {
         endpoints: this.#hostEndpoints.store,
         namespaces: this.#hostNamespaces.store,
       },
-      observer: this.#observer,
+      observer: fanOut(this.#observer, { onWrite: (write) => this.#propagated(write.mirror) }),
     });
+  }
+
+  /** Notes when a change of `source` bearing on `key` was seen, unless an earlier one waits. */
+  #changed(source: string, key: string): void {
+    const now = (this.#options.clock ?? realClock).now();
+    const seen = this.#changedAt.get(key) ?? new Map<string, number>();
+    if (!seen.has(source)) seen.set(source, now);
+    this.#changedAt.set(key, seen);
+  }
+
+  /** Tells, once, how long the changes of `key` being reconciled took to reach the host. */
+  #propagated(key: string): void {
+    const seen = this.#propagating.get(key);
+    if (!seen) return;
+    this.#propagating.delete(key);
+    const now = (this.#options.clock ?? realClock).now();
+    for (const [source, at] of seen) this.#observer.onPropagated?.(source, now - at);
+  }
+
+  /**
+   * Reconciles `key` with its changes so far in hand: a write tells their
+   * delay; a reconcile that fails puts them back, keeping the earlier time.
+   */
+  async #reconcileTimed(key: string, signal: AbortSignal): Promise<Outcome> {
+    const seen = this.#changedAt.get(key);
+    this.#changedAt.delete(key);
+    if (seen) this.#propagating.set(key, seen);
+    let outcome: Outcome | undefined;
+    try {
+      outcome = await this.#reconcile(key, signal);
+      return outcome;
+    } finally {
+      const left = this.#propagating.get(key);
+      this.#propagating.delete(key);
+      // A key that is done (or given up) wrote all its changes called for.
+      if (left && outcome?.kind !== "done" && outcome?.kind !== "terminal") {
+        const waiting = this.#changedAt.get(key) ?? new Map<string, number>();
+        for (const [source, at] of left) {
+          waiting.set(source, Math.min(at, waiting.get(source) ?? Infinity));
+        }
+        this.#changedAt.set(key, waiting);
+      }
+    }
   }
 
   /** Whether the host caches and every source have synced. */
@@ -236,6 +308,11 @@ export class Reflector {
     return this.#conflicted.size;
   }
 
+  /** Mirror names claimed by several source Services, as last reconciled (informational). */
+  get namesInCollision(): number {
+    return this.#collided.size;
+  }
+
   /** Mirror Services the host holds (owned by this project or adopted). */
   get mirrors(): number {
     return this.#hostServices.store.list().filter(isReflected).length;
@@ -250,12 +327,24 @@ export class Reflector {
 
   /** The state of each source, running ones in the order added, then removed ones in their grace. */
   get sourceStates(): SourceState[] {
+    const count = (by: Map<string, readonly string[]>) => {
+      const counts = new Map<string, number>();
+      for (const names of by.values()) {
+        for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+      }
+      return counts;
+    };
+    const contributed = count(this.#contributions);
+    const conflicts = count(this.#conflicted);
     return this.#sources.counted.map((source) => ({
       name: source.name,
       url: source.url,
       synced: source.synced,
       stale: this.#stale.has(source.name),
       removing: this.#sources.retiring(source.name),
+      exported: source.exported,
+      contributed: contributed.get(source.name) ?? 0,
+      conflicts: conflicts.get(source.name) ?? 0,
       ...source.health,
     }));
   }
@@ -351,7 +440,7 @@ export class Reflector {
       if (!signal.aborted) throw error;
     }
     await Promise.all([
-      runController(this.#queue, (key, context) => this.#reconcile(key, context.signal), {
+      runController(this.#queue, (key, context) => this.#reconcileTimed(key, context.signal), {
         signal,
         workSignal,
         workers: this.#options.workers ?? 4,
@@ -403,13 +492,16 @@ export class Reflector {
    */
   async #reconcile(key: string, signal: AbortSignal): Promise<Outcome> {
     const waitMs = this.#options.waitMs ?? 5_000;
-    const { inputs, unsynced } = this.#sourceObjects(key);
+    const { claims, unsynced } = this.#sourceObjects(key);
+    const { inputs } = claims;
     if (inputs.length === 0) {
       // No synced source exports the key: their parts go now. A source that
       // has not synced may export it: its part and the mirror stay, and the
       // key is looked at again.
       await this.#applier.remove(key, { keep: unsynced, signal });
       this.#conflicted.delete(key);
+      this.#collided.delete(key);
+      this.#contributions.delete(key);
       return unsynced.size > 0 ? requeueAfter(waitMs) : done();
     }
     const existing = this.#hostServices.store.get(key);
@@ -429,7 +521,9 @@ export class Reflector {
       throw error;
     }
     for (const clash of applied.clashes) await this.#clashed(key, applied.service, clash);
+    this.#contributions.set(key, inputs.map((each) => each.source));
     await this.#merged(key, applied.service, mirror.conflicts);
+    await this.#claimed(key, applied.service, claims);
     if (applied.selectorRemoved) {
       // The host's controllers may still be writing for the selector: look once they are done.
       this.#strayChecks.add(key);
@@ -450,7 +544,7 @@ export class Reflector {
       this.#conflicted.delete(key);
       return;
     }
-    this.#conflicted.add(key);
+    this.#conflicted.set(key, [...new Set(conflicts.flatMap((each) => each.sources))]);
     this.#observer.onMergeConflict?.(key, conflicts);
     const each = conflicts.map(({ field, sources }) =>
       `${field} (${sources[0]} wins over ${sources.slice(1).join(", ")})`
@@ -458,6 +552,27 @@ export class Reflector {
     await this.#reportOn(service, {
       reason: "MergeConflict",
       message: `The sources of ${key} disagree; the oldest source Service wins: ${each.join("; ")}`,
+    });
+  }
+
+  /**
+   * Notes whether several source Services claim the name of `key`; if so,
+   * tells the observer and records a Warning Event on the mirror `service`
+   * naming the one that has it and the ones left out (`_name_claims.ts`).
+   */
+  async #claimed(key: string, service: Service, claims: SettledClaims): Promise<void> {
+    const { winner, losers } = claims;
+    if (losers.length === 0 || winner === undefined) {
+      this.#collided.delete(key);
+      return;
+    }
+    this.#collided.add(key);
+    this.#observer.onNameCollision?.(key, { winner, losers });
+    await this.#reportOn(service, {
+      reason: "NameCollision",
+      message: `Several source Services are named ${key} in the host; ${winner} (the oldest) has ` +
+        `the name, and ${losers.join(", ")} ${losers.length > 1 ? "are" : "is"} not mirrored ` +
+        `until the names differ (see --reflector.name-template)`,
     });
   }
 
@@ -495,22 +610,25 @@ export class Reflector {
    * deleted on their account. A source that stays down costs only its own
    * freshness, never the other sources' mirrors.
    */
-  #sourceObjects(key: string): { inputs: SourceObjects[]; unsynced: Set<string> } {
+  #sourceObjects(key: string): { claims: SettledClaims; unsynced: Set<string> } {
     const unsynced = new Set<string>();
-    const inputs: SourceObjects[] = [];
+    const claims: NameClaim[] = [];
+    const { staleAction = "not-ready" } = this.#options;
     for (const source of this.#sources.counted) {
       if (!source.synced) {
         unsynced.add(source.name);
         continue;
       }
-      const objects = source.objectsFor(key);
-      if (!objects) continue;
-      const { staleAction = "not-ready" } = this.#options;
-      inputs.push(
-        this.#stale.has(source.name) ? withdrawnEndpoints(objects, staleAction) : objects,
-      );
+      for (const { claimant, objects } of source.claimsFor(key)) {
+        claims.push({
+          claimant,
+          objects: this.#stale.has(source.name)
+            ? withdrawnEndpoints(objects, staleAction)
+            : objects,
+        });
+      }
     }
-    return { inputs, unsynced };
+    return { claims: settleClaims(claims), unsynced };
   }
 
   /**

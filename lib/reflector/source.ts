@@ -28,7 +28,9 @@ import { endpoints, endpointSlices, services } from "../kube/resource.ts";
 import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
 import { isReflected } from "../ownership.ts";
-import { byService, keyedInformer, type Runnable, sliceIndexers } from "./_informers.ts";
+import { byMirror, byService, keyedInformer, type Runnable, sliceIndexers } from "./_informers.ts";
+import { MirrorNaming } from "./mirror_names.ts";
+import type { NameClaim } from "./_name_claims.ts";
 import type { SourceObjects } from "./desired.ts";
 import type { ReflectorObserver } from "./observer.ts";
 import { admission } from "./_source_admission.ts";
@@ -64,6 +66,8 @@ export interface SourceOptions {
   revision?: string;
   /** Time source. */
   clock?: Clock;
+  /** How its Services' mirrors are named (the Reflector's); defaults to merged, the Services' own names. */
+  naming?: MirrorNaming;
 }
 
 /** A source cluster's selected Services and endpoints. */
@@ -82,6 +86,7 @@ export class Source {
   #endpoints: Informer<Endpoints> | undefined;
   /** Clock time (ms) the endpoints API was decided. */
   #discovered: number | undefined;
+  readonly #naming: MirrorNaming;
 
   /**
    * Creates the source; nothing is sent before {@linkcode Source.run}.
@@ -93,6 +98,7 @@ export class Source {
     this.#options = options;
     this.#observer = observer;
     this.#limits = { ...defaultSourceLimits, ...options.limits };
+    this.#naming = options.naming ?? new MirrorNaming();
     this.#transport = new Transport(options.config);
     this.#rest = new RestClient(this.#transport);
   }
@@ -143,36 +149,73 @@ export class Source {
     this.#syncedListeners.add(listener);
   }
 
-  /** Keys of every selected Service in the cache. */
+  /** How many Services the source exports (selected, not mirrors themselves). */
+  get exported(): number {
+    return this.#services?.store.list().filter((service) => !isReflected(service)).length ?? 0;
+  }
+
+  /** The mirror keys of every Service the source exports (see {@linkcode Source.exports}). */
   keys(): string[] {
-    return this.#services?.store.keys() ?? [];
+    return [...new Set(this.#services?.store.list().flatMap((each) => this.#mirrorKeys(each)))];
   }
 
-  /** Whether the source exports `key`: its cache holds a selected Service of that key, not a mirror. */
+  /**
+   * Whether the source exports a Service whose mirror has `key`: its cache
+   * holds a selected Service, not a mirror, that is named so in the host.
+   */
   exports(key: string): boolean {
-    return this.#exported(key) !== undefined;
+    return (this.#services?.store.byIndex(byMirror, key).length ?? 0) > 0;
   }
 
-  /** The source objects for `key`, or undefined if the source does not export it. */
-  objectsFor(key: string): SourceObjects | undefined {
-    const service = this.#exported(key);
-    if (!service) return undefined;
+  /**
+   * A claim (`_name_claims.ts`) for each Service the source exports whose
+   * mirror has `key`; usually one, none if it exports none. Each claim's
+   * Service carries the mirror's name.
+   */
+  claimsFor(key: string): NameClaim[] {
+    return (this.#services?.store.byIndex(byMirror, key) ?? []).map((service) => {
+      const { name = "" } = service.metadata ?? {};
+      const mirrorName = this.#naming.name(service, this.name);
+      const renamed = mirrorName !== name;
+      const objects = {
+        source: this.name,
+        service: renamed
+          ? { ...service, metadata: { ...service.metadata, name: mirrorName } }
+          : service,
+        ...(renamed ? { renamedFrom: name } : {}),
+        ...this.#endpointsOf(objectKey(service)),
+      };
+      return { claimant: this.#naming.claimant(service, this.name), objects };
+    });
+  }
+
+  /** The endpoint objects of the source Service of `sourceKey`. */
+  #endpointsOf(sourceKey: string): Pick<SourceObjects, "endpointSlices" | "endpoints"> {
     if (this.#slices) {
-      const slices = this.#slices.store.byIndex(byService, key).filter((slice) =>
+      const slices = this.#slices.store.byIndex(byService, sourceKey).filter((slice) =>
         !isReflected(slice)
       );
-      return { source: this.name, service, endpointSlices: slices };
+      return { endpointSlices: slices };
     }
-    const legacy = this.#endpoints?.store.get(key);
-    return { source: this.name, service, ...(legacy ? { endpoints: legacy } : {}) };
+    const legacy = this.#endpoints?.store.get(sourceKey);
+    return legacy ? { endpoints: legacy } : {};
   }
 
-  /** The selected Service of `key`, unless it is a mirror. */
-  #exported(key: string): Service | undefined {
-    const service = this.#services?.store.get(key);
-    // A mirror in the source is never reflected back: no echo between
-    // clusters that reflect each other.
-    return service && !isReflected(service) ? service : undefined;
+  /**
+   * The mirror key of `service` in the host, unless it is a mirror itself:
+   * a mirror in the source is never reflected back, so clusters that
+   * reflect each other do not echo.
+   */
+  #mirrorKeys(service: Service): string[] {
+    if (isReflected(service)) return [];
+    const namespace = service.metadata?.namespace ?? "";
+    return [`${namespace}/${this.#naming.name(service, this.name)}`];
+  }
+
+  /** The mirror keys a slice (or Endpoints) of the source Service of `sourceKey` bears on. */
+  #mirrorKeysOfService(sourceKey: string): string[] {
+    const service = this.#services?.store.get(sourceKey);
+    return service ? this.#mirrorKeys(service) : [];
   }
 
   /** Decides the endpoints API, then runs the informers until `signal` aborts. */
@@ -208,11 +251,14 @@ export class Source {
         for (const listener of this.#listeners) listener(key);
       },
     };
-    const byKey = (object: Service | Endpoints) => [objectKey(object)];
+    // A slice or Endpoints whose Service is not cached yet bears on no
+    // mirror: the Service's arrival queues its mirror, with them.
+    const serviceKeys = (object: Endpoints) => this.#mirrorKeysOfService(objectKey(object));
     this.#services = keyedInformer<Service>(this.#rest, {
       type: services,
       labelSelector: selector,
-      keysOf: byKey,
+      indexers: { [byMirror]: (service) => this.#mirrorKeys(service as Service) },
+      keysOf: (service) => this.#mirrorKeys(service),
       admit: this.#admission(services.resource, serviceProblems, "own"),
       ...common,
     });
@@ -220,7 +266,7 @@ export class Source {
       this.#slices = keyedInformer<EndpointSlice>(this.#rest, {
         type: endpointSlices,
         indexers: sliceIndexers,
-        keysOf: sliceServiceKeys,
+        keysOf: (slice) => sliceServiceKeys(slice).flatMap((key) => this.#mirrorKeysOfService(key)),
         admit: this.#admission(endpointSlices.resource, endpointSliceProblems, "slice"),
         ...common,
       });
@@ -228,7 +274,7 @@ export class Source {
     }
     this.#endpoints = keyedInformer<Endpoints>(this.#rest, {
       type: endpoints,
-      keysOf: byKey,
+      keysOf: serviceKeys,
       admit: this.#admission(endpoints.resource, endpointsProblems, "own"),
       ...common,
     });
@@ -245,7 +291,12 @@ export class Source {
       resource,
       check,
       keyed,
-      report: (invalid) => this.#observer.onInvalidObject?.(invalid),
+      // Told with the key of the mirror it bears on, which per-source names make another.
+      report: (invalid) => {
+        const { serviceKey } = invalid;
+        const [mirror] = serviceKey === undefined ? [] : this.#mirrorKeysOfService(serviceKey);
+        this.#observer.onInvalidObject?.({ ...invalid, serviceKey: mirror ?? serviceKey });
+      },
     });
   }
 

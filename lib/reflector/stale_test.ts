@@ -9,6 +9,7 @@ import { withClusters } from "../../tests/cluster/mod.ts";
 import { adminConfig } from "../../tests/support/client_configs.ts";
 import { exportByHand } from "../../tests/support/hand_exported.ts";
 import { poll } from "../../tests/support/poll.ts";
+import { noteConvergence } from "../../tests/faults/convergence_log.ts";
 import { startReflector } from "../../tests/support/reflector_harness.ts";
 import { mirrorOf } from "../../tests/support/reflector_mirror.ts";
 import { RestClient } from "../kube/rest.ts";
@@ -53,8 +54,13 @@ Deno.test("a source unreachable past stale-after has its endpoints withdrawn, an
     try {
       await until("from-east", ["10.1.0.1:true"], "east mirrored");
       await until("from-north", ["10.2.0.1:true"], "north mirrored");
+      const stopped = performance.now();
       await east.stopApiserver();
       await until("from-east", ["10.1.0.1:false"], "east's endpoint withdrawn");
+      await noteConvergence(
+        "stale-after 2 s: the source's endpoints withdrawn, from its apiserver's stop",
+        performance.now() - stopped,
+      );
       equal(
         (await mirrorOf(rest, namespace, "from-east")).service !== undefined,
         true,

@@ -19,6 +19,7 @@ import { namespaces, services } from "../../lib/kube/resource.ts";
 import { RestClient } from "../../lib/kube/rest.ts";
 import { Transport } from "../../lib/kube/transport.ts";
 import type { BenchCase } from "./report.ts";
+import { residentBytes } from "./_process_memory.ts";
 
 /** Options of {@linkcode benchCommand}. */
 export interface CommandBenchOptions {
@@ -30,13 +31,6 @@ export interface CommandBenchOptions {
   extraArgs?: string[];
   /** Failovers measured per way of stopping the leader. Defaults to 3. */
   failovers?: number;
-}
-
-/** Resident memory of process `pid` in bytes, read from outside (`/proc/<pid>/status`). */
-async function residentBytes(pid: number): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  const kib = status.match(/^VmRSS:\s+(\d+) kB$/m)?.[1];
-  return Number(kib) * 1024;
 }
 
 /** Runs the command benchmark on two fresh clusters. */

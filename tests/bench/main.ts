@@ -13,6 +13,7 @@ import { benchEmitter } from "./emitter.ts";
 import { benchInformer } from "./informer.ts";
 import { benchReflector } from "./reflector.ts";
 import { type BenchCase, buildReport, formatTable } from "./report.ts";
+import { benchSources } from "./sources.ts";
 import { benchWaiting } from "./waiting.ts";
 
 const benchmarks: Record<string, (signal: AbortSignal) => Promise<BenchCase[]>> = {
@@ -22,6 +23,7 @@ const benchmarks: Record<string, (signal: AbortSignal) => Promise<BenchCase[]>> 
   command: () => benchCommand(),
   reflector: (signal) => benchReflector({ signal }),
   waiting: (signal) => benchWaiting({ signal }),
+  sources: (signal) => benchSources({ signal }),
 };
 
 const outDir = Deno.env.get("SERVICE_REFLECTOR_BENCH_DIR")

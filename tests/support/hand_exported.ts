@@ -20,6 +20,8 @@ export interface HandExported {
   addresses: string[];
   /** Labels of the Service besides `export=yes`. */
   labels?: Record<string, string>;
+  /** Annotations of the Service. */
+  annotations?: Record<string, string>;
 }
 
 /** Applies the namespace, the Service and its slice to `cluster` (the namespace may exist). */
@@ -41,7 +43,12 @@ export async function exportByHand(cluster: Cluster, exported: HandExported): Pr
       }, {
         apiVersion: "v1",
         kind: "Service",
-        metadata: { name, namespace, labels: { ...exported.labels, export: "yes" } },
+        metadata: {
+          name,
+          namespace,
+          labels: { ...exported.labels, export: "yes" },
+          ...(exported.annotations ? { annotations: exported.annotations } : {}),
+        },
         spec: { ports },
       }, {
         apiVersion: "discovery.k8s.io/v1",

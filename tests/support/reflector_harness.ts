@@ -64,6 +64,8 @@ export interface Recorded {
   readonly modes: Record<string, EndpointsMode>;
   /** Source objects skipped as invalid, as reported (once per version). */
   readonly invalidObjects: InvalidObject[];
+  /** Mirror names claimed by several source Services, as reported: key, winner, losers. */
+  readonly collisions: [string, string, readonly string[]][];
 }
 
 /** A Reflector built for a test, not yet running. */
@@ -96,6 +98,7 @@ function recorder(): Recorded & { observer: ReflectorObserver } {
     attempts: new Map(),
     modes: {},
     invalidObjects: [],
+    collisions: [],
   };
   const observer: ReflectorObserver = {
     onAttempt: (attempt) => {
@@ -112,6 +115,7 @@ function recorder(): Recorded & { observer: ReflectorObserver } {
     onInformerError: (failure) => recorded.informerErrors.push(failure),
     onMode: (source, mode) => recorded.modes[source] = mode,
     onInvalidObject: (invalid) => recorded.invalidObjects.push(invalid),
+    onNameCollision: (key, { winner, losers }) => recorded.collisions.push([key, winner, losers]),
   };
   return { ...recorded, observer };
 }

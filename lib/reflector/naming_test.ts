@@ -1,0 +1,159 @@
+/**
+ * Per-source mirror names between real clusters ("east" as source `b-c`,
+ * "north" as source `c`, and "host"), with `{name}-{source}`: one mirror
+ * per source, a Service's annotation choosing merged for itself, a
+ * 63-character name shortened to a valid stable name, and two Services
+ * whose names collide (`a` of `b-c` and `a-b` of `c` are both `a-b-c`):
+ * the older has the name, the other is reported and never mixed in, and
+ * takes the name over, in place, once the older goes.
+ */
+import { deepStrictEqual, equal, ok } from "node:assert/strict";
+import type { Event, Service } from "kubernetes-types/core/v1.d.ts";
+import { withClusters } from "../../tests/cluster/mod.ts";
+import { guardUnowned } from "../../tests/faults/invariant.ts";
+import { adminConfig } from "../../tests/support/client_configs.ts";
+import { exportByHand } from "../../tests/support/hand_exported.ts";
+import { delay, poll } from "../../tests/support/poll.ts";
+import { startReflector } from "../../tests/support/reflector_harness.ts";
+import { mirrorOf } from "../../tests/support/reflector_mirror.ts";
+import { events, services } from "../kube/resource.ts";
+import { RestClient } from "../kube/rest.ts";
+import { Transport } from "../kube/transport.ts";
+import {
+  isReflected,
+  namingAnnotation,
+  sourceLabel,
+  sourceServiceAnnotation,
+} from "../ownership.ts";
+import { rendered } from "./mirror_names.ts";
+
+const namespace = "shop";
+const template = "{name}-{source}";
+const long = `l${"o".repeat(61)}g`;
+
+Deno.test("per-source names: one mirror per source, merged by annotation, long names shortened, colliding names never mixed", async () => {
+  await withClusters(["east", "north", "host"], async ([east, north, host]) => {
+    if (!east || !north || !host) throw new Error("clusters missing");
+    const exported = (cluster: typeof east, name: string, address: string, merged = false) =>
+      exportByHand(cluster, {
+        namespace,
+        name,
+        ports: { http: 80 },
+        addresses: [address],
+        ...(merged ? { annotations: { [namingAnnotation]: "merged" } } : {}),
+      });
+    await exported(east, "a", "10.1.0.9");
+    await exported(east, "web", "10.1.0.1");
+    await exported(east, "shared", "10.1.0.2", true);
+    await exported(east, long, "10.1.0.3");
+    // Creation times have a resolution of a second: east's "a" is the older claimant.
+    await delay(1_100);
+    await exported(north, "a-b", "10.2.0.9");
+    await exported(north, "web", "10.2.0.1");
+    await exported(north, "shared", "10.2.0.2", true);
+    using hostTransport = new Transport(adminConfig(host));
+    const rest = new RestClient(hostTransport);
+    const guard = await guardUnowned(rest);
+    const running = startReflector({
+      host,
+      nameTemplate: template,
+      sources: [
+        { name: "b-c", config: adminConfig(east), selector: "export=yes" },
+        { name: "c", config: adminConfig(north), selector: "export=yes" },
+      ],
+    });
+    const mirrorNames = async () =>
+      (await rest.list<Service>(services, { namespace })).items.filter(isReflected)
+        .map((service) => service.metadata?.name ?? "").sort();
+    const shortened = rendered(template, long, "b-c");
+    const until = (want: string[], description: string) =>
+      poll(async () => JSON.stringify(await mirrorNames()) === JSON.stringify(want) || undefined, {
+        description,
+        timeoutMs: 30_000,
+      });
+    try {
+      await until(
+        ["a-b-c", shortened, "shared", "web-b-c", "web-c"].sort(),
+        "every mirror named",
+      );
+      equal(shortened.length, 63);
+      ok(/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(shortened), shortened);
+      const longMirror = await mirrorOf(rest, namespace, shortened);
+      equal(longMirror.service?.metadata?.annotations?.[sourceServiceAnnotation], long);
+      deepStrictEqual(longMirror.endpoints, ["10.1.0.3:true"]);
+
+      for (
+        const [name, source, address] of [["web-b-c", "b-c", "10.1.0.1"], [
+          "web-c",
+          "c",
+          "10.2.0.1",
+        ]]
+      ) {
+        const mirror = await mirrorOf(rest, namespace, name ?? "");
+        deepStrictEqual(mirror.endpoints, [`${address}:true`], name);
+        deepStrictEqual(mirror.slices.map((slice) => slice.metadata?.labels?.[sourceLabel]), [
+          source,
+        ]);
+        equal(mirror.service?.metadata?.annotations?.[sourceServiceAnnotation], "web");
+      }
+      const shared = await mirrorOf(rest, namespace, "shared");
+      deepStrictEqual(shared.endpoints, ["10.1.0.2:true", "10.2.0.2:true"], "merged by annotation");
+
+      // The collision: east's older "a" has a-b-c; north's "a-b" is reported, never mixed in.
+      const collided = await mirrorOf(rest, namespace, "a-b-c");
+      deepStrictEqual(collided.endpoints, ["10.1.0.9:true"]);
+      equal(collided.service?.metadata?.annotations?.[sourceServiceAnnotation], "a");
+      const reported = await poll(async () => {
+        const { items } = await rest.list<Event>(events, {
+          namespace,
+          fieldSelector: "involvedObject.name=a-b-c,reason=NameCollision",
+        });
+        return items[0];
+      }, { description: "a NameCollision Event on the mirror" });
+      ok(
+        reported.message?.includes("b-c/a (the oldest) has the name, and c/a-b is not mirrored"),
+        reported.message,
+      );
+      deepStrictEqual(running.collisions.at(-1), [`${namespace}/a-b-c`, "b-c/a", ["c/a-b"]]);
+      ok(
+        (await running.registry.metrics()).includes(
+          "service_reflector_mirror_names_in_collision 1",
+        ),
+      );
+
+      // The older goes: the other claimant takes the name over, in place.
+      await east.kubectl("delete", "service", "a", "-n", namespace);
+      await poll(
+        async () =>
+          JSON.stringify((await mirrorOf(rest, namespace, "a-b-c")).endpoints) ===
+            '["10.2.0.9:true"]' ||
+          undefined,
+        { description: "north's a-b has a-b-c" },
+      );
+      const taken = await mirrorOf(rest, namespace, "a-b-c");
+      equal(taken.service?.metadata?.uid, collided.service?.metadata?.uid, "never recreated");
+      equal(taken.service?.metadata?.annotations?.[sourceServiceAnnotation], "a-b");
+      ok(
+        (await running.registry.metrics()).includes(
+          "service_reflector_mirror_names_in_collision 0",
+        ),
+      );
+
+      // An annotation turned on: north's web merges under its own name; its per-source mirror goes.
+      await north.kubectl(
+        "annotate",
+        "service",
+        "web",
+        "-n",
+        namespace,
+        `${namingAnnotation}=merged`,
+      );
+      await until(["a-b-c", shortened, "shared", "web", "web-b-c"].sort(), "north's web merged");
+      deepStrictEqual((await mirrorOf(rest, namespace, "web")).endpoints, ["10.2.0.1:true"]);
+      deepStrictEqual(running.failures, []);
+      await guard.untouched();
+    } finally {
+      await running.stop();
+    }
+  });
+});

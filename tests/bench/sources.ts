@@ -1,0 +1,196 @@
+/**
+ * Many sources through a sources file: the command (`--emitter=false`,
+ * the compiled binary's permissions) reflects twenty Emitters, each
+ * exporting one team's Services of one real cluster, into another, and its
+ * sources file (laid out as a mounted ConfigMap) changes under it:
+ * - time from start until every mirror of the first nineteen sources is
+ *   written, and the command's RSS then and at its peak (from `/proc`);
+ * - time from the twentieth source's addition (the `..data` swap) to its
+ *   first mirror, and to all of them;
+ * - host writes during a reload that changes nothing (must be 0);
+ * - time from that source's removal to its last mirror gone.
+ *
+ * @module
+ */
+
+import type { Service } from "kubernetes-types/core/v1.d.ts";
+import { type Cluster, startCluster } from "../cluster/mod.ts";
+import { adminConfig } from "../support/client_configs.ts";
+import { startCommand } from "../support/command.ts";
+import { configMapDir } from "../support/configmap_dir.ts";
+import { delay, poll } from "../support/poll.ts";
+import { type RunningEmitter, runningEmitter } from "../support/running_emitter.ts";
+import { services } from "../../lib/kube/resource.ts";
+import { RestClient } from "../../lib/kube/rest.ts";
+import { Transport } from "../../lib/kube/transport.ts";
+import { isReflected, sourceLabel } from "../../lib/ownership.ts";
+import type { BenchCase } from "./report.ts";
+import { residentBytes } from "./_process_memory.ts";
+
+/** Options of {@linkcode benchSources}. */
+export interface SourcesBenchOptions {
+  /** Sources (Emitters, one team each). Defaults to 20. */
+  sources?: number;
+  /** Services per source, each with one slice of three endpoints. Defaults to 50. */
+  perSource?: number;
+  /** Stops the benchmark (clusters and processes are still torn down). */
+  signal?: AbortSignal;
+  /** Progress lines. Defaults to stderr. */
+  log?: (line: string) => void;
+}
+
+const namespace = "teams";
+
+/** Team `team`'s Services with their slices, as one List. */
+function teamList(team: number, count: number): string {
+  const items = Array.from({ length: count }, (_, index) => {
+    const name = `t${team}-svc${index}`;
+    const ports = [{ name: "http", port: 80, protocol: "TCP" }];
+    return [{
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name, namespace, labels: { export: "yes", team: `t${team}` } },
+      spec: { ports },
+    }, {
+      apiVersion: "discovery.k8s.io/v1",
+      kind: "EndpointSlice",
+      metadata: { name: `${name}-a`, namespace, labels: { "kubernetes.io/service-name": name } },
+      addressType: "IPv4",
+      endpoints: [1, 2, 3].map((host) => ({
+        addresses: [`10.${team}.${index % 250}.${host}`],
+        conditions: { ready: true },
+      })),
+      ports,
+    }];
+  }).flat();
+  return JSON.stringify({ apiVersion: "v1", kind: "List", items });
+}
+
+const listing = (emitters: RunningEmitter[]) =>
+  "sources:\n" +
+  emitters.map((emitter, index) => `  - {name: s${index + 1}, url: "${emitter.url}"}\n`).join("");
+
+/** The host's mirrors, counted by source. */
+async function mirrorsBySource(host: RestClient): Promise<Map<string, number>> {
+  const { items } = await host.list<Service>(services, { namespace });
+  const counts = new Map<string, number>();
+  for (const service of items.filter(isReflected)) {
+    const source = service.metadata?.labels?.[sourceLabel] ?? "";
+    counts.set(source, (counts.get(source) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Runs the benchmark on fresh clusters and returns its cases. */
+export async function benchSources(options: SourcesBenchOptions = {}): Promise<BenchCase[]> {
+  const { sources = 20, perSource = 50, signal } = options;
+  const log = options.log ?? ((line: string) => Deno.stderr.writeSync(encode(`${line}\n`)));
+  const start = (name: string) => startCluster({ name, ...(signal ? { signal } : {}) });
+  const [source, host] = await Promise.all([start("many-source"), start("many-host")]) as [
+    Cluster,
+    Cluster,
+  ];
+  const emitters: RunningEmitter[] = [];
+  using transport = new Transport(adminConfig(host));
+  const rest = new RestClient(transport);
+  const waitFor = (description: string, check: () => Promise<boolean>) =>
+    poll(async () => (await check()) || undefined, {
+      description,
+      timeoutMs: 300_000,
+      intervalMs: 50,
+      ...(signal ? { signal } : {}),
+    });
+  try {
+    await source.kubectl("create", "namespace", namespace);
+    for (let team = 1; team <= sources; team++) {
+      await source.kubectlWithInput(teamList(team, perSource), "apply", "-f", "-");
+      emitters.push(await runningEmitter(source, { selector: `team=t${team}` }));
+    }
+    log(`${sources} Emitters of ${perSource} Services each`);
+    await using mounted = await configMapDir({ "sources.yaml": listing(emitters.slice(0, -1)) });
+    const started = performance.now();
+    await using command = await startCommand([
+      `--kubeconfig=${host.kubeconfig}`,
+      "--emitter=false",
+      "--reflector.selector=export=yes",
+      `--reflector.sources-file=${mounted.path("sources.yaml")}`,
+    ]);
+    const first = (sources - 1) * perSource;
+    await waitFor(`${first} mirrors`, async () => {
+      const counts = await mirrorsBySource(rest);
+      return [...counts.values()].reduce((sum, count) => sum + count, 0) >= first;
+    });
+    const convergedMs = performance.now() - started;
+    const rss = await residentBytes(command.child.pid);
+    log(`${first} mirrors from ${sources - 1} sources in ${convergedMs.toFixed(0)} ms`);
+
+    const last = `s${sources}`;
+    const added = performance.now();
+    await mounted.update({ "sources.yaml": listing(emitters) });
+    await waitFor(
+      "the added source's first mirror",
+      async () => ((await mirrorsBySource(rest)).get(last) ?? 0) > 0,
+    );
+    const firstMirrorMs = performance.now() - added;
+    await waitFor(
+      "the added source's mirrors",
+      async () => (await mirrorsBySource(rest)).get(last) === perSource,
+    );
+    const allMirrorsMs = performance.now() - added;
+
+    const writes = await command.metric("service_reflector_writes_total") ?? 0;
+    await mounted.update({ "sources.yaml": `# the same sources\n${listing(emitters)}` });
+    await delay(3_000, signal);
+    const noOpWrites = (await command.metric("service_reflector_writes_total") ?? 0) - writes;
+
+    const removed = performance.now();
+    await mounted.update({ "sources.yaml": listing(emitters.slice(0, -1)) });
+    await waitFor(
+      "the removed source's mirrors gone",
+      async () => !(await mirrorsBySource(rest)).has(last),
+    );
+    const removedMs = performance.now() - removed;
+    const peak = await residentBytes(command.child.pid, "VmHWM");
+    return [
+      {
+        name: `${first} Services from ${sources - 1} sources, start to every mirror`,
+        unit: "ms",
+        samples: [convergedMs],
+      },
+      {
+        name: `RSS with ${first} mirrors from ${sources - 1} sources`,
+        unit: "MiB",
+        samples: [rss / 2 ** 20],
+      },
+      { name: "peak RSS (VmHWM) over the run", unit: "MiB", samples: [peak / 2 ** 20] },
+      {
+        name: "source added to the file, to its first mirror",
+        unit: "ms",
+        samples: [firstMirrorMs],
+      },
+      {
+        name: `source added to the file, to all its ${perSource} mirrors`,
+        unit: "ms",
+        samples: [allMirrorsMs],
+      },
+      {
+        name: "host writes during a reload that changes nothing",
+        unit: "writes",
+        samples: [noOpWrites],
+      },
+      {
+        name: "source removed from the file, to its mirrors gone",
+        unit: "ms",
+        samples: [removedMs],
+      },
+    ];
+  } finally {
+    for (const emitter of emitters) await emitter.stop();
+    await Promise.all([source.stop(), host.stop()]);
+  }
+}
+
+const encoder = new TextEncoder();
+function encode(text: string): Uint8Array {
+  return encoder.encode(text);
+}
