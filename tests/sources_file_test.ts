@@ -3,9 +3,12 @@
  * leader election, between real clusters ("east" and "north" the sources,
  * "host"), read a sources file laid out as a mounted ConfigMap and follow
  * its updates (the kubelet's `..data` swap): a source added is mirrored, a
- * reload that changes nothing writes nothing, a file that does not load
+ * changed selector restarts that source only, a reload that changes nothing
+ * writes nothing, a file that does not load
  * changes nothing and is reported, a source removed takes its mirrors away
- * and leaves the other's untouched, and only the leader ever writes.
+ * and leaves the other's untouched, and only the leader ever writes. And a
+ * source of the file reaches an Emitter (the command's own) over HTTPS with
+ * the CA and token files beside the sources file.
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import type { Service } from "kubernetes-types/core/v1.d.ts";
@@ -130,6 +133,19 @@ Deno.test("two replicas follow a ConfigMap-mounted sources file: add, no-op, inv
     );
     await converged(rest, [eastView, northView]);
 
+    // A selector changed restarts that source alone: north's mirror goes, east's is not written.
+    const eastVersions = await mirrorVersions(rest, ["from-east"]);
+    await mounted.update({
+      "sources.yaml": listing({ east: east.kubeconfig }) +
+        `  - {name: north, kubeconfig: ${north.kubeconfig}, selector: "export=yes,tier=none"}\n`,
+    });
+    await converged(rest, [eastView, { ...northView, selector: "export=yes,tier=none" }]);
+    deepStrictEqual(await mirrorVersions(rest, ["from-east"]), eastVersions, "east untouched");
+    await mounted.update({
+      "sources.yaml": listing({ east: east.kubeconfig, north: north.kubeconfig }),
+    });
+    await converged(rest, [eastView, northView]);
+
     // A new version whose sources are the same writes nothing.
     const writes = await leader.metric("service_reflector_writes_total");
     const versions = await mirrorVersions(rest, ["from-east", "from-north"]);
@@ -199,5 +215,60 @@ Deno.test("two replicas follow a ConfigMap-mounted sources file: add, no-op, inv
       "the standby wrote nothing",
     );
     await guard.untouched();
+  });
+});
+
+Deno.test("a sources-file source reaches an Emitter over HTTPS with its CA file and token file", async () => {
+  await withClusters(["tls-source", "tls-host"], async ([source, host]) => {
+    if (!source || !host) throw new Error("clusters missing");
+    await exportByHand(source, {
+      namespace,
+      name: "web",
+      ports: { http: 80 },
+      addresses: ["10.3.0.1"],
+    });
+    using hostTransport = new Transport(adminConfig(host));
+    using sourceTransport = new Transport(adminConfig(source));
+    const rest = new RestClient(hostTransport);
+    const guard = await guardUnowned(rest);
+    const secrets = await Deno.makeTempDir({ prefix: "emitter-" });
+    try {
+      await Deno.writeTextFile(`${secrets}/tokens`, "s3cret\n");
+      const [securePort] = freePorts(1) as [number];
+      await using emitter = await startCommand([
+        `--kubeconfig=${source.kubeconfig}`,
+        "--reflector=false",
+        "--emitter.bind-address=127.0.0.1",
+        "--emitter.insecure-port=0",
+        `--emitter.secure-port=${securePort}`,
+        `--emitter.cert-dir=${secrets}`,
+        `--emitter.token-file=${secrets}/tokens`,
+      ]);
+      await emitter.ready();
+      const ca = await Deno.readTextFile(`${secrets}/service-reflector-emitter.crt`);
+      using client = Deno.createHttpClient({ caCerts: [ca] });
+      const anonymous = await fetch(`https://127.0.0.1:${securePort}/api/v1/services`, { client });
+      await anonymous.body?.cancel();
+      equal(anonymous.status, 401, "the Emitter wants the token");
+
+      await using mounted = await configMapDir({
+        "sources.yaml":
+          `sources: [{name: tls, url: "https://127.0.0.1:${securePort}", caFile: ca.crt, tokenFile: token}]\n`,
+        "ca.crt": ca,
+        token: "s3cret\n",
+      });
+      await using reflector = await startCommand([
+        `--kubeconfig=${host.kubeconfig}`,
+        "--emitter=false",
+        `--reflector.selector=${selector}`,
+        `--reflector.sources-file=${mounted.path("sources.yaml")}`,
+      ]);
+      await reflector.ready();
+      await converged(rest, [{ name: "tls", rest: new RestClient(sourceTransport), selector }]);
+      ok((await verbose(reflector)).includes(`[i]source tls: up, `));
+      await guard.untouched();
+    } finally {
+      await Deno.remove(secrets, { recursive: true });
+    }
   });
 });

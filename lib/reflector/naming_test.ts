@@ -10,7 +10,7 @@
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import type { Event, Service } from "kubernetes-types/core/v1.d.ts";
 import { withClusters } from "../../tests/cluster/mod.ts";
-import { guardUnowned } from "../../tests/faults/invariant.ts";
+import { converged, guardUnowned } from "../../tests/faults/invariant.ts";
 import { adminConfig } from "../../tests/support/client_configs.ts";
 import { exportByHand } from "../../tests/support/hand_exported.ts";
 import { delay, poll } from "../../tests/support/poll.ts";
@@ -25,7 +25,7 @@ import {
   sourceLabel,
   sourceServiceAnnotation,
 } from "../ownership.ts";
-import { rendered } from "./mirror_names.ts";
+import { MirrorNaming, rendered } from "./mirror_names.ts";
 
 const namespace = "shop";
 const template = "{name}-{source}";
@@ -52,7 +52,13 @@ Deno.test("per-source names: one mirror per source, merged by annotation, long n
     await exported(north, "web", "10.2.0.1");
     await exported(north, "shared", "10.2.0.2", true);
     using hostTransport = new Transport(adminConfig(host));
+    using eastTransport = new Transport(adminConfig(east));
+    using northTransport = new Transport(adminConfig(north));
     const rest = new RestClient(hostTransport);
+    const views = [
+      { name: "b-c", rest: new RestClient(eastTransport), selector: "export=yes" },
+      { name: "c", rest: new RestClient(northTransport), selector: "export=yes" },
+    ];
     const guard = await guardUnowned(rest);
     const running = startReflector({
       host,
@@ -151,6 +157,11 @@ Deno.test("per-source names: one mirror per source, merged by annotation, long n
       await until(["a-b-c", shortened, "shared", "web", "web-b-c"].sort(), "north's web merged");
       deepStrictEqual((await mirrorOf(rest, namespace, "web")).endpoints, ["10.2.0.1:true"]);
       deepStrictEqual(running.failures, []);
+      // The shared check, with the names per source: no claim collides any more.
+      const naming = new MirrorNaming(template);
+      await converged(rest, views, {
+        mirrorName: (service, source) => naming.name(service, source),
+      });
       await guard.untouched();
     } finally {
       await running.stop();

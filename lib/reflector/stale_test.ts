@@ -10,6 +10,7 @@ import { adminConfig } from "../../tests/support/client_configs.ts";
 import { exportByHand } from "../../tests/support/hand_exported.ts";
 import { poll } from "../../tests/support/poll.ts";
 import { noteConvergence } from "../../tests/faults/convergence_log.ts";
+import { converged, guardUnowned } from "../../tests/faults/invariant.ts";
 import { startReflector } from "../../tests/support/reflector_harness.ts";
 import { mirrorOf } from "../../tests/support/reflector_mirror.ts";
 import { RestClient } from "../kube/rest.ts";
@@ -33,7 +34,10 @@ Deno.test("a source unreachable past stale-after has its endpoints withdrawn, an
       addresses: ["10.2.0.1"],
     });
     using hostTransport = new Transport(adminConfig(host));
+    using eastTransport = new Transport(adminConfig(east));
+    using northTransport = new Transport(adminConfig(north));
     const rest = new RestClient(hostTransport);
+    const guard = await guardUnowned(rest);
     const reflector = startReflector({
       host,
       sources: [
@@ -74,6 +78,11 @@ Deno.test("a source unreachable past stale-after has its endpoints withdrawn, an
       await east.startApiserver();
       await until("from-east", ["10.1.0.1:true"], "east's endpoint restored");
       equal(reflector.reflector.sourceStates[0]?.stale, false);
+      await converged(rest, [
+        { name: "east", rest: new RestClient(eastTransport), selector: "export=yes" },
+        { name: "north", rest: new RestClient(northTransport), selector: "export=yes" },
+      ]);
+      await guard.untouched();
     } finally {
       await reflector.stop();
     }

@@ -66,8 +66,14 @@ const portsOf = (service: Service) =>
     ),
   );
 
-/** What the sources export, read now. */
-async function expected(sources: readonly SourceView[]): Promise<Expected> {
+/** The mirror key of `service` as exported by `source`: its own, unless renamed. */
+type MirrorKeyOf = (service: Service, source: string) => string;
+
+/** What the sources export, read now, by mirror key. */
+async function expected(
+  sources: readonly SourceView[],
+  mirrorKey: MirrorKeyOf = (service) => key(service),
+): Promise<Expected> {
   const result: Expected = { endpoints: new Map(), ports: new Map() };
   const exports = new Map<string, { source: string; service: Service }[]>();
   for (const source of sources) {
@@ -75,18 +81,19 @@ async function expected(sources: readonly SourceView[]): Promise<Expected> {
       .items.filter((service) => !isReflected(service));
     const slices = (await source.rest.list<EndpointSlice>(endpointSlices)).items;
     for (const service of exported) {
+      const mirror = mirrorKey(service, source.name);
       const own = slices.filter((slice) =>
         slice.metadata?.namespace === service.metadata?.namespace &&
         slice.metadata?.labels?.["kubernetes.io/service-name"] === service.metadata?.name
       );
-      const bySource = result.endpoints.get(key(service)) ?? new Map<string, string[]>();
+      const bySource = result.endpoints.get(mirror) ?? new Map<string, string[]>();
       const addresses = endpointsOf(own);
       if (addresses.length > 0 && service.spec?.type !== "ExternalName") {
         bySource.set(source.name, addresses);
       }
-      result.endpoints.set(key(service), bySource);
-      const exporters = exports.get(key(service)) ?? [];
-      exports.set(key(service), [...exporters, { source: source.name, service }]);
+      result.endpoints.set(mirror, bySource);
+      const exporters = exports.get(mirror) ?? [];
+      exports.set(mirror, [...exporters, { source: source.name, service }]);
     }
   }
   for (const [each, exporters] of exports) result.ports.set(each, unionOfPorts(exporters));
@@ -190,6 +197,12 @@ export interface ConvergedOptions {
   timeoutMs?: number;
   /** Aborts the wait. */
   signal?: AbortSignal;
+  /**
+   * The mirror name of a source Service (per-source names); defaults to its
+   * own. No two source Services may then share a name (a collision's loser
+   * is not mirrored, which this check does not model).
+   */
+  mirrorName?: (service: Service, source: string) => string;
 }
 
 /**
@@ -206,7 +219,12 @@ export async function converged(
   let last = { want: "", have: "" };
   await poll(async () => {
     const [want, have, held] = await Promise.all([
-      expected(sources),
+      expected(
+        sources,
+        options.mirrorName &&
+          ((service, source) =>
+            `${service.metadata?.namespace ?? ""}/${options.mirrorName?.(service, source)}`),
+      ),
       mirrored(host),
       heldKeys(host),
     ]);
