@@ -4,9 +4,9 @@
  * "host"), read a sources file laid out as a mounted ConfigMap and follow
  * its updates (the kubelet's `..data` swap): a source added is mirrored, a
  * changed selector restarts that source only, a reload that changes nothing
- * writes nothing, a file that does not load
- * changes nothing and is reported, a source removed takes its mirrors away
- * and leaves the other's untouched, and only the leader ever writes. And a
+ * writes nothing, a file that does not load changes nothing and is
+ * reported, a source removed takes its mirrors away and leaves the other's
+ * untouched, and only the leader ever writes. And a
  * source of the file reaches an Emitter (the command's own) over HTTPS with
  * the CA and token files beside the sources file.
  */
