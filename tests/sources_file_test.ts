@@ -17,9 +17,10 @@ import { withClusters } from "./cluster/mod.ts";
 import { converged, guardUnowned, type SourceView } from "./faults/invariant.ts";
 import { noteConvergence } from "./faults/convergence_log.ts";
 import { adminConfig } from "./support/client_configs.ts";
+import { adminViews } from "./support/source_views.ts";
 import { type CommandProcess, leaderIndex, startCommand } from "./support/command.ts";
 import { configMapDir } from "./support/configmap_dir.ts";
-import { exportByHand } from "./support/hand_exported.ts";
+import { exportByHand, exportOneEach } from "./support/hand_exported.ts";
 import { delay, poll } from "./support/poll.ts";
 import { freePorts } from "./cluster/ports.ts";
 import { endpointSlices, services } from "../lib/kube/resource.ts";
@@ -62,25 +63,12 @@ async function verbose(command: CommandProcess): Promise<string> {
 Deno.test("two replicas follow a ConfigMap-mounted sources file: add, no-op, invalid, remove; only the leader writes", async () => {
   await withClusters(["sf-east", "sf-north", "sf-host"], async ([east, north, host]) => {
     if (!east || !north || !host) throw new Error("clusters missing");
-    await exportByHand(east, {
-      namespace,
-      name: "from-east",
-      ports: { http: 80 },
-      addresses: ["10.1.0.1"],
-    });
-    await exportByHand(north, {
-      namespace,
-      name: "from-north",
-      ports: { http: 80 },
-      addresses: ["10.2.0.1"],
-    });
+    await exportOneEach({ east, north }, namespace);
     using hostTransport = new Transport(adminConfig(host));
-    using eastTransport = new Transport(adminConfig(east));
-    using northTransport = new Transport(adminConfig(north));
+    using sources = adminViews({ east, north }, selector);
     const rest = new RestClient(hostTransport);
     const guard = await guardUnowned(rest);
-    const eastView: SourceView = { name: "east", rest: new RestClient(eastTransport), selector };
-    const northView: SourceView = { name: "north", rest: new RestClient(northTransport), selector };
+    const [eastView, northView] = sources.views as [SourceView, SourceView];
     await using mounted = await configMapDir({ "sources.yaml": "sources: [{name: east}]\n" });
     const sourcesFile = `--reflector.sources-file=${mounted.path("sources.yaml")}`;
     const replica = () => {
@@ -228,7 +216,7 @@ Deno.test("a sources-file source reaches an Emitter over HTTPS with its CA file 
       addresses: ["10.3.0.1"],
     });
     using hostTransport = new Transport(adminConfig(host));
-    using sourceTransport = new Transport(adminConfig(source));
+    using sources = adminViews({ tls: source }, selector);
     const rest = new RestClient(hostTransport);
     const guard = await guardUnowned(rest);
     const secrets = await Deno.makeTempDir({ prefix: "emitter-" });
@@ -264,7 +252,7 @@ Deno.test("a sources-file source reaches an Emitter over HTTPS with its CA file 
         `--reflector.sources-file=${mounted.path("sources.yaml")}`,
       ]);
       await reflector.ready();
-      await converged(rest, [{ name: "tls", rest: new RestClient(sourceTransport), selector }]);
+      await converged(rest, sources.views);
       ok((await verbose(reflector)).includes(`[i]source tls: up, `));
       await guard.untouched();
     } finally {

@@ -1,89 +1,89 @@
 import { equal } from "node:assert/strict";
+import type { SourceState } from "../reflector/reflector.ts";
 import { describeSource } from "./_source_state.ts";
 
 const url = "https://east.example:6443/";
+
+/** A source state with `overrides` over one that says nothing yet. */
+const state = (overrides: Partial<SourceState>): SourceState => ({
+  name: "east",
+  url,
+  synced: false,
+  stale: false,
+  removing: false,
+  exported: 0,
+  contributed: 0,
+  conflicts: 0,
+  connected: false,
+  lastContactMs: undefined,
+  ...overrides,
+});
 
 Deno.test("describeSource() says whether a source is reached, since when, and whether it synced", () => {
   const now = 1_000_000;
   equal(
     describeSource(
-      {
-        name: "east",
-        url,
+      state({
         synced: true,
         stale: false,
         removing: false,
-        exported: 0,
-        contributed: 0,
-        conflicts: 0,
         connected: true,
         lastContactMs: now - 2_400,
-      },
+      }),
       now,
     ),
     `up, last contact 2s ago, synced, ${url}`,
   );
   equal(
-    describeSource({
-      name: "east",
-      url,
-      synced: true,
-      stale: false,
-      removing: false,
-      exported: 0,
-      contributed: 0,
-      conflicts: 0,
-      connected: false,
-      lastContactMs: now - 40_000,
-    }, now),
+    describeSource(
+      state({
+        synced: true,
+        stale: false,
+        removing: false,
+        connected: false,
+        lastContactMs: now - 40_000,
+      }),
+      now,
+    ),
     `down (last contact 40s ago), synced (its last state is kept), ${url}`,
   );
   equal(
     describeSource(
-      {
-        name: "east",
-        url,
+      state({
         synced: false,
         stale: false,
         removing: false,
-        exported: 0,
-        contributed: 0,
-        conflicts: 0,
         connected: false,
         lastContactMs: undefined,
-      },
+      }),
       now,
     ),
     `down (never reached), not synced, ${url}`,
   );
   equal(
-    describeSource({
-      name: "east",
-      url,
-      synced: true,
-      stale: true,
-      removing: false,
-      exported: 0,
-      contributed: 0,
-      conflicts: 0,
-      connected: false,
-      lastContactMs: now - 90_000,
-    }, now),
+    describeSource(
+      state({
+        synced: true,
+        stale: true,
+        removing: false,
+        connected: false,
+        lastContactMs: now - 90_000,
+      }),
+      now,
+    ),
     `down (last contact 90s ago), synced, stale (its endpoints are withdrawn), ${url}`,
   );
   equal(
-    describeSource({
-      name: "east",
-      url,
-      synced: true,
-      stale: false,
-      removing: true,
-      exported: 0,
-      contributed: 0,
-      conflicts: 0,
-      connected: false,
-      lastContactMs: now - 1_000,
-    }, now),
+    describeSource(
+      state({
+        synced: true,
+        stale: false,
+        removing: true,
+        connected: false,
+        lastContactMs: now - 1_000,
+      }),
+      now,
+    ),
     `removed, stopped; its part of the host goes after the grace, ${url}`,
   );
 });

@@ -22,7 +22,7 @@
 
 import type { Registry } from "prom-client";
 import type { Logger } from "../log/logger.ts";
-import { reflectorMetrics } from "../reflector/metrics.ts";
+import { idleGauges, reflectorMetrics } from "../reflector/metrics.ts";
 import type { Reflector } from "../reflector/reflector.ts";
 import type { ReflectorConfig } from "./flags.ts";
 import { leaderMetrics, runWhileLeading } from "./_leader.ts";
@@ -184,13 +184,7 @@ function reflectorTerms(setup: ReflectorSetup, options: StartReflectorOptions): 
     } finally {
       current = undefined;
       // A standby runs no Reflector: its gauges read as idle, not as the last term's.
-      metrics.observe({
-        queueLength: 0,
-        mirrors: 0,
-        mirrorsInConflict: 0,
-        namesInCollision: 0,
-        sourceStates: [],
-      });
+      metrics.observe(idleGauges);
       log.debug("stopped");
     }
   };

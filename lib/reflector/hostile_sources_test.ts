@@ -7,9 +7,9 @@
  * mirrored; nothing is written to the host on a hostile source's account.
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
-import type { Event, Namespace, Service } from "kubernetes-types/core/v1.d.ts";
+import type { Namespace, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
-import { events as coreEvents, namespaces, services } from "../kube/resource.ts";
+import { namespaces, services } from "../kube/resource.ts";
 import type { RestClient } from "../kube/rest.ts";
 import { exportService } from "../../tests/support/exported_service.ts";
 import { holds } from "../../tests/support/holds.ts";
@@ -20,6 +20,7 @@ import {
   listOf,
   watchOf,
 } from "../../tests/support/hostile_source.ts";
+import { reportedEvents } from "../../tests/support/reported_events.ts";
 import { poll } from "../../tests/support/poll.ts";
 import type { RunningReflector } from "../../tests/support/reflector_harness.ts";
 import { mirrorOf } from "../../tests/support/reflector_mirror.ts";
@@ -284,13 +285,7 @@ Deno.test("invalid source objects are skipped, reported once and never written t
       );
       ok(reflector.failures.length === 0, JSON.stringify(reflector.failures));
       // The mirror says why it no longer follows its source.
-      const events = await poll(async () => {
-        const list = await host.list<Event>(coreEvents, {
-          namespace,
-          fieldSelector: "involvedObject.name=good,reason=InvalidSourceObject",
-        });
-        return list.items.length > 0 ? list.items : undefined;
-      }, { description: "an InvalidSourceObject Event on the mirror" });
+      const events = await reportedEvents(host, namespace, "good", "InvalidSourceObject");
       ok(events[0]?.message?.startsWith('Source "malformed" sent '), events[0]?.message);
       const metrics = await reflector.registry.metrics();
       ok(

@@ -6,15 +6,16 @@
  * cleared when that Service goes, with the mirror updated in place.
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
-import type { Event, Service } from "kubernetes-types/core/v1.d.ts";
+import type { Service } from "kubernetes-types/core/v1.d.ts";
 import { withClusters } from "../../tests/cluster/mod.ts";
 import { adminConfig } from "../../tests/support/client_configs.ts";
 import { exportByHand } from "../../tests/support/hand_exported.ts";
-import { delay, poll } from "../../tests/support/poll.ts";
+import { delay } from "../../tests/support/poll.ts";
+import { reportedEvents } from "../../tests/support/reported_events.ts";
 import { startReflector } from "../../tests/support/reflector_harness.ts";
 import { mirrorOf } from "../../tests/support/reflector_mirror.ts";
 import { converged, guardUnowned } from "../../tests/faults/invariant.ts";
-import { events } from "../kube/resource.ts";
+import { adminViews } from "../../tests/support/source_views.ts";
 import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
 import { conflictAnnotation } from "../ownership.ts";
@@ -42,14 +43,10 @@ Deno.test("a Service exported by two sources is one mirror: ports merged, the ol
       addresses: ["10.2.0.1"],
     });
     using hostTransport = new Transport(adminConfig(host));
-    using eastTransport = new Transport(adminConfig(east));
-    using northTransport = new Transport(adminConfig(north));
+    using sources = adminViews({ east, north });
+    const { views } = sources;
     const rest = new RestClient(hostTransport);
     const guard = await guardUnowned(rest);
-    const views = [
-      { name: "east", rest: new RestClient(eastTransport), selector: "export=yes" },
-      { name: "north", rest: new RestClient(northTransport), selector: "export=yes" },
-    ];
     const reflector = startReflector({
       host,
       sources: views.map(({ name, selector }, index) => ({
@@ -64,14 +61,8 @@ Deno.test("a Service exported by two sources is one mirror: ports merged, the ol
       deepStrictEqual(portsOf(merged.service), ["http:80", "grpc:9090"]);
       deepStrictEqual(merged.endpoints, ["10.1.0.1:true", "10.2.0.1:true"]);
       equal(merged.service?.metadata?.annotations?.[conflictAnnotation], "east,north");
-      const reported = await poll(async () => {
-        const { items } = await rest.list<Event>(events, {
-          namespace,
-          fieldSelector: "involvedObject.name=web,reason=MergeConflict",
-        });
-        return items[0];
-      }, { description: "a MergeConflict Event on the mirror" });
-      ok(reported.message?.includes("ports[http] (east wins over north)"), reported.message);
+      const [reported] = await reportedEvents(rest, namespace, "web", "MergeConflict");
+      ok(reported?.message?.includes("ports[http] (east wins over north)"), reported?.message);
       ok((await reflector.registry.metrics()).includes("service_reflector_mirrors_in_conflict 1"));
       const text = await reflector.registry.metrics();
       for (const source of ["east", "north"]) {

@@ -63,16 +63,19 @@ export interface ReflectorMetrics extends ReflectorObserver {
   onStrays(key: string, strays: KubeObject[]): void;
 }
 
+/** What the gauges read with no Reflector (before one exists, and on a standby): all 0, no source. */
+export const idleGauges: ReflectorGauges = Object.freeze({
+  queueLength: 0,
+  mirrors: 0,
+  mirrorsInConflict: 0,
+  namesInCollision: 0,
+  sourceStates: [],
+});
+
 /** Registers the Reflector's metrics in `registry` and returns the observer that keeps them. */
 export function reflectorMetrics(registry: Registry): ReflectorMetrics {
   const registers = [registry];
-  let gauges: ReflectorGauges = {
-    queueLength: 0,
-    mirrors: 0,
-    mirrorsInConflict: 0,
-    namesInCollision: 0,
-    sourceStates: [],
-  };
+  let gauges: ReflectorGauges = idleGauges;
   const attempts = new Counter({
     name: "service_reflector_reconcile_attempts_total",
     help: "Reconcile attempts, one per key processed.",

@@ -3,7 +3,7 @@ import { Registry } from "prom-client";
 import { StatusError } from "../kube/status_error.ts";
 import { TransportError } from "../kube/transport.ts";
 import { WatchStreamError } from "../kube/watch_stream.ts";
-import { reflectorMetrics } from "./metrics.ts";
+import { idleGauges, reflectorMetrics } from "./metrics.ts";
 
 Deno.test("reflectorMetrics() gauges read only the Reflector observed last", async () => {
   const registry = new Registry();
@@ -67,13 +67,7 @@ Deno.test("reflectorMetrics() gauges read only the Reflector observed last", asy
   ok(text.includes("service_reflector_mirror_names_in_collision 1"), text);
 
   // A replica that stops leading observes an idle state: no source series remain.
-  metrics.observe({
-    queueLength: 0,
-    mirrors: 0,
-    mirrorsInConflict: 0,
-    namesInCollision: 0,
-    sourceStates: [],
-  });
+  metrics.observe(idleGauges);
   text = await registry.metrics();
   equal(text.includes("service_reflector_source_synced{"), false, text);
   ok(text.includes("service_reflector_mirrors 0"), text);

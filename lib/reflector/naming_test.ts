@@ -8,15 +8,17 @@
  * takes the name over, in place, once the older goes.
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
-import type { Event, Service } from "kubernetes-types/core/v1.d.ts";
+import type { Service } from "kubernetes-types/core/v1.d.ts";
 import { withClusters } from "../../tests/cluster/mod.ts";
 import { converged, guardUnowned } from "../../tests/faults/invariant.ts";
+import { adminViews } from "../../tests/support/source_views.ts";
 import { adminConfig } from "../../tests/support/client_configs.ts";
 import { exportByHand } from "../../tests/support/hand_exported.ts";
 import { delay, poll } from "../../tests/support/poll.ts";
+import { reportedEvents } from "../../tests/support/reported_events.ts";
 import { startReflector } from "../../tests/support/reflector_harness.ts";
 import { mirrorOf } from "../../tests/support/reflector_mirror.ts";
-import { events, services } from "../kube/resource.ts";
+import { services } from "../kube/resource.ts";
 import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
 import {
@@ -52,13 +54,8 @@ Deno.test("per-source names: one mirror per source, merged by annotation, long n
     await exported(north, "web", "10.2.0.1");
     await exported(north, "shared", "10.2.0.2", true);
     using hostTransport = new Transport(adminConfig(host));
-    using eastTransport = new Transport(adminConfig(east));
-    using northTransport = new Transport(adminConfig(north));
+    using sources = adminViews({ "b-c": east, c: north });
     const rest = new RestClient(hostTransport);
-    const views = [
-      { name: "b-c", rest: new RestClient(eastTransport), selector: "export=yes" },
-      { name: "c", rest: new RestClient(northTransport), selector: "export=yes" },
-    ];
     const guard = await guardUnowned(rest);
     const running = startReflector({
       host,
@@ -109,16 +106,10 @@ Deno.test("per-source names: one mirror per source, merged by annotation, long n
       const collided = await mirrorOf(rest, namespace, "a-b-c");
       deepStrictEqual(collided.endpoints, ["10.1.0.9:true"]);
       equal(collided.service?.metadata?.annotations?.[sourceServiceAnnotation], "a");
-      const reported = await poll(async () => {
-        const { items } = await rest.list<Event>(events, {
-          namespace,
-          fieldSelector: "involvedObject.name=a-b-c,reason=NameCollision",
-        });
-        return items[0];
-      }, { description: "a NameCollision Event on the mirror" });
+      const [reported] = await reportedEvents(rest, namespace, "a-b-c", "NameCollision");
       ok(
-        reported.message?.includes("b-c/a (the oldest) has the name, and c/a-b is not mirrored"),
-        reported.message,
+        reported?.message?.includes("b-c/a (the oldest) has the name, and c/a-b is not mirrored"),
+        reported?.message,
       );
       deepStrictEqual(running.collisions.at(-1), [`${namespace}/a-b-c`, "b-c/a", ["c/a-b"]]);
       ok(
@@ -159,7 +150,7 @@ Deno.test("per-source names: one mirror per source, merged by annotation, long n
       deepStrictEqual(running.failures, []);
       // The shared check, with the names per source: no claim collides any more.
       const naming = new MirrorNaming(template);
-      await converged(rest, views, {
+      await converged(rest, sources.views, {
         mirrorName: (service, source) => naming.name(service, source),
       });
       await guard.untouched();

@@ -5,12 +5,13 @@
  * scenario has clusters of its own, so that one failing hides no other.
  */
 import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
-import type { Event, Namespace, Service } from "kubernetes-types/core/v1.d.ts";
+import type { Namespace, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { type Cluster, createReadyPod, withClusters } from "../../tests/cluster/mod.ts";
 import { adminConfig } from "../../tests/support/client_configs.ts";
 import { holds } from "../../tests/support/holds.ts";
 import { delay, poll } from "../../tests/support/poll.ts";
+import { reportedEvents } from "../../tests/support/reported_events.ts";
 import { reflectorHarness, type RunningReflector } from "../../tests/support/reflector_harness.ts";
 import { mirrorOf, unlessNotFound } from "../../tests/support/reflector_mirror.ts";
 import {
@@ -18,7 +19,7 @@ import {
   scenario,
   scenarioNamespace,
 } from "../../tests/support/reflector_scenario.ts";
-import { endpointSlices, events as coreEvents, namespaces, services } from "../kube/resource.ts";
+import { endpointSlices, namespaces, services } from "../kube/resource.ts";
 import { RestClient } from "../kube/rest.ts";
 import { isNotFound } from "../kube/status_error.ts";
 
@@ -327,13 +328,7 @@ Deno.test("the Reflector leaves an unowned same-named host Service alone and rep
     const untouched = await host.get<Service>(services, "taken", { namespace });
     deepStrictEqual(untouched.spec?.ports?.map((port) => port.port), [1234]);
     equal(untouched.metadata?.labels?.["app.kubernetes.io/managed-by"], undefined);
-    const events = await poll(async () => {
-      const list = await host.list<Event>(coreEvents, {
-        namespace,
-        fieldSelector: "involvedObject.name=taken,reason=NotOwned",
-      });
-      return list.items.length > 0 ? list.items : undefined;
-    }, { description: "a NotOwned Event on the unowned Service" });
+    const events = await reportedEvents(host, namespace, "taken", "NotOwned");
     equal(events.length, 1, "the event is recorded once, not once per retry");
     equal(events[0]?.type, "Warning");
     const metrics = await reflector.registry.metrics();
@@ -398,13 +393,7 @@ Deno.test("a foreign EndpointSlice holding a slice's name is left alone, the mir
       mirrored.slices.map((slice) => slice.metadata?.name?.startsWith("web.east.ipv4-0-0-")),
       [true],
     );
-    const events = await poll(async () => {
-      const list = await host.list<Event>(coreEvents, {
-        namespace,
-        fieldSelector: "involvedObject.name=web,reason=NameTaken",
-      });
-      return list.items.length > 0 ? list.items : undefined;
-    }, { description: "a NameTaken Event on the mirror" });
+    const events = await reportedEvents(host, namespace, "web", "NameTaken");
     ok(
       events[0]?.message?.includes(`endpointslices ${namespace}/web.east.ipv4-0-0`),
       events[0]?.message,

@@ -12,7 +12,8 @@ import { exportByHand } from "../../tests/support/hand_exported.ts";
 import { delay } from "../../tests/support/poll.ts";
 import { startReflector } from "../../tests/support/reflector_harness.ts";
 import { mirrorOf } from "../../tests/support/reflector_mirror.ts";
-import { converged, guardUnowned, type SourceView } from "../../tests/faults/invariant.ts";
+import { converged, guardUnowned } from "../../tests/faults/invariant.ts";
+import { adminViews } from "../../tests/support/source_views.ts";
 import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
 import type { SourceOptions } from "./source.ts";
@@ -40,8 +41,7 @@ Deno.test("sources added, changed and removed while the Reflector runs touch onl
       });
     }
     using hostTransport = new Transport(adminConfig(host));
-    using eastTransport = new Transport(adminConfig(east));
-    using northTransport = new Transport(adminConfig(north));
+    using sources = adminViews({ east, north });
     const rest = new RestClient(hostTransport);
     const guard = await guardUnowned(rest);
     const eastSource = { name: "east", config: adminConfig(east), selector: "export=yes" };
@@ -50,12 +50,8 @@ Deno.test("sources added, changed and removed while the Reflector runs touch onl
       config: adminConfig(north),
       selector,
     });
-    const eastView = { name: "east", rest: new RestClient(eastTransport), selector: "export=yes" };
-    const northView = (selector: string): SourceView => ({
-      name: "north",
-      rest: new RestClient(northTransport),
-      selector,
-    });
+    const eastView = sources.view("east");
+    const northView = (selector: string) => sources.view("north", selector);
     const running = startReflector({ host, sources: [eastSource], removeGraceMs: 2_000 });
     const { reflector } = running;
     const writesTo = (key: string, since: number) =>

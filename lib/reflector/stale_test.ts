@@ -7,10 +7,11 @@
 import { deepStrictEqual, equal } from "node:assert/strict";
 import { withClusters } from "../../tests/cluster/mod.ts";
 import { adminConfig } from "../../tests/support/client_configs.ts";
-import { exportByHand } from "../../tests/support/hand_exported.ts";
+import { exportOneEach } from "../../tests/support/hand_exported.ts";
 import { poll } from "../../tests/support/poll.ts";
 import { noteConvergence } from "../../tests/faults/convergence_log.ts";
 import { converged, guardUnowned } from "../../tests/faults/invariant.ts";
+import { adminViews } from "../../tests/support/source_views.ts";
 import { startReflector } from "../../tests/support/reflector_harness.ts";
 import { mirrorOf } from "../../tests/support/reflector_mirror.ts";
 import { RestClient } from "../kube/rest.ts";
@@ -21,21 +22,9 @@ const namespace = "shop";
 Deno.test("a source unreachable past stale-after has its endpoints withdrawn, and restored once back", async () => {
   await withClusters(["east", "north", "host"], async ([east, north, host]) => {
     if (!east || !north || !host) throw new Error("clusters missing");
-    await exportByHand(east, {
-      namespace,
-      name: "from-east",
-      ports: { http: 80 },
-      addresses: ["10.1.0.1"],
-    });
-    await exportByHand(north, {
-      namespace,
-      name: "from-north",
-      ports: { http: 80 },
-      addresses: ["10.2.0.1"],
-    });
+    await exportOneEach({ east, north }, namespace);
     using hostTransport = new Transport(adminConfig(host));
-    using eastTransport = new Transport(adminConfig(east));
-    using northTransport = new Transport(adminConfig(north));
+    using sources = adminViews({ east, north });
     const rest = new RestClient(hostTransport);
     const guard = await guardUnowned(rest);
     const reflector = startReflector({
@@ -78,10 +67,7 @@ Deno.test("a source unreachable past stale-after has its endpoints withdrawn, an
       await east.startApiserver();
       await until("from-east", ["10.1.0.1:true"], "east's endpoint restored");
       equal(reflector.reflector.sourceStates[0]?.stale, false);
-      await converged(rest, [
-        { name: "east", rest: new RestClient(eastTransport), selector: "export=yes" },
-        { name: "north", rest: new RestClient(northTransport), selector: "export=yes" },
-      ]);
+      await converged(rest, sources.views);
       await guard.untouched();
     } finally {
       await reflector.stop();

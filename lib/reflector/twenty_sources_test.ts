@@ -13,6 +13,7 @@ import { noteConvergence } from "../../tests/faults/convergence_log.ts";
 import { adminConfig } from "../../tests/support/client_configs.ts";
 import { startReflector } from "../../tests/support/reflector_harness.ts";
 import { type RunningEmitter, runningEmitter } from "../../tests/support/running_emitter.ts";
+import { teamServiceList } from "../../tests/support/team_services.ts";
 import { endpointSlices, services } from "../kube/resource.ts";
 import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
@@ -21,30 +22,6 @@ import { isReflected, sourceLabel } from "../ownership.ts";
 const namespace = "shop";
 const teams = Array.from({ length: 20 }, (_, index) => index + 1);
 const perTeam = 3;
-
-/** Every team's Services, each with one slice of one ready endpoint, as one List. */
-function teamServices(): string {
-  const items = teams.flatMap((team) =>
-    Array.from({ length: perTeam }, (_, index) => {
-      const name = `t${team}-svc${index}`;
-      const ports = [{ name: "http", port: 80, protocol: "TCP" }];
-      return [{
-        apiVersion: "v1",
-        kind: "Service",
-        metadata: { name, namespace, labels: { export: "yes", team: `t${team}` } },
-        spec: { ports },
-      }, {
-        apiVersion: "discovery.k8s.io/v1",
-        kind: "EndpointSlice",
-        metadata: { name: `${name}-a`, namespace, labels: { "kubernetes.io/service-name": name } },
-        addressType: "IPv4",
-        endpoints: [{ addresses: [`10.${team}.0.${index + 1}`], conditions: { ready: true } }],
-        ports,
-      }];
-    }).flat()
-  );
-  return JSON.stringify({ apiVersion: "v1", kind: "List", items });
-}
 
 /** Every mirror object of the host (Services and slices) with its version, by source. */
 async function versionsBySource(host: RestClient): Promise<Map<string, string[]>> {
@@ -63,7 +40,7 @@ Deno.test("twenty Emitter sources are all mirrored, and one removed live takes o
   await withClusters(["many", "host"], async ([many, host]) => {
     if (!many || !host) throw new Error("clusters missing");
     await many.kubectl("create", "namespace", namespace);
-    await many.kubectlWithInput(teamServices(), "apply", "-f", "-");
+    await many.kubectlWithInput(teamServiceList({ namespace, teams, perTeam }), "apply", "-f", "-");
     const emitters: RunningEmitter[] = [];
     using hostTransport = new Transport(adminConfig(host));
     using manyTransport = new Transport(adminConfig(many));

@@ -20,6 +20,7 @@ import { startCommand } from "../support/command.ts";
 import { configMapDir } from "../support/configmap_dir.ts";
 import { delay, poll } from "../support/poll.ts";
 import { type RunningEmitter, runningEmitter } from "../support/running_emitter.ts";
+import { teamServiceList } from "../support/team_services.ts";
 import { services } from "../../lib/kube/resource.ts";
 import { RestClient } from "../../lib/kube/rest.ts";
 import { Transport } from "../../lib/kube/transport.ts";
@@ -40,31 +41,6 @@ export interface SourcesBenchOptions {
 }
 
 const namespace = "teams";
-
-/** Team `team`'s Services with their slices, as one List. */
-function teamList(team: number, count: number): string {
-  const items = Array.from({ length: count }, (_, index) => {
-    const name = `t${team}-svc${index}`;
-    const ports = [{ name: "http", port: 80, protocol: "TCP" }];
-    return [{
-      apiVersion: "v1",
-      kind: "Service",
-      metadata: { name, namespace, labels: { export: "yes", team: `t${team}` } },
-      spec: { ports },
-    }, {
-      apiVersion: "discovery.k8s.io/v1",
-      kind: "EndpointSlice",
-      metadata: { name: `${name}-a`, namespace, labels: { "kubernetes.io/service-name": name } },
-      addressType: "IPv4",
-      endpoints: [1, 2, 3].map((host) => ({
-        addresses: [`10.${team}.${index % 250}.${host}`],
-        conditions: { ready: true },
-      })),
-      ports,
-    }];
-  }).flat();
-  return JSON.stringify({ apiVersion: "v1", kind: "List", items });
-}
 
 const listing = (emitters: RunningEmitter[]) =>
   "sources:\n" +
@@ -103,7 +79,12 @@ export async function benchSources(options: SourcesBenchOptions = {}): Promise<B
   try {
     await source.kubectl("create", "namespace", namespace);
     for (let team = 1; team <= sources; team++) {
-      await source.kubectlWithInput(teamList(team, perSource), "apply", "-f", "-");
+      await source.kubectlWithInput(
+        teamServiceList({ namespace, teams: [team], perTeam: perSource, endpoints: 3 }),
+        "apply",
+        "-f",
+        "-",
+      );
       emitters.push(await runningEmitter(source, { selector: `team=t${team}` }));
     }
     log(`${sources} Emitters of ${perSource} Services each`);

@@ -67,3 +67,22 @@ export async function exportByHand(cluster: Cluster, exported: HandExported): Pr
     "-",
   );
 }
+
+/**
+ * Each cluster of `clusters` (by source name) exports `from-<name>` in
+ * `namespace`, port http 80, with one ready endpoint: `10.<n>.0.1` for the
+ * n-th cluster (from 1), so that every source's endpoints differ.
+ */
+export async function exportOneEach(
+  clusters: Record<string, Cluster>,
+  namespace: string,
+): Promise<void> {
+  for (const [index, [name, cluster]] of Object.entries(clusters).entries()) {
+    await exportByHand(cluster, {
+      namespace,
+      name: `from-${name}`,
+      ports: { http: 80 },
+      addresses: [`10.${index + 1}.0.1`],
+    });
+  }
+}
