@@ -11,9 +11,11 @@
  *   had, for the remove grace; then it is retired: it no longer counts, and
  *   `onRetired` tells which keys its part of the host bears on;
  * - a changed source (same name, other options) is stopped and replaced by
- *   a new one at once, with no grace: the new one counts as not synced, so
- *   the host keeps the name's part until the new one has synced, and then
- *   `onSynced` tells the keys the old one had, to be looked at again.
+ *   a new one at once; until the new one has synced, the old one counts in
+ *   its place with the cache it had (so a restart changes no mirror: not
+ *   a port of a merged mirror, not the winner of a conflict), and then
+ *   `onSynced` tells the keys the old one had, to be looked at again. A
+ *   source added back inside its grace replaces the removed one the same way.
  *
  * @module
  */
@@ -53,6 +55,8 @@ interface Member {
   readonly stop: AbortController;
   /** The keys of the source it replaced. */
   readonly inherited: readonly string[];
+  /** The stopped source it replaced, counted in its place until it has synced. */
+  predecessor: Source | undefined;
 }
 
 /**
@@ -100,9 +104,25 @@ export class SourceSet {
     return [...this.#running.values()].map((member) => member.source);
   }
 
-  /** The sources whose objects count: the running ones, then the removed ones inside their grace. */
+  /**
+   * The sources whose objects count: each running one (or, until it has
+   * synced, the source it replaced), then the removed ones inside their
+   * grace. Names are unique.
+   */
   get counted(): Source[] {
-    return [...this.running, ...[...this.#retiring.values()].map((each) => each.source)];
+    const running = [...this.#running.values()].map(({ source, predecessor }) =>
+      predecessor && !source.synced ? predecessor : source
+    );
+    return [...running, ...this.#retiringSources()];
+  }
+
+  /** The sources to tell of: the running ones, then the removed ones inside their grace. */
+  get listed(): Source[] {
+    return [...this.running, ...this.#retiringSources()];
+  }
+
+  #retiringSources(): Source[] {
+    return [...this.#retiring.values()].map((each) => each.source);
   }
 
   /** Whether `name` was removed and is inside its grace. */
@@ -129,22 +149,22 @@ export class SourceSet {
       const fingerprint = sourceFingerprint(options);
       const member = this.#running.get(options.name);
       if (member?.fingerprint === fingerprint) continue;
-      let inherited: readonly string[] = [];
+      let replaced: Source | undefined;
       if (member) {
         member.stop.abort();
-        inherited = member.source.keys();
+        // A source replaced before it synced hands on what it stood in for.
+        replaced = member.source.synced ? member.source : member.predecessor ?? member.source;
         changed.push(options.name);
       } else {
         added.push(options.name);
       }
-      // A source added back inside its grace replaces the removed one at once.
       const retiring = this.#retiring.get(options.name);
       if (retiring) {
         this.#retiring.delete(options.name);
         retiring.cancel.abort();
-        inherited = [...inherited, ...retiring.source.keys()];
+        replaced = retiring.source;
       }
-      this.#add(options, fingerprint, inherited);
+      this.#add(options, fingerprint, replaced);
     }
     return { added, removed, changed };
   }
@@ -171,11 +191,20 @@ export class SourceSet {
     }
   }
 
-  #add(options: SourceOptions, fingerprint: string, inherited: readonly string[]): void {
+  #add(options: SourceOptions, fingerprint: string, replaced: Source | undefined): void {
     const source = this.#options.make(options);
-    const member = { source, fingerprint, stop: new AbortController(), inherited };
+    const inherited = replaced?.keys() ?? [];
+    const member: Member = {
+      source,
+      fingerprint,
+      stop: new AbortController(),
+      inherited,
+      predecessor: replaced,
+    };
     source.onSynced(() => {
-      if (this.#running.get(source.name) === member) this.#options.onSynced(source, inherited);
+      if (this.#running.get(source.name) !== member) return;
+      member.predecessor = undefined;
+      this.#options.onSynced(source, inherited);
     });
     this.#running.set(options.name, member);
     if (this.#signal) this.#start(member, this.#signal);

@@ -30,13 +30,17 @@ Deno.test("SourceSet.update() reports what it added, changed and removed, and le
   const { set } = recordingSet([at("east"), at("north")], 0);
   const stop = new AbortController();
   const running = set.run(stop.signal);
-  const north = set.running[1];
+  const [eastBefore, north] = set.running;
   deepStrictEqual(set.update([at("east", "export=gold"), at("north"), at("south")]), {
     added: ["south"],
     removed: [],
     changed: ["east"],
   });
   equal(set.running[1], north, "an unchanged source is the same running source");
+  // Until the restarted east has synced, the one it replaced counts in its place.
+  equal(set.counted[0], eastBefore);
+  equal(set.listed[0], set.running[0]);
+  equal(set.running[0] === eastBefore, false, "east was restarted");
   deepStrictEqual(names(set.running), ["east", "north", "south"]);
   deepStrictEqual(set.update([at("east", "export=gold"), at("north"), at("south")]), {
     added: [],

@@ -10,7 +10,7 @@ import type { Service } from "kubernetes-types/core/v1.d.ts";
 import { withClusters } from "../../tests/cluster/mod.ts";
 import { adminConfig } from "../../tests/support/client_configs.ts";
 import { exportByHand } from "../../tests/support/hand_exported.ts";
-import { delay } from "../../tests/support/poll.ts";
+import { delay, poll } from "../../tests/support/poll.ts";
 import { reportedEvents } from "../../tests/support/reported_events.ts";
 import { startReflector } from "../../tests/support/reflector_harness.ts";
 import { mirrorOf } from "../../tests/support/reflector_mirror.ts";
@@ -19,6 +19,8 @@ import { adminViews } from "../../tests/support/source_views.ts";
 import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
 import { conflictAnnotation } from "../ownership.ts";
+import { configFromUrl } from "../kube/config/client_config.ts";
+import type { SourceOptions } from "./source.ts";
 
 const namespace = "shop";
 
@@ -47,14 +49,12 @@ Deno.test("a Service exported by two sources is one mirror: ports merged, the ol
     const { views } = sources;
     const rest = new RestClient(hostTransport);
     const guard = await guardUnowned(rest);
-    const reflector = startReflector({
-      host,
-      sources: views.map(({ name, selector }, index) => ({
-        name,
-        selector,
-        config: adminConfig(index === 0 ? east : north),
-      })),
-    });
+    const configured = views.map(({ name, selector }, index) => ({
+      name,
+      selector,
+      config: adminConfig(index === 0 ? east : north),
+    }));
+    const reflector = startReflector({ host, sources: configured });
     try {
       await converged(rest, views);
       const merged = await mirrorOf(rest, namespace, "web");
@@ -76,12 +76,37 @@ Deno.test("a Service exported by two sources is one mirror: ports merged, the ol
         ok(Number(count?.split(" ").at(-1)) >= 1, `a propagation of ${source} observed: ${count}`);
       }
 
+      // East restarted where it cannot sync: its last state stands in, so a change of north's
+      // endpoints is mirrored while east's ports, endpoints and win are kept as they were.
+      const [eastSource, northSource] = configured as [SourceOptions, SourceOptions];
+      const unreachable = { ...eastSource, config: configFromUrl("http://127.0.0.1:1") };
+      deepStrictEqual(reflector.reflector.updateSources([unreachable, northSource]).changed, [
+        "east",
+      ]);
+      await exportByHand(north, {
+        namespace,
+        name: "web",
+        ports: { http: 8080, grpc: 9090 },
+        addresses: ["10.2.0.1", "10.2.0.2"],
+      });
+      await poll(
+        async () => (await mirrorOf(rest, namespace, "web")).endpoints.length === 3 || undefined,
+        {
+          description: "north's new endpoint mirrored",
+        },
+      );
+      const restarted = await mirrorOf(rest, namespace, "web");
+      deepStrictEqual(portsOf(restarted.service), ["http:80", "grpc:9090"]);
+      deepStrictEqual(restarted.endpoints, ["10.1.0.1:true", "10.2.0.1:true", "10.2.0.2:true"]);
+      reflector.reflector.updateSources([eastSource, northSource]);
+      await converged(rest, views);
+
       // The winner goes: north takes over, in place.
       await east.kubectl("delete", "service", "web", "-n", namespace);
       await converged(rest, views);
       const taken = await mirrorOf(rest, namespace, "web");
       deepStrictEqual(portsOf(taken.service), ["http:8080", "grpc:9090"]);
-      deepStrictEqual(taken.endpoints, ["10.2.0.1:true"]);
+      deepStrictEqual(taken.endpoints, ["10.2.0.1:true", "10.2.0.2:true"]);
       equal(taken.service?.metadata?.annotations?.[conflictAnnotation], undefined);
       equal(taken.service?.metadata?.uid, merged.service?.metadata?.uid, "never recreated");
       equal(taken.service?.spec?.clusterIP, merged.service?.spec?.clusterIP);

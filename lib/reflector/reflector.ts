@@ -336,7 +336,7 @@ export class Reflector {
     };
     const contributed = count(this.#contributions);
     const conflicts = count(this.#conflicted);
-    return this.#sources.counted.map((source) => ({
+    return this.#sources.listed.map((source) => ({
       name: source.name,
       url: source.url,
       synced: source.synced,
