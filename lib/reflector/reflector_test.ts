@@ -480,10 +480,18 @@ Deno.test("a clean stop mid-sync lets the keys in hand finish: no mirror is left
       "-f",
       "-",
     );
-    const reflector = start({ drainMs: 10_000 });
-    await poll(() => reflector.writes.some((write) => write.resource === "services") || undefined, {
-      description: "the first mirror Service written",
+    // Stopped as soon as the first mirror Service is written, not at a poll's next turn, by
+    // which all 40 may be done.
+    const firstService = Promise.withResolvers<void>();
+    const reflector = start({
+      drainMs: 10_000,
+      observer: {
+        onWrite: (write) => {
+          if (write.resource === "services") firstService.resolve();
+        },
+      },
     });
+    await firstService.promise;
     await reflector.stop();
     const mirrors = (await host.list<Service>(services, {
       namespace,
