@@ -9,7 +9,7 @@ import type { Service } from "kubernetes-types/core/v1.d.ts";
 import { withClusters } from "./tests/cluster/mod.ts";
 import { freePorts } from "./tests/cluster/ports.ts";
 import {
-  compiledPermissions,
+  compiledRunFlags,
   leaderIndex,
   startBetween,
   startCommand,
@@ -136,7 +136,7 @@ Deno.test("service-reflector, with the compile task's permissions, refuses a kub
       `user "exec" of context "exec" runs exec plugin "${plugin.command}", which needs ` +
       `permission --allow-run (unscoped, to end its process group): run with --allow-run, or ` +
       `build with deno task compile:exec`;
-    const permissions = await compiledPermissions();
+    const permissions = await compiledRunFlags();
     for (
       const [flag, args] of [
         ["--kubeconfig", [`--kubeconfig=${exec}`, "--reflector=false"]],
@@ -184,7 +184,7 @@ Deno.test("service-reflector, with only the compiled binary's permissions, mirro
     await source.kubectl("create", "namespace", "shop");
     await source.kubectl("create", "service", "clusterip", "web", "-n", "shop", "--tcp=80:8080");
     await source.kubectl("label", "service", "web", "-n", "shop", "export=yes");
-    const permissions = await compiledPermissions();
+    const permissions = await compiledRunFlags();
     ok(
       permissions.includes("--allow-net") && !permissions.includes("--allow-all"),
       permissions.join(" "),

@@ -33,7 +33,11 @@ export async function readBoundedText(
   const { maxBytes, request } = options;
   if (!response.body) return { text: "", bytes: 0 };
   const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
+  // Each chunk is decoded as it arrives and dropped: holding them all (and
+  // a copy of their sum) kept twice a list page outside the V8 heap, long
+  // enough to be promoted and freed only by a full collection.
+  const decoder = new TextDecoder();
+  let text = "";
   let total = 0;
   try {
     while (true) {
@@ -42,7 +46,7 @@ export async function readBoundedText(
       if (total + value.length > maxBytes) {
         await reader.cancel().catch(() => {});
         if (options.truncate) {
-          chunks.push(value.subarray(0, maxBytes - total));
+          text += decoder.decode(value.subarray(0, maxBytes - total), { stream: true });
           total = maxBytes;
           break;
         }
@@ -53,17 +57,11 @@ export async function readBoundedText(
           detail: `the body goes on after ${total + value.length} bytes`,
         });
       }
-      chunks.push(value);
+      text += decoder.decode(value, { stream: true });
       total += value.length;
     }
   } finally {
     reader.releaseLock();
   }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return { text: new TextDecoder().decode(bytes), bytes: total };
+  return { text: text + decoder.decode(), bytes: total };
 }

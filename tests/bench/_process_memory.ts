@@ -5,12 +5,33 @@
  * @module
  */
 
-/** `VmRSS` (resident now) or `VmHWM` (the peak resident so far) of process `pid`, in bytes. */
+/**
+ * A resident-memory field of process `pid`, in bytes: `VmRSS` (now),
+ * `VmHWM` (the peak so far), or the part of `VmRSS` that is anonymous
+ * (`RssAnon`: heaps, stacks, buffers) or mapped from files (`RssFile`:
+ * mostly the executable's code, shared and reclaimable).
+ */
 export async function residentBytes(
   pid: number,
-  field: "VmRSS" | "VmHWM" = "VmRSS",
+  field: "VmRSS" | "VmHWM" | "RssAnon" | "RssFile" = "VmRSS",
 ): Promise<number> {
   const status = await Deno.readTextFile(`/proc/${pid}/status`);
   const kib = status.match(new RegExp(`^${field}:\\s+(\\d+) kB$`, "m"))?.[1];
   return Number(kib) * 1024;
+}
+
+/**
+ * The resident bytes of process `pid`'s `[heap]` mapping: the C
+ * allocator's main arena, where V8's array buffers and the runtime's own
+ * allocations live (the V8 heap has mappings of its own).
+ */
+export async function mallocHeapBytes(pid: number): Promise<number> {
+  const smaps = await Deno.readTextFile(`/proc/${pid}/smaps`);
+  let inHeap = false;
+  let kib = 0;
+  for (const line of smaps.split("\n")) {
+    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) inHeap = line.endsWith("[heap]");
+    else if (inHeap && line.startsWith("Rss:")) kib += Number(line.split(/\s+/)[1]);
+  }
+  return kib * 1024;
 }

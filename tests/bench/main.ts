@@ -13,6 +13,7 @@ import { benchEmitter } from "./emitter.ts";
 import { benchInformer } from "./informer.ts";
 import { benchReflector } from "./reflector.ts";
 import { type BenchCase, buildReport, formatTable } from "./report.ts";
+import { benchMemory } from "./memory.ts";
 import { benchSources } from "./sources.ts";
 import { benchWaiting } from "./waiting.ts";
 
@@ -24,6 +25,7 @@ const benchmarks: Record<string, (signal: AbortSignal) => Promise<BenchCase[]>> 
   reflector: (signal) => benchReflector({ signal }),
   waiting: (signal) => benchWaiting({ signal }),
   sources: (signal) => benchSources({ signal }),
+  memory: (signal) => benchMemory({ signal }),
 };
 
 const outDir = Deno.env.get("SERVICE_REFLECTOR_BENCH_DIR")

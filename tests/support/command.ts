@@ -16,14 +16,20 @@ const root = new URL("../../", import.meta.url);
 /** A task of deno.json that compiles the binary. */
 export type CompileTask = "compile" | "compile:exec";
 
-/** The `--allow-*` and `--no-prompt` flags of deno.json's `task` (default `compile`). */
-export async function compiledPermissions(task: CompileTask = "compile"): Promise<string[]> {
+/**
+ * The flags of deno.json's `task` (default `compile`) that `deno run` takes
+ * alike: `--allow-*`, `--no-prompt` and `--v8-flags`, so that a test runs
+ * the program as the binary would.
+ */
+export async function compiledRunFlags(task: CompileTask = "compile"): Promise<string[]> {
   const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", root))) as {
     tasks: Record<string, string>;
   };
   const line = config.tasks[task];
   if (line === undefined) throw new Error(`deno.json has no task ${JSON.stringify(task)}`);
-  return line.split(/\s+/).filter((word) => word.startsWith("--allow-") || word === "--no-prompt");
+  return line.split(/\s+/).filter((word) =>
+    word.startsWith("--allow-") || word === "--no-prompt" || word.startsWith("--v8-flags=")
+  );
 }
 
 /** A running `main.ts`. */
@@ -51,6 +57,10 @@ export interface StartCommandOptions {
   logFile?: string;
   /** Whose permissions it runs with (default: `compile`). */
   task?: CompileTask;
+  /** V8 flags in place of the task's (e.g. `[]` for V8's defaults); omitted: the task's. */
+  v8Flags?: string[];
+  /** Variables set for the process besides the inherited ones (e.g. `MALLOC_ARENA_MAX`). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -61,16 +71,21 @@ export function startCommand(
   args: string[],
   options: StartCommandOptions = {},
 ): Promise<CommandProcess> {
-  return compiledPermissions(options.task).then((permissions) => spawn(permissions, args, options));
+  return compiledRunFlags(options.task).then((flags) => spawn(flags, args, options));
 }
 
-function spawn(permissions: string[], args: string[], options: StartCommandOptions) {
+function spawn(taskFlags: string[], args: string[], options: StartCommandOptions) {
+  const v8Flags = options.v8Flags ??
+    taskFlags.filter((flag) => flag.startsWith("--v8-flags="))
+      .flatMap((flag) => flag.slice("--v8-flags=".length).split(","));
+  const permissions = taskFlags.filter((flag) => !flag.startsWith("--v8-flags="));
   const given = args.find((arg) => arg.startsWith("--listen="));
   const listen = given ? Number(given.split(":").at(-1)) : (freePorts(1)[0] as number);
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       ...permissions,
+      ...(v8Flags.length > 0 ? [`--v8-flags=${v8Flags.join(",")}`] : []),
       new URL("main.ts", root).pathname,
       ...(given ? [] : [`--listen=127.0.0.1:${listen}`]),
       ...args,
@@ -78,6 +93,7 @@ function spawn(permissions: string[], args: string[], options: StartCommandOptio
     stdin: "null",
     stdout: "null",
     stderr: "piped",
+    ...(options.env ? { env: options.env } : {}),
   }).spawn();
   let logs = "";
   const file = options.logFile
