@@ -69,9 +69,9 @@ export async function benchMemory(options: MemoryBenchOptions = {}): Promise<Ben
   const lifetime = signal ? { signal } : {};
   await using source = await startCluster({ name: "mem-source", ...lifetime });
   await source.kubectl("create", "namespace", "teams");
-  const perTeam = 100;
-  const teams = Array.from({ length: Math.ceil(count / perTeam) }, (_, index) => index + 1);
-  for (const team of teams) {
+  // In Lists of at most 100 Services, the last one holding the rest.
+  for (let team = 1; (team - 1) * 100 < count; team++) {
+    const perTeam = Math.min(100, count - (team - 1) * 100);
     await source.kubectlWithInput(
       teamServiceList({ namespace: "teams", teams: [team], perTeam, endpoints: 3 }),
       "apply",

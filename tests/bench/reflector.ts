@@ -119,6 +119,44 @@ async function startBoth(signal: AbortSignal | undefined): Promise<[Cluster, Clu
   return started as [Cluster, Cluster];
 }
 
+/**
+ * Writes per second `rest` gets from its apiserver creating `count`
+ * Services and as many EndpointSlices of 3 endpoints (what a mirror is),
+ * `writers` at a time, in a namespace of their own.
+ */
+async function writeCeiling(
+  rest: RestClient,
+  count: number,
+  writers: number,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  const target = "ceiling";
+  await rest.create(namespaces, { metadata: { name: target } });
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: writers }, async () => {
+    while (next < count) {
+      signal?.throwIfAborted();
+      const index = next++;
+      const name = serviceName(index);
+      await rest.create<Service>(services, {
+        metadata: { name, namespace: target },
+        spec: { ports: [{ name: "http", port: 80 }] },
+      });
+      await rest.create<EndpointSlice>(endpointSlices, {
+        metadata: { name, namespace: target, labels: { "kubernetes.io/service-name": name } },
+        addressType: "IPv4",
+        endpoints: [0, 1, 2].map((pod) => ({
+          addresses: [podIp(index, pod)],
+          conditions: { ready: true },
+        })),
+        ports: [{ name: "http", port: 8080, protocol: "TCP" }],
+      });
+    }
+  }));
+  return (2 * count) / ((performance.now() - started) / 1000);
+}
+
 /** Creates the Services and their ready Pods in the source, `writers` at a time. */
 async function prepareSource(
   cluster: Cluster,
@@ -410,6 +448,18 @@ export async function benchReflector(options: ReflectorBenchOptions = {}): Promi
     // 3. Memory, with the Reflector still running and its caches full.
     const end = memoryAfterGc();
 
+    // 4. The host apiserver's own write ceiling for the same objects through the same client:
+    // a Service and a slice per key, 16 writers, in a namespace of its own, with the Reflector
+    // stopped so that nothing else in this process competes (its failure is thrown below).
+    await stopReflector();
+    const ceiling = await writeCeiling(hostRest, count, 16, signal);
+    const writeRate = initialWrites / mirrorSeconds;
+    log(
+      `host write ceiling ${ceiling.toFixed(0)} writes/s; the Reflector's ${
+        writeRate.toFixed(0)
+      }/s`,
+    );
+
     const failures = (kind: string) =>
       reflector.failures.filter((attempt) => attempt.outcome.kind === kind).map((attempt) =>
         `${attempt.key}: ${"error" in attempt.outcome ? message(attempt.outcome.error) : ""}`
@@ -454,6 +504,16 @@ export async function benchReflector(options: ReflectorBenchOptions = {}): Promi
         samples: [count / mirrorSeconds],
       },
       { name: "host writes, initial mirroring (total)", unit: "writes", samples: [initialWrites] },
+      {
+        name: "host apiserver write ceiling (a Service and a slice per key, 16 writers)",
+        unit: "writes/s",
+        samples: [ceiling],
+      },
+      {
+        name: "initial-sync write rate / that ceiling",
+        unit: "ratio",
+        samples: [writeRate / ceiling],
+      },
       {
         name: "host writes per Service (initial mirroring)",
         unit: "writes",

@@ -1,0 +1,40 @@
+/**
+ * The benchmarks' harness works end to end at a tiny size: each scenario
+ * runs on real clusters and returns every case with finite samples. No
+ * timing is asserted; only what must hold at any size (a reload that
+ * changes nothing writes nothing).
+ */
+import { deepStrictEqual, equal, ok } from "node:assert/strict";
+import { benchMemory } from "./memory.ts";
+import { buildReport } from "./report.ts";
+import { benchSources } from "./sources.ts";
+
+const quiet = () => {};
+
+function finite(cases: { name: string; samples: number[] }[]): void {
+  for (const each of cases) {
+    ok(
+      each.samples.length > 0 && each.samples.every(Number.isFinite),
+      `${each.name}: ${each.samples}`,
+    );
+  }
+}
+
+Deno.test("benchSources() runs at a tiny size: every case measured, a no-op reload writes nothing", async () => {
+  const cases = await benchSources({ sources: 2, perSource: 2, log: quiet });
+  finite(cases);
+  const noOp = cases.find((each) =>
+    each.name === "host writes during a reload that changes nothing"
+  );
+  deepStrictEqual(noOp?.samples, [0]);
+  equal(buildReport("sources", new Date(), cases).cases.length, cases.length);
+});
+
+Deno.test("benchMemory() runs at a tiny size: every figure of every variant measured", async () => {
+  const cases = await benchMemory({ services: 5, repeats: 1, log: quiet });
+  finite(cases);
+  deepStrictEqual(
+    new Set(cases.map((each) => each.name.split(":")[0])),
+    new Set(["as compiled", "V8 defaults"]),
+  );
+});
