@@ -52,6 +52,7 @@ import { Source, type SourceOptions } from "./source.ts";
 import { type SourceChanges, SourceSet } from "./_source_set.ts";
 import { type NameClaim, settleClaims, type SettledClaims } from "./_name_claims.ts";
 import { MirrorNaming } from "./mirror_names.ts";
+import { hostServiceShape } from "./_host_service_shape.ts";
 
 /** Options of {@linkcode Reflector}. */
 export interface ReflectorOptions {
@@ -751,7 +752,7 @@ function hostInformers(rest: RestClient, scope: HostScope, keys: HostKeys) {
     services: informer<Service>(services, (service) => {
       const key = objectKey(service);
       return isReflected(service) || keys.exported(key) ? [key] : [];
-    }),
+    }, { transform: hostServiceShape }),
     endpointSlices: informer<EndpointSlice>(endpointSlices, sliceServiceKeys, {
       labelSelector: `${endpointSliceManagedByLabel}=${endpointSliceControllerName}`,
       indexers: sliceIndexers,

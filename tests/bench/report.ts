@@ -59,15 +59,21 @@ export function buildReport(benchmark: string, startedAt: Date, cases: BenchCase
   };
 }
 
+/** `value` with the decimals its size needs to show three significant digits, at most two. */
+export function shownFigure(value: number): string {
+  const size = Math.abs(value);
+  return value.toFixed(size >= 100 || Number.isInteger(value) ? 0 : size >= 10 ? 1 : 2);
+}
+
 /** Renders a report as a fixed-width text table. */
 export function formatTable(report: BenchReport): string {
   const header = ["case", "n", "min", "median", "max", "unit"];
   const rows = report.cases.map((bench) => [
     bench.name,
     String(bench.samples.length),
-    bench.min.toFixed(0),
-    bench.median.toFixed(0),
-    bench.max.toFixed(0),
+    shownFigure(bench.min),
+    shownFigure(bench.median),
+    shownFigure(bench.max),
     bench.unit,
   ]);
   const widths = header.map((title, column) =>

@@ -1,5 +1,5 @@
 import { deepStrictEqual, equal, throws } from "node:assert/strict";
-import { buildReport, formatTable } from "./report.ts";
+import { buildReport, formatTable, shownFigure } from "./report.ts";
 
 Deno.test("buildReport() summarizes odd and even sample counts", () => {
   const report = buildReport("demo", new Date(0), [
@@ -30,4 +30,11 @@ Deno.test("formatTable() aligns columns under the header", () => {
   const [, header, row] = table.split("\n");
   equal(header, "case           n   min  median   max  unit");
   equal(row, "a longer case  1  1500    1500  1500    ms");
+});
+
+Deno.test("shownFigure() shows small figures with the decimals they need", () => {
+  deepStrictEqual(
+    [0.908, 4.598, 12.34, 217.476, 1500, 2, 0].map(shownFigure),
+    ["0.91", "4.60", "12.3", "217", "1500", "2", "0"],
+  );
 });
