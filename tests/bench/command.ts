@@ -19,7 +19,7 @@ import { namespaces, services } from "../../lib/kube/resource.ts";
 import { RestClient } from "../../lib/kube/rest.ts";
 import { Transport } from "../../lib/kube/transport.ts";
 import type { BenchCase } from "./report.ts";
-import { residentBytes } from "./_process_memory.ts";
+import { residentBytes } from "./_process_stats.ts";
 
 /** Options of {@linkcode benchCommand}. */
 export interface CommandBenchOptions {

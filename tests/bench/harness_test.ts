@@ -5,6 +5,8 @@
  * changes nothing writes nothing).
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
+import { compiledRunFlags } from "../support/command.ts";
+import { benchInitialSync, type InitialSyncRun } from "./initial_sync.ts";
 import { benchMemory } from "./memory.ts";
 import { buildReport } from "./report.ts";
 import { benchSources } from "./sources.ts";
@@ -37,4 +39,38 @@ Deno.test("benchMemory() runs at a tiny size: every figure of every variant meas
     new Set(cases.map((each) => each.name.split(":")[0])),
     new Set(["as compiled", "V8 defaults"]),
   );
+});
+
+Deno.test("benchInitialSync() runs this command and another one side by side, and writes every run", async () => {
+  // The "other" reflector is this program again, started through the --reflector-cmd path.
+  const main = new URL("../../main.ts", import.meta.url).pathname;
+  const other = [Deno.execPath(), "run", ...await compiledRunFlags(), main].join(" ");
+  const dir = await Deno.makeTempDir();
+  try {
+    const resultsPath = new URL(`file://${dir}/initial_sync.json`);
+    const cases = await benchInitialSync({
+      sizes: [2, 4],
+      reflectorCmd: other,
+      resultsPath,
+      log: quiet,
+    });
+    finite(cases);
+    const { runs, machine } = JSON.parse(await Deno.readTextFile(resultsPath)) as {
+      runs: InitialSyncRun[];
+      machine: { kubernetes: string };
+    };
+    deepStrictEqual(
+      runs.map((
+        run,
+      ) => [run.implementation === "service-reflector" ? "ours" : "other", run.services]),
+      [["ours", 2], ["other", 2], ["ours", 4], ["other", 4]],
+    );
+    for (const run of runs) {
+      ok(run.writes >= 2 * run.services, `${run.implementation}: ${run.writes} writes`);
+      ok(run.peakRssMiB >= run.rssAfterMiB * 0.5 && run.cpuSeconds > 0, JSON.stringify(run));
+    }
+    ok(machine.kubernetes.startsWith("v1."), machine.kubernetes);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

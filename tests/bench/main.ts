@@ -1,7 +1,10 @@
 /**
  * Runs benchmarks, writes each report to `.cache/bench/<name>.json` (or
  * under `$SERVICE_REFLECTOR_BENCH_DIR`) and prints it as a table.
- * `deno task bench [name...]` runs this file; without names it runs them all.
+ * `deno task bench [name...] [--reflector-cmd "<command>"]` runs this file;
+ * without names it runs them all. `--reflector-cmd` runs another reflector
+ * binary beside this one where a benchmark compares implementations
+ * (`initial_sync`, which also writes `bench/results/initial_sync.json`).
  *
  * @module
  */
@@ -13,27 +16,58 @@ import { benchEmitter } from "./emitter.ts";
 import { benchInformer } from "./informer.ts";
 import { benchReflector } from "./reflector.ts";
 import { type BenchCase, buildReport, formatTable } from "./report.ts";
+import { benchInitialSync } from "./initial_sync.ts";
 import { benchMemory } from "./memory.ts";
 import { benchSources } from "./sources.ts";
 import { benchWaiting } from "./waiting.ts";
 
-const benchmarks: Record<string, (signal: AbortSignal) => Promise<BenchCase[]>> = {
-  cluster_start: (signal) => benchClusterStart({ signal }),
+/** What every benchmark is given. */
+interface BenchContext {
+  signal: AbortSignal;
+  /** `--reflector-cmd`, when given. */
+  reflectorCmd?: string;
+}
+
+const resultsDir = new URL("../../bench/results/", import.meta.url);
+
+const benchmarks: Record<string, (context: BenchContext) => Promise<BenchCase[]>> = {
+  cluster_start: ({ signal }) => benchClusterStart({ signal }),
   informer: () => benchInformer(),
   emitter: () => benchEmitter(),
   command: () => benchCommand(),
-  reflector: (signal) => benchReflector({ signal }),
-  waiting: (signal) => benchWaiting({ signal }),
-  sources: (signal) => benchSources({ signal }),
-  memory: (signal) => benchMemory({ signal }),
+  reflector: ({ signal }) => benchReflector({ signal }),
+  waiting: ({ signal }) => benchWaiting({ signal }),
+  sources: ({ signal }) => benchSources({ signal }),
+  memory: ({ signal }) => benchMemory({ signal }),
+  initial_sync: ({ signal, reflectorCmd }) =>
+    benchInitialSync({
+      signal,
+      ...(reflectorCmd ? { reflectorCmd } : {}),
+      resultsPath: new URL("initial_sync.json", resultsDir),
+    }),
 };
 
 const outDir = Deno.env.get("SERVICE_REFLECTOR_BENCH_DIR")
   ? new URL(`file://${Deno.env.get("SERVICE_REFLECTOR_BENCH_DIR")?.replace(/\/?$/, "/")}`)
   : new URL("../../.cache/bench/", import.meta.url);
 
+/** The benchmark names and `--reflector-cmd <command>` (or `=<command>`) of `args`. */
+function parseArgs(args: readonly string[]): { names: string[]; reflectorCmd?: string } {
+  const names: string[] = [];
+  let reflectorCmd: string | undefined;
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index] ?? "";
+    if (arg === "--reflector-cmd") reflectorCmd = args[++index];
+    else if (arg.startsWith("--reflector-cmd=")) {
+      reflectorCmd = arg.slice("--reflector-cmd=".length);
+    } else names.push(arg);
+  }
+  return { names, ...(reflectorCmd ? { reflectorCmd } : {}) };
+}
+
 if (import.meta.main) {
-  const names = Deno.args.length > 0 ? Deno.args : Object.keys(benchmarks);
+  const { names: given, reflectorCmd } = parseArgs(Deno.args);
+  const names = given.length > 0 ? given : Object.keys(benchmarks);
   const unknown = names.filter((name) => !(name in benchmarks));
   if (unknown.length > 0) {
     console.error(
@@ -47,8 +81,9 @@ if (import.meta.main) {
   Deno.addSignalListener("SIGINT", () => controller.abort());
   await Deno.mkdir(outDir, { recursive: true });
   for (const name of names) {
-    const run = benchmarks[name] as (signal: AbortSignal) => Promise<BenchCase[]>;
-    const report = buildReport(name, new Date(), await run(controller.signal));
+    const run = benchmarks[name] as (context: BenchContext) => Promise<BenchCase[]>;
+    const context = { signal: controller.signal, ...(reflectorCmd ? { reflectorCmd } : {}) };
+    const report = buildReport(name, new Date(), await run(context));
     const path = new URL(`${name}.json`, outDir);
     await Deno.writeTextFile(path, JSON.stringify(report, null, 2) + "\n");
     console.log(formatTable(report));

@@ -23,7 +23,7 @@ import { RestClient } from "../../lib/kube/rest.ts";
 import { Transport } from "../../lib/kube/transport.ts";
 import { isReflected } from "../../lib/ownership.ts";
 import type { BenchCase } from "./report.ts";
-import { mallocHeapBytes, residentBytes } from "./_process_memory.ts";
+import { cpuSeconds, mallocHeapBytes, residentBytes } from "./_process_stats.ts";
 
 /** One way of running the command. */
 export interface MemoryVariant {
@@ -54,13 +54,6 @@ export const defaultVariants: MemoryVariant[] = [
   { name: "as compiled" },
   { name: "V8 defaults", v8Flags: [] },
 ];
-
-/** CPU seconds (user + system) process `pid` used so far. */
-async function cpuSeconds(pid: number): Promise<number> {
-  const fields = (await Deno.readTextFile(`/proc/${pid}/stat`)).split(") ")[1]?.split(" ") ?? [];
-  // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name.
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 /** Runs the benchmark and returns its cases. */
 export async function benchMemory(options: MemoryBenchOptions = {}): Promise<BenchCase[]> {

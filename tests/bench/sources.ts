@@ -26,7 +26,7 @@ import { RestClient } from "../../lib/kube/rest.ts";
 import { Transport } from "../../lib/kube/transport.ts";
 import { isReflected, sourceLabel } from "../../lib/ownership.ts";
 import type { BenchCase } from "./report.ts";
-import { residentBytes } from "./_process_memory.ts";
+import { residentBytes } from "./_process_stats.ts";
 
 /** Options of {@linkcode benchSources}. */
 export interface SourcesBenchOptions {

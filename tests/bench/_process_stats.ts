@@ -1,5 +1,5 @@
 /**
- * Memory of another process, read from outside it (`/proc/<pid>/status`),
+ * Memory and CPU of another process, read from outside it (`/proc/<pid>`),
  * so that measuring costs the measured process nothing.
  *
  * @module
@@ -34,4 +34,11 @@ export async function mallocHeapBytes(pid: number): Promise<number> {
     else if (inHeap && line.startsWith("Rss:")) kib += Number(line.split(/\s+/)[1]);
   }
   return kib * 1024;
+}
+
+/** CPU seconds (user and system) process `pid` used so far. */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await Deno.readTextFile(`/proc/${pid}/stat`)).split(") ")[1]?.split(" ") ?? [];
+  // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }

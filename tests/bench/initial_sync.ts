@@ -1,0 +1,267 @@
+/**
+ * Initial sync at several sizes, for this command and, side by side, any
+ * other reflector binary taking the original's flags: one source cluster
+ * holds the largest size's Services (3 ready endpoints each, one slice per
+ * Service), labelled so that each size is one selector; each run starts the
+ * reflector (`--emitter=false`) against a fresh host and measures, until
+ * every mirror Service and all its endpoints are in the host:
+ * - `seconds` from start,
+ * - `peakRssMiB` (VmHWM) and `rssAfterMiB` (2 s after), from `/proc`,
+ * - `writes`: the host apiserver's own count of creates, updates, patches
+ *   and deletes of Services, Endpoints, EndpointSlices and Namespaces, from
+ *   every client (so a reflector writing core Endpoints is also charged the
+ *   slices the host's mirroring controller makes of them),
+ * - `cpuSeconds` of the reflector's process.
+ *
+ * Besides its cases, it writes `bench/results/initial_sync.json`, a `runs`
+ * array with one entry per implementation and size.
+ *
+ * @module
+ */
+
+import type { Service } from "kubernetes-types/core/v1.d.ts";
+import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
+import { type Cluster, startCluster } from "../cluster/mod.ts";
+import { freePorts } from "../cluster/ports.ts";
+import { adminConfig } from "../support/client_configs.ts";
+import { startCommand } from "../support/command.ts";
+import { delay, poll } from "../support/poll.ts";
+import { endpointSlices, services } from "../../lib/kube/resource.ts";
+import { RestClient } from "../../lib/kube/rest.ts";
+import { Transport } from "../../lib/kube/transport.ts";
+import { isReflected } from "../../lib/ownership.ts";
+import type { BenchCase } from "./report.ts";
+import { cpuSeconds, residentBytes } from "./_process_stats.ts";
+
+/** Options of {@linkcode benchInitialSync}. */
+export interface InitialSyncOptions {
+  /** The sizes, in Services. Defaults to 1,000, 2,000 and 5,000. */
+  sizes?: number[];
+  /**
+   * Another reflector to run beside this one: a shell command to which the
+   * original's flags are appended (`--kubeconfig`, `--emitter=false`,
+   * `--listen`, `--reflector.source-kubeconfig`, `--reflector.selector`).
+   */
+  reflectorCmd?: string;
+  /** Where the runs are written; omitted: not written. */
+  resultsPath?: URL;
+  /** Stops the benchmark (clusters and processes are still torn down). */
+  signal?: AbortSignal;
+  /** Progress lines. Defaults to stderr. */
+  log?: (line: string) => void;
+}
+
+/** One run: one implementation at one size. */
+export interface InitialSyncRun {
+  /** `service-reflector`, or the other command. */
+  implementation: string;
+  services: number;
+  seconds: number;
+  peakRssMiB: number;
+  rssAfterMiB: number;
+  writes: number;
+  cpuSeconds: number;
+}
+
+const namespace = "sync";
+const ourName = "service-reflector";
+
+/** A running reflector: its process id, and how to stop it. */
+interface Reflecting extends AsyncDisposable {
+  readonly pid: number;
+}
+
+/** Runs the benchmark and returns its cases; writes the runs if `resultsPath` is given. */
+export async function benchInitialSync(options: InitialSyncOptions = {}): Promise<BenchCase[]> {
+  const { sizes = [1000, 2000, 5000], signal } = options;
+  const log = options.log ?? ((line: string) => Deno.stderr.writeSync(encode(`${line}\n`)));
+  const lifetime = signal ? { signal } : {};
+  await using source = await startCluster({ name: "sync-source", ...lifetime });
+  await prepare(source, sizes, log);
+  const implementations = [ourName, ...(options.reflectorCmd ? [options.reflectorCmd] : [])];
+  const runs: InitialSyncRun[] = [];
+  for (const size of sizes) {
+    for (const implementation of implementations) {
+      await using host = await startCluster({ name: `sync-host-${size}`, ...lifetime });
+      const run = await measure(source, host, size, implementation, lifetime);
+      runs.push(run);
+      log(`${implementation} at ${size}: ${JSON.stringify(run)}`);
+    }
+  }
+  if (options.resultsPath) await writeResults(options.resultsPath, runs);
+  return runs.flatMap((run) => {
+    const name = (what: string) => `${run.implementation}, ${run.services} Services: ${what}`;
+    return [
+      { name: name("start to every mirror"), unit: "s", samples: [run.seconds] },
+      { name: name("peak RSS"), unit: "MiB", samples: [run.peakRssMiB] },
+      { name: name("RSS after"), unit: "MiB", samples: [run.rssAfterMiB] },
+      { name: name("host writes"), unit: "writes", samples: [run.writes] },
+      { name: name("CPU"), unit: "s", samples: [run.cpuSeconds] },
+    ];
+  });
+}
+
+/** The largest size's Services, each labelled `in-<size>=yes` for every size it is within. */
+async function prepare(source: Cluster, sizes: number[], log: (line: string) => void) {
+  await source.kubectl("create", "namespace", namespace);
+  const largest = Math.max(...sizes);
+  const started = performance.now();
+  for (let first = 0; first < largest; first += 250) {
+    const items = Array.from({ length: Math.min(250, largest - first) }, (_, offset) => {
+      const index = first + offset;
+      const name = `svc-${index}`;
+      const labels = Object.fromEntries(
+        sizes.filter((size) => index < size).map((size) => [`in-${size}`, "yes"]),
+      );
+      const ports = [{ name: "http", port: 80, protocol: "TCP" }];
+      return [{
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name, namespace, labels },
+        spec: { ports },
+      }, {
+        apiVersion: "discovery.k8s.io/v1",
+        kind: "EndpointSlice",
+        metadata: { name: `${name}-a`, namespace, labels: { "kubernetes.io/service-name": name } },
+        addressType: "IPv4",
+        endpoints: [1, 2, 3].map((host) => ({
+          addresses: [`10.${Math.floor(index / 250)}.${index % 250}.${host}`],
+          conditions: { ready: true },
+        })),
+        ports,
+      }];
+    }).flat();
+    await source.kubectlWithInput(
+      JSON.stringify({ apiVersion: "v1", kind: "List", items }),
+      "apply",
+      "-f",
+      "-",
+    );
+  }
+  log(`${largest} source Services in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+async function measure(
+  source: Cluster,
+  host: Cluster,
+  size: number,
+  implementation: string,
+  lifetime: { signal?: AbortSignal },
+): Promise<InitialSyncRun> {
+  using transport = new Transport(adminConfig(host));
+  const rest = new RestClient(transport);
+  const writesBefore = await hostWrites(host);
+  const started = performance.now();
+  const flags = [
+    `--kubeconfig=${host.kubeconfig}`,
+    "--emitter=false",
+    `--listen=127.0.0.1:${freePorts(1)[0]}`,
+    `--reflector.source-kubeconfig=${source.kubeconfig}`,
+    `--reflector.selector=in-${size}=yes`,
+  ];
+  await using reflecting = await startReflecting(implementation, flags);
+  await poll(async () => (await mirroredEndpoints(rest)) >= 3 * size || undefined, {
+    description: `${size} mirrors with ${3 * size} endpoints`,
+    timeoutMs: 1_800_000,
+    intervalMs: 250,
+    ...lifetime,
+  });
+  const seconds = (performance.now() - started) / 1000;
+  await delay(2_000, lifetime.signal);
+  return {
+    implementation,
+    services: size,
+    seconds,
+    peakRssMiB: await residentBytes(reflecting.pid, "VmHWM") / 2 ** 20,
+    rssAfterMiB: await residentBytes(reflecting.pid, "VmRSS") / 2 ** 20,
+    writes: (await hostWrites(host)) - writesBefore,
+    cpuSeconds: await cpuSeconds(reflecting.pid),
+  };
+}
+
+/** This command as the compiled binary runs, or `command` with `flags` appended. */
+async function startReflecting(implementation: string, flags: string[]): Promise<Reflecting> {
+  if (implementation === ourName) {
+    const command = await startCommand([...flags, "--log-level=warn"]);
+    return { pid: command.child.pid, [Symbol.asyncDispose]: () => command[Symbol.asyncDispose]() };
+  }
+  const quoted = flags.map((flag) => `'${flag.replaceAll("'", "'\\''")}'`).join(" ");
+  const child = new Deno.Command("sh", {
+    args: ["-c", `exec ${implementation} ${quoted}`],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  return {
+    pid: child.pid,
+    async [Symbol.asyncDispose]() {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Already exited.
+      }
+      await child.status;
+    },
+  };
+}
+
+/** Ready endpoints of the host's slices of mirror Services (whoever wrote the slices). */
+async function mirroredEndpoints(rest: RestClient): Promise<number> {
+  const mirrors = new Set(
+    (await rest.list<Service>(services, { namespace })).items.filter(isReflected)
+      .map((service) => service.metadata?.name),
+  );
+  const { items } = await rest.list<EndpointSlice>(endpointSlices, { namespace });
+  return items
+    .filter((slice) => mirrors.has(slice.metadata?.labels?.["kubernetes.io/service-name"]))
+    .reduce(
+      (sum, slice) =>
+        sum + (slice.endpoints ?? []).filter((each) => each.conditions?.ready !== false).length,
+      0,
+    );
+}
+
+/** Writes of Services, Endpoints, EndpointSlices and Namespaces `host` has answered so far. */
+async function hostWrites(host: Cluster): Promise<number> {
+  const text = await (await host.fetch("/metrics")).text();
+  let writes = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith("apiserver_request_total{")) continue;
+    if (!/verb="(POST|PUT|PATCH|DELETE)"/.test(line)) continue;
+    if (!/resource="(services|endpoints|endpointslices|namespaces)"/.test(line)) continue;
+    if (/subresource="[^"]+"/.test(line)) continue;
+    writes += Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return writes;
+}
+
+/**
+ * The Kubernetes version of the test control plane: `k8s.io/kubernetes` in
+ * its Go module (its binaries, built without release ldflags, report
+ * `v0.0.0-master` on `/version`).
+ */
+async function kubernetesVersion(): Promise<string> {
+  const goMod = await Deno.readTextFile(new URL("../cluster/go.mod", import.meta.url));
+  return goMod.match(/^\s*k8s\.io\/kubernetes (v\S+)/m)?.[1] ?? "unknown";
+}
+
+async function writeResults(path: URL, runs: InitialSyncRun[]): Promise<void> {
+  const results = {
+    benchmark: "initial_sync",
+    startedAt: new Date().toISOString(),
+    machine: {
+      cpus: navigator.hardwareConcurrency,
+      memoryGiB: Math.round(Deno.systemMemoryInfo().total / 2 ** 30),
+      deno: Deno.version.deno,
+      kubernetes: await kubernetesVersion(),
+    },
+    runs,
+  };
+  await Deno.mkdir(new URL(".", path), { recursive: true });
+  await Deno.writeTextFile(path, JSON.stringify(results, null, 2) + "\n");
+}
+
+const encoder = new TextEncoder();
+function encode(text: string): Uint8Array {
+  return encoder.encode(text);
+}
