@@ -1,23 +1,9 @@
 import { equal } from "node:assert/strict";
-import type { SourceState } from "../reflector/reflector.ts";
+import { sourceState } from "../../tests/support/source_states.ts";
 import { describeSource } from "./_source_state.ts";
 
 const url = "https://east.example:6443/";
-
-/** A source state with `overrides` over one that says nothing yet. */
-const state = (overrides: Partial<SourceState>): SourceState => ({
-  name: "east",
-  url,
-  synced: false,
-  stale: false,
-  removing: false,
-  exported: 0,
-  contributed: 0,
-  conflicts: 0,
-  connected: false,
-  lastContactMs: undefined,
-  ...overrides,
-});
+const state = sourceState;
 
 Deno.test("describeSource() says whether a source is reached, since when, and whether it synced", () => {
   const now = 1_000_000;

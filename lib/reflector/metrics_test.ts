@@ -3,42 +3,27 @@ import { Registry } from "prom-client";
 import { StatusError } from "../kube/status_error.ts";
 import { TransportError } from "../kube/transport.ts";
 import { WatchStreamError } from "../kube/watch_stream.ts";
+import { sourceState } from "../../tests/support/source_states.ts";
 import { idleGauges, reflectorMetrics } from "./metrics.ts";
 
 Deno.test("reflectorMetrics() gauges read only the Reflector observed last", async () => {
   const registry = new Registry();
   const metrics = reflectorMetrics(registry);
-  const url = "https://east.example:6443/";
   metrics.observe({
     queueLength: 3,
     mirrors: 7,
     mirrorsInConflict: 2,
     namesInCollision: 1,
     sourceStates: [
-      {
-        name: "east",
-        url,
+      sourceState({
         synced: true,
         stale: true,
-        removing: false,
         exported: 3,
         contributed: 2,
         conflicts: 1,
-        connected: false,
         lastContactMs: 1_700_000_000_500,
-      },
-      {
-        name: "west",
-        url,
-        synced: false,
-        stale: false,
-        removing: false,
-        exported: 0,
-        contributed: 0,
-        conflicts: 0,
-        connected: false,
-        lastContactMs: undefined,
-      },
+      }),
+      sourceState({ name: "west" }),
     ],
   });
   let text = await registry.metrics();
