@@ -61,6 +61,11 @@ export interface InitialSyncRun {
   rssAfterMiB: number;
   writes: number;
   cpuSeconds: number;
+  /**
+   * `service_reflector_reconcile_errors_total` at the end (the original
+   * has the same counter); undefined when the process serves none.
+   */
+  reconcileErrors?: number;
 }
 
 const namespace = "sync";
@@ -152,10 +157,11 @@ async function measure(
   const rest = new RestClient(transport);
   const writesBefore = await hostWrites(host);
   const started = performance.now();
+  const [listen] = freePorts(1) as [number];
   const flags = [
     `--kubeconfig=${host.kubeconfig}`,
     "--emitter=false",
-    `--listen=127.0.0.1:${freePorts(1)[0]}`,
+    `--listen=127.0.0.1:${listen}`,
     `--reflector.source-kubeconfig=${source.kubeconfig}`,
     `--reflector.selector=in-${size}=yes`,
   ];
@@ -176,6 +182,7 @@ async function measure(
     rssAfterMiB: await residentBytes(reflecting.pid, "VmRSS") / 2 ** 20,
     writes: (await hostWrites(host)) - writesBefore,
     cpuSeconds: await cpuSeconds(reflecting.pid),
+    ...await reconcileErrors(listen),
   };
 }
 
@@ -203,6 +210,17 @@ async function startReflecting(implementation: string, flags: string[]): Promise
       await child.status;
     },
   };
+}
+
+/** The reconcile errors the reflector listening on `port` counted, if it serves them. */
+async function reconcileErrors(port: number): Promise<{ reconcileErrors?: number }> {
+  const response = await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => undefined);
+  const text = response?.ok ? await response.text() : "";
+  if (!response?.ok) await response?.body?.cancel();
+  const line = text.split("\n").find((each) =>
+    each.startsWith("service_reflector_reconcile_errors_total ")
+  );
+  return line === undefined ? {} : { reconcileErrors: Number(line.split(" ")[1]) };
 }
 
 /** Ready endpoints of the host's slices of mirror Services (whoever wrote the slices). */

@@ -144,23 +144,30 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
   }
   options.signal?.throwIfAborted();
   const binary = await clusterBinary();
-  const dir = await Deno.makeTempDir({ prefix: `service-reflector-${options.name}-` });
-  let cluster: LocalCluster;
-  try {
-    cluster = new LocalCluster(binary, dir, options);
-  } catch (error) {
-    await Deno.remove(dir, { recursive: true });
-    throw error;
-  }
-  try {
-    await cluster.start();
-    return cluster;
-  } catch (error) {
-    const tails = await cluster.logTails();
-    await cluster.stop();
-    throw new Error(`Cannot start cluster "${options.name}"; component logs:\n${tails}`, {
-      cause: error,
-    });
+  // A component whose port another process took between its choice and its
+  // bind (see `ports.ts`) starts again on other ports, at most twice more.
+  for (let attempt = 1;; attempt++) {
+    const dir = await Deno.makeTempDir({ prefix: `service-reflector-${options.name}-` });
+    let cluster: LocalCluster;
+    try {
+      cluster = new LocalCluster(binary, dir, options);
+    } catch (error) {
+      await Deno.remove(dir, { recursive: true });
+      throw error;
+    }
+    try {
+      await cluster.start();
+      return cluster;
+    } catch (error) {
+      const tails = await cluster.logTails();
+      await cluster.stop();
+      if (attempt < 3 && !options.signal?.aborted && tails.includes("address already in use")) {
+        continue;
+      }
+      throw new Error(`Cannot start cluster "${options.name}"; component logs:\n${tails}`, {
+        cause: error,
+      });
+    }
   }
 }
 

@@ -16,3 +16,10 @@ Deno.test("freePorts() throws if count is not a positive integer", () => {
     message: "Cannot pick free ports as 'count' must be a positive integer: current value is 0",
   });
 });
+
+Deno.test("freePorts() picks ports below the kernel's ephemeral range", () => {
+  const [low] = Deno.readTextFileSync("/proc/sys/net/ipv4/ip_local_port_range").trim().split(/\s+/);
+  for (const port of freePorts(20)) {
+    equal(port >= 10_000 && port < Number(low), true, `port ${port}`);
+  }
+});
