@@ -19,20 +19,16 @@
  * @module
  */
 
-import type { Service } from "kubernetes-types/core/v1.d.ts";
-import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { type Cluster, startCluster } from "../cluster/mod.ts";
 import { freePorts } from "../cluster/ports.ts";
 import { adminConfig } from "../support/client_configs.ts";
 import { startCommand } from "../support/command.ts";
 import { delay, poll } from "../support/poll.ts";
-import { endpointSlices, services } from "../../lib/kube/resource.ts";
-import { Informer } from "../../lib/kube/informer.ts";
 import { RestClient } from "../../lib/kube/rest.ts";
 import { Transport } from "../../lib/kube/transport.ts";
-import { isReflected } from "../../lib/ownership.ts";
 import type { BenchCase } from "./report.ts";
 import { cpuSeconds, residentBytes } from "./_process_stats.ts";
+import { watchHost } from "./_host_watch.ts";
 
 /** Options of {@linkcode benchInitialSync}. */
 export interface InitialSyncOptions {
@@ -166,11 +162,9 @@ async function measure(
     `--reflector.source-kubeconfig=${source.kubeconfig}`,
     `--reflector.selector=in-${size}=yes`,
   ];
-  // The host is watched, not listed again and again: a list of every mirror each poll would
-  // load the host apiserver more the more there are, and slow what is measured.
-  await using watched = watchMirrors(rest);
+  await using watched = watchHost(rest, namespace);
   await using reflecting = await startReflecting(implementation, flags);
-  await poll(() => watched.endpoints() >= 3 * size || undefined, {
+  await poll(() => watched.readyEndpoints() >= 3 * size || undefined, {
     description: `${size} mirrors with ${3 * size} endpoints`,
     timeoutMs: 1_800_000,
     intervalMs: 200,
@@ -225,33 +219,6 @@ async function reconcileErrors(port: number): Promise<{ reconcileErrors?: number
     each.startsWith("service_reflector_reconcile_errors_total ")
   );
   return line === undefined ? {} : { reconcileErrors: Number(line.split(" ")[1]) };
-}
-
-/** The host's Services and slices of the namespace, cached by informers until disposed. */
-function watchMirrors(rest: RestClient): AsyncDisposable & { endpoints(): number } {
-  const controller = new AbortController();
-  const mirrors = new Informer<Service>(rest, { type: services, namespace });
-  const slices = new Informer<EndpointSlice>(rest, { type: endpointSlices, namespace });
-  const running = Promise.all([mirrors.run(controller.signal), slices.run(controller.signal)]);
-  return {
-    // Ready endpoints of the slices of mirror Services, whoever wrote the slices.
-    endpoints() {
-      const names = new Set(
-        mirrors.store.list().filter(isReflected).map((service) => service.metadata?.name),
-      );
-      return slices.store.list()
-        .filter((slice) => names.has(slice.metadata?.labels?.["kubernetes.io/service-name"]))
-        .reduce(
-          (sum, slice) =>
-            sum + (slice.endpoints ?? []).filter((each) => each.conditions?.ready !== false).length,
-          0,
-        );
-    },
-    async [Symbol.asyncDispose]() {
-      controller.abort();
-      await running;
-    },
-  };
 }
 
 /** Writes of Services, Endpoints, EndpointSlices and Namespaces `host` has answered so far. */

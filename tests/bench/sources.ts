@@ -13,7 +13,6 @@
  * @module
  */
 
-import type { Service } from "kubernetes-types/core/v1.d.ts";
 import { type Cluster, startCluster } from "../cluster/mod.ts";
 import { adminConfig } from "../support/client_configs.ts";
 import { startCommand } from "../support/command.ts";
@@ -21,12 +20,12 @@ import { configMapDir } from "../support/configmap_dir.ts";
 import { delay, poll } from "../support/poll.ts";
 import { type RunningEmitter, runningEmitter } from "../support/running_emitter.ts";
 import { teamServiceList } from "../support/team_services.ts";
-import { services } from "../../lib/kube/resource.ts";
 import { RestClient } from "../../lib/kube/rest.ts";
 import { Transport } from "../../lib/kube/transport.ts";
-import { isReflected, sourceLabel } from "../../lib/ownership.ts";
+import { sourceLabel } from "../../lib/ownership.ts";
 import type { BenchCase } from "./report.ts";
 import { residentBytes } from "./_process_stats.ts";
+import { type HostWatch, watchHost } from "./_host_watch.ts";
 
 /** Options of {@linkcode benchSources}. */
 export interface SourcesBenchOptions {
@@ -46,11 +45,10 @@ const listing = (emitters: RunningEmitter[]) =>
   "sources:\n" +
   emitters.map((emitter, index) => `  - {name: s${index + 1}, url: "${emitter.url}"}\n`).join("");
 
-/** The host's mirrors, counted by source. */
-async function mirrorsBySource(host: RestClient): Promise<Map<string, number>> {
-  const { items } = await host.list<Service>(services, { namespace });
+/** The host's mirrors as watched, counted by source. */
+function mirrorsBySource(watched: HostWatch): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const service of items.filter(isReflected)) {
+  for (const service of watched.mirrors()) {
     const source = service.metadata?.labels?.[sourceLabel] ?? "";
     counts.set(source, (counts.get(source) ?? 0) + 1);
   }
@@ -69,8 +67,9 @@ export async function benchSources(options: SourcesBenchOptions = {}): Promise<B
   const emitters: RunningEmitter[] = [];
   using transport = new Transport(adminConfig(host));
   const rest = new RestClient(transport);
-  const waitFor = (description: string, check: () => Promise<boolean>) =>
-    poll(async () => (await check()) || undefined, {
+  // The checks read the watched host, so they cost the host nothing and can run often.
+  const waitFor = (description: string, check: () => boolean) =>
+    poll(() => check() || undefined, {
       description,
       timeoutMs: 300_000,
       intervalMs: 50,
@@ -89,6 +88,7 @@ export async function benchSources(options: SourcesBenchOptions = {}): Promise<B
     }
     log(`${sources} Emitters of ${perSource} Services each`);
     await using mounted = await configMapDir({ "sources.yaml": listing(emitters.slice(0, -1)) });
+    await using watched = watchHost(rest, namespace);
     const started = performance.now();
     await using command = await startCommand([
       `--kubeconfig=${host.kubeconfig}`,
@@ -97,8 +97,8 @@ export async function benchSources(options: SourcesBenchOptions = {}): Promise<B
       `--reflector.sources-file=${mounted.path("sources.yaml")}`,
     ]);
     const first = (sources - 1) * perSource;
-    await waitFor(`${first} mirrors`, async () => {
-      const counts = await mirrorsBySource(rest);
+    await waitFor(`${first} mirrors`, () => {
+      const counts = mirrorsBySource(watched);
       return [...counts.values()].reduce((sum, count) => sum + count, 0) >= first;
     });
     const convergedMs = performance.now() - started;
@@ -110,12 +110,12 @@ export async function benchSources(options: SourcesBenchOptions = {}): Promise<B
     await mounted.update({ "sources.yaml": listing(emitters) });
     await waitFor(
       "the added source's first mirror",
-      async () => ((await mirrorsBySource(rest)).get(last) ?? 0) > 0,
+      () => (mirrorsBySource(watched).get(last) ?? 0) > 0,
     );
     const firstMirrorMs = performance.now() - added;
     await waitFor(
       "the added source's mirrors",
-      async () => (await mirrorsBySource(rest)).get(last) === perSource,
+      () => mirrorsBySource(watched).get(last) === perSource,
     );
     const allMirrorsMs = performance.now() - added;
 
@@ -128,7 +128,7 @@ export async function benchSources(options: SourcesBenchOptions = {}): Promise<B
     await mounted.update({ "sources.yaml": listing(emitters.slice(0, -1)) });
     await waitFor(
       "the removed source's mirrors gone",
-      async () => !(await mirrorsBySource(rest)).has(last),
+      () => !mirrorsBySource(watched).has(last),
     );
     const removedMs = performance.now() - removed;
     const peak = await residentBytes(command.child.pid, "VmHWM");
