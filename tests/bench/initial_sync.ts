@@ -29,6 +29,7 @@ import { Transport } from "../../lib/kube/transport.ts";
 import type { BenchCase } from "./report.ts";
 import { cpuSeconds, residentBytes } from "./_process_stats.ts";
 import { watchHost } from "./_host_watch.ts";
+import { progressLine } from "./_progress.ts";
 
 /** Options of {@linkcode benchInitialSync}. */
 export interface InitialSyncOptions {
@@ -76,7 +77,7 @@ interface Reflecting extends AsyncDisposable {
 /** Runs the benchmark and returns its cases; writes the runs if `resultsPath` is given. */
 export async function benchInitialSync(options: InitialSyncOptions = {}): Promise<BenchCase[]> {
   const { sizes = [1000, 2000, 5000], signal } = options;
-  const log = options.log ?? ((line: string) => Deno.stderr.writeSync(encode(`${line}\n`)));
+  const log = options.log ?? progressLine;
   const lifetime = signal ? { signal } : {};
   await using source = await startCluster({ name: "sync-source", ...lifetime });
   await prepare(source, sizes, log);
@@ -259,9 +260,4 @@ async function writeResults(path: URL, runs: InitialSyncRun[]): Promise<void> {
   };
   await Deno.mkdir(new URL(".", path), { recursive: true });
   await Deno.writeTextFile(path, JSON.stringify(results, null, 2) + "\n");
-}
-
-const encoder = new TextEncoder();
-function encode(text: string): Uint8Array {
-  return encoder.encode(text);
 }

@@ -24,6 +24,7 @@ import { Transport } from "../../lib/kube/transport.ts";
 import { isReflected } from "../../lib/ownership.ts";
 import type { BenchCase } from "./report.ts";
 import { cpuSeconds, mallocHeapBytes, residentBytes } from "./_process_stats.ts";
+import { progressLine } from "./_progress.ts";
 
 /** One way of running the command. */
 export interface MemoryVariant {
@@ -58,7 +59,7 @@ export const defaultVariants: MemoryVariant[] = [
 /** Runs the benchmark and returns its cases. */
 export async function benchMemory(options: MemoryBenchOptions = {}): Promise<BenchCase[]> {
   const { services: count = 1000, variants = defaultVariants, repeats = 3, signal } = options;
-  const log = options.log ?? ((line: string) => Deno.stderr.writeSync(encode(`${line}\n`)));
+  const log = options.log ?? progressLine;
   const lifetime = signal ? { signal } : {};
   await using source = await startCluster({ name: "mem-source", ...lifetime });
   await source.kubectl("create", "namespace", "teams");
@@ -146,9 +147,4 @@ async function measure(
     },
     { name: name("CPU"), unit: "s", samples: [cpu] },
   ];
-}
-
-const encoder = new TextEncoder();
-function encode(text: string): Uint8Array {
-  return encoder.encode(text);
 }

@@ -26,6 +26,7 @@ import { sourceLabel } from "../../lib/ownership.ts";
 import type { BenchCase } from "./report.ts";
 import { residentBytes } from "./_process_stats.ts";
 import { type HostWatch, watchHost } from "./_host_watch.ts";
+import { progressLine } from "./_progress.ts";
 
 /** Options of {@linkcode benchSources}. */
 export interface SourcesBenchOptions {
@@ -58,7 +59,7 @@ function mirrorsBySource(watched: HostWatch): Map<string, number> {
 /** Runs the benchmark on fresh clusters and returns its cases. */
 export async function benchSources(options: SourcesBenchOptions = {}): Promise<BenchCase[]> {
   const { sources = 20, perSource = 50, signal } = options;
-  const log = options.log ?? ((line: string) => Deno.stderr.writeSync(encode(`${line}\n`)));
+  const log = options.log ?? progressLine;
   const start = (name: string) => startCluster({ name, ...(signal ? { signal } : {}) });
   const [source, host] = await Promise.all([start("many-source"), start("many-host")]) as [
     Cluster,
@@ -169,9 +170,4 @@ export async function benchSources(options: SourcesBenchOptions = {}): Promise<B
     for (const emitter of emitters) await emitter.stop();
     await Promise.all([source.stop(), host.stop()]);
   }
-}
-
-const encoder = new TextEncoder();
-function encode(text: string): Uint8Array {
-  return encoder.encode(text);
 }

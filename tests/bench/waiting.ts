@@ -22,6 +22,7 @@ import { namespaces, services } from "../../lib/kube/resource.ts";
 import { RestClient } from "../../lib/kube/rest.ts";
 import { Transport } from "../../lib/kube/transport.ts";
 import type { BenchCase } from "./report.ts";
+import { progressLine } from "./_progress.ts";
 
 /** Options of {@linkcode benchWaiting}. */
 export interface WaitingBenchOptions {
@@ -67,7 +68,7 @@ async function rates(host: Cluster, windowMs: number, signal?: AbortSignal) {
 /** Runs the benchmark on fresh clusters and returns its cases. */
 export async function benchWaiting(options: WaitingBenchOptions = {}): Promise<BenchCase[]> {
   const { keys = 2000, windowMs = 20_000, signal } = options;
-  const log = options.log ?? ((line: string) => Deno.stderr.writeSync(encode(`${line}\n`)));
+  const log = options.log ?? progressLine;
   const [source, host] = await Promise.all(
     ["wait-source", "wait-host"].map((name) =>
       startCluster({ name, ...(signal ? { signal } : {}) })
@@ -131,9 +132,4 @@ function exported(namespace: string, name: string): Service {
     metadata: { name, namespace, labels: { export: "yes" } },
     spec: { ports: [{ name: "http", port: 80 }] },
   };
-}
-
-const encoder = new TextEncoder();
-function encode(text: string): Uint8Array {
-  return encoder.encode(text);
 }
