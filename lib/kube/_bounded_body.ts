@@ -7,6 +7,7 @@
  * @module
  */
 
+import { bodyChunks } from "./_body_chunks.ts";
 import { LimitExceededError } from "./limit_error.ts";
 
 /** Options of {@linkcode readBoundedText}. */
@@ -32,36 +33,26 @@ export async function readBoundedText(
 ): Promise<{ text: string; bytes: number }> {
   const { maxBytes, request } = options;
   if (!response.body) return { text: "", bytes: 0 };
-  const reader = response.body.getReader();
-  // Each chunk is decoded as it arrives and dropped: holding them all (and
-  // a copy of their sum) kept twice a list page outside the V8 heap, long
-  // enough to be promoted and freed only by a full collection.
+  // Each chunk is decoded as it arrives, in a buffer that is then read into again.
   const decoder = new TextDecoder();
   let text = "";
   let total = 0;
-  try {
-    while (true) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (total + value.length > maxBytes) {
-        await reader.cancel().catch(() => {});
-        if (options.truncate) {
-          text += decoder.decode(value.subarray(0, maxBytes - total), { stream: true });
-          total = maxBytes;
-          break;
-        }
+  for await (const chunk of bodyChunks(response.body)) {
+    if (total + chunk.length > maxBytes) {
+      if (!options.truncate) {
         throw new LimitExceededError({
           request,
           limit: "maxBytes",
           max: maxBytes,
-          detail: `the body goes on after ${total + value.length} bytes`,
+          detail: `the body goes on after ${total + chunk.length} bytes`,
         });
       }
-      text += decoder.decode(value, { stream: true });
-      total += value.length;
+      text += decoder.decode(chunk.subarray(0, maxBytes - total), { stream: true });
+      total = maxBytes;
+      break;
     }
-  } finally {
-    reader.releaseLock();
+    text += decoder.decode(chunk, { stream: true });
+    total += chunk.length;
   }
   return { text: text + decoder.decode(), bytes: total };
 }

@@ -13,6 +13,7 @@
  */
 
 import { cannot } from "../cannot.ts";
+import { bodyChunks } from "./_body_chunks.ts";
 
 /** Event types of a Kubernetes watch. */
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
@@ -53,52 +54,61 @@ export const defaultMaxLineBytes = 16 * 1024 * 1024;
 const newline = 0x0a;
 
 /**
- * Splits a byte stream into lines (without the `\n`), refusing any line
- * longer than `maxLineBytes` with a {@linkcode LineTooLongError} as soon
- * as its first `maxLineBytes + 1` bytes arrived. A final
- * line without `\n` is refused too. Empty lines are dropped.
+ * Splits bytes into lines (without the `\n`), refusing any line longer
+ * than `maxLineBytes` with a {@linkcode LineTooLongError} as soon as its
+ * first `maxLineBytes + 1` bytes arrived. Empty lines are dropped. Lines
+ * may view the chunk they came from, so they are valid only until that
+ * chunk's buffer is reused; the part of a line still unfinished at the end
+ * of a chunk is copied.
  */
-export function splitLines(
-  maxLineBytes: number = defaultMaxLineBytes,
-): TransformStream<Uint8Array, Uint8Array> {
-  if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1) {
-    throw new RangeError(
-      cannot("split lines", "'maxLineBytes' must be a positive integer", maxLineBytes),
-    );
+export class LineSplitter {
+  readonly #maxLineBytes: number;
+  // Pieces of the current, unfinished line (copies); their total length is `#pending`.
+  #pieces: Uint8Array[] = [];
+  #pending = 0;
+
+  /** Creates a splitter refusing lines over `maxLineBytes` (default {@linkcode defaultMaxLineBytes}). */
+  constructor(maxLineBytes: number = defaultMaxLineBytes) {
+    if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1) {
+      throw new RangeError(
+        cannot("split lines", "'maxLineBytes' must be a positive integer", maxLineBytes),
+      );
+    }
+    this.#maxLineBytes = maxLineBytes;
   }
-  // Pieces of the current, unfinished line; their total length is `pending`.
-  let pieces: Uint8Array[] = [];
-  let pending = 0;
-  const tooLong = () => new LineTooLongError(maxLineBytes);
-  return new TransformStream({
-    transform(chunk, controller) {
-      let start = 0;
-      while (start < chunk.length) {
-        const end = chunk.indexOf(newline, start);
-        const stop = end < 0 ? chunk.length : end;
-        if (pending + stop - start > maxLineBytes) throw tooLong();
-        if (end < 0) {
-          pieces.push(chunk.slice(start));
-          pending += chunk.length - start;
-          return;
-        }
-        const line = pieces.length === 0
-          ? chunk.slice(start, end)
-          : concat([...pieces, chunk.subarray(start, end)]);
-        pieces = [];
-        pending = 0;
-        if (line.length > 0) controller.enqueue(line);
-        start = end + 1;
+
+  /** The lines that `chunk` completes, in order. */
+  *push(chunk: Uint8Array): Generator<Uint8Array, void, undefined> {
+    let start = 0;
+    while (start < chunk.length) {
+      const end = chunk.indexOf(newline, start);
+      const stop = end < 0 ? chunk.length : end;
+      if (this.#pending + stop - start > this.#maxLineBytes) {
+        throw new LineTooLongError(this.#maxLineBytes);
       }
-    },
-    flush() {
-      if (pending > 0) {
-        throw new WatchStreamError(
-          `Cannot decode watch stream: it ended inside an event after ${pending} bytes`,
-        );
+      if (end < 0) {
+        this.#pieces.push(chunk.slice(start));
+        this.#pending += chunk.length - start;
+        return;
       }
-    },
-  });
+      const line = this.#pieces.length === 0
+        ? chunk.subarray(start, end)
+        : concat([...this.#pieces, chunk.subarray(start, end)]);
+      this.#pieces = [];
+      this.#pending = 0;
+      start = end + 1;
+      if (line.length > 0) yield line;
+    }
+  }
+
+  /** Checks that the bytes ended with a whole line; throws a {@linkcode WatchStreamError} if not. */
+  end(): void {
+    if (this.#pending > 0) {
+      throw new WatchStreamError(
+        `Cannot decode watch stream: it ended inside an event after ${this.#pending} bytes`,
+      );
+    }
+  }
 }
 
 /** Options of {@linkcode decodeWatchEvents}. */
@@ -127,34 +137,41 @@ export async function* decodeWatchEvents<T>(
   options: DecodeOptions = {},
 ): AsyncGenerator<WatchEvent<T>> {
   const decoder = new TextDecoder("utf-8", { fatal: true });
-  const lines = body.pipeThrough(
-    splitLines(options.maxLineBytes),
-    options.signal ? { signal: options.signal } : {},
-  );
-  for await (const line of lines) {
-    let event: { type?: unknown; object?: unknown };
-    try {
-      event = JSON.parse(decoder.decode(line));
-    } catch (cause) {
-      throw new WatchStreamError(
-        `Cannot decode watch stream: an event is not valid UTF-8 JSON: ${preview(line)}`,
-        { cause },
-      );
+  const splitter = new LineSplitter(options.maxLineBytes);
+  const reading = options.signal ? { signal: options.signal } : {};
+  for await (const chunk of bodyChunks(body, reading)) {
+    for (const line of splitter.push(chunk)) {
+      const event = decodeEvent(decoder, line);
+      // An abort while the consumer held the last event ends the stream before the next one.
+      options.signal?.throwIfAborted();
+      yield event as WatchEvent<T>;
     }
-    if (
-      typeof event !== "object" || event === null || typeof event.type !== "string" ||
-      !types.has(event.type) || typeof event.object !== "object" || event.object === null
-    ) {
-      throw new WatchStreamError(
-        `Cannot decode watch stream: expected {"type","object"} with a known type, got ${
-          preview(line)
-        }`,
-      );
-    }
-    // The pipe may hand over one more line after an abort; it is not an event any more.
-    options.signal?.throwIfAborted();
-    yield event as WatchEvent<T>;
   }
+  splitter.end();
+}
+
+/** The event `line` encodes; throws a {@linkcode WatchStreamError} if it is not one. */
+function decodeEvent(decoder: TextDecoder, line: Uint8Array): WatchEvent<unknown> {
+  let event: { type?: unknown; object?: unknown };
+  try {
+    event = JSON.parse(decoder.decode(line));
+  } catch (cause) {
+    throw new WatchStreamError(
+      `Cannot decode watch stream: an event is not valid UTF-8 JSON: ${preview(line)}`,
+      { cause },
+    );
+  }
+  if (
+    typeof event !== "object" || event === null || typeof event.type !== "string" ||
+    !types.has(event.type) || typeof event.object !== "object" || event.object === null
+  ) {
+    throw new WatchStreamError(
+      `Cannot decode watch stream: expected {"type","object"} with a known type, got ${
+        preview(line)
+      }`,
+    );
+  }
+  return event as WatchEvent<unknown>;
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

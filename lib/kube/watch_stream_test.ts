@@ -2,7 +2,7 @@ import { deepStrictEqual, rejects, throws } from "node:assert/strict";
 import fc from "fast-check";
 import {
   decodeWatchEvents,
-  splitLines,
+  LineSplitter,
   type WatchEvent,
   WatchStreamError,
 } from "./watch_stream.ts";
@@ -165,24 +165,29 @@ Deno.test("decodeWatchEvents() yields nothing after abort, even from a busy body
   deepStrictEqual(seen, ["s1"]);
 });
 
-Deno.test("splitLines() throws if maxLineBytes is not a positive integer", () => {
-  throws(() => splitLines(0), {
+Deno.test("LineSplitter throws if maxLineBytes is not a positive integer", () => {
+  throws(() => new LineSplitter(0), {
     name: "RangeError",
     message: "Cannot split lines as 'maxLineBytes' must be a positive integer: current value is 0",
   });
 });
 
-Deno.test("splitLines() equals splitting the whole text, however the bytes are chunked", async () => {
-  await fc.assert(
-    fc.asyncProperty(
+Deno.test("LineSplitter equals splitting the whole text, however the bytes are chunked", () => {
+  fc.assert(
+    fc.property(
       fc.array(fc.string({ unit: "grapheme", maxLength: 30 }).map((s) => s.replaceAll("\n", "")), {
         maxLength: 12,
       }),
       fc.array(fc.nat(), { maxLength: 20 }),
-      async (lines, offsets) => {
+      (lines, offsets) => {
         const bytes = encoder.encode(lines.map((line) => line + "\n").join(""));
-        const out = await collect(streamOf(cut(bytes, offsets)).pipeThrough(splitLines(1024)));
-        const decoded = out.map((line) => new TextDecoder("utf-8", { fatal: true }).decode(line));
+        const splitter = new LineSplitter(1024);
+        const decoder = new TextDecoder("utf-8", { fatal: true });
+        // Each line is decoded before the next chunk, as a chunk's buffer is then reused.
+        const decoded = cut(bytes, offsets).flatMap((chunk) =>
+          [...splitter.push(chunk)].map((line) => decoder.decode(line))
+        );
+        splitter.end();
         deepStrictEqual(decoded, lines.filter((line) => line.length > 0));
       },
     ),
