@@ -42,3 +42,24 @@ export async function cpuSeconds(pid: number): Promise<number> {
   // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name.
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
+
+/**
+ * CPU seconds used so far by every process whose command line names
+ * `text`, e.g. a test cluster's directory, which its etcd, kube-apiserver
+ * and controller-manager are all given.
+ */
+export async function cpuSecondsOfProcessesNaming(text: string): Promise<number> {
+  let total = 0;
+  for await (const entry of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    const pid = Number(entry.name);
+    try {
+      const commandLine = await Deno.readTextFile(`/proc/${pid}/cmdline`);
+      if (commandLine.includes(text)) total += await cpuSeconds(pid);
+    } catch (error) {
+      // The process ended while being read.
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  return total;
+}

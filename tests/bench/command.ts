@@ -13,7 +13,12 @@
 import type { Service } from "kubernetes-types/core/v1.d.ts";
 import { type Cluster, startCluster } from "../cluster/mod.ts";
 import { adminConfig } from "../support/client_configs.ts";
-import { type CommandProcess, leaderIndex, startBetween } from "../support/command.ts";
+import {
+  type CommandProcess,
+  compiledRunFlags,
+  leaderIndex,
+  startBetween,
+} from "../support/command.ts";
 import { poll } from "../support/poll.ts";
 import { namespaces, services } from "../../lib/kube/resource.ts";
 import { RestClient } from "../../lib/kube/rest.ts";
@@ -49,6 +54,7 @@ export async function benchCommand(options: CommandBenchOptions = {}): Promise<B
   const readyMs = performance.now() - started;
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   const idle = await residentBytes(command.child.pid);
+  const bare = await bareServeRss();
 
   using transport = new Transport(adminConfig(source));
   const rest = new RestClient(transport);
@@ -81,6 +87,12 @@ export async function benchCommand(options: CommandBenchOptions = {}): Promise<B
   return [
     { name: "start to /readyz 200 (clusters up)", unit: "ms", samples: [readyMs] },
     { name: "RSS idle (no mirrors)", unit: "MiB", samples: [idle / 2 ** 20] },
+    {
+      name: "RSS of a bare Deno.serve process, same flags",
+      unit: "MiB",
+      samples: [bare / 2 ** 20],
+    },
+    { name: "RSS idle / bare Deno.serve", unit: "ratio", samples: [idle / bare] },
     { name: `RSS with ${count} mirrored Services`, unit: "MiB", samples: [loaded / 2 ** 20] },
     { name: `SIGTERM to exit with ${count} mirrors`, unit: "ms", samples: [stopMs] },
     // 0 is a clean shutdown; 1 means the 15 s shutdown bound was hit.
@@ -88,6 +100,34 @@ export async function benchCommand(options: CommandBenchOptions = {}): Promise<B
     { name: "failover: leader SIGTERM to standby leading", unit: "ms", samples: released },
     { name: "failover: leader SIGKILL to standby leading", unit: "ms", samples: killed },
   ];
+}
+
+/**
+ * The RSS of a process doing nothing but `Deno.serve` on loopback, run with
+ * the command's permissions and V8 flags, 2 s after it started (as the
+ * command's idle RSS is read): the runtime's own floor.
+ */
+async function bareServeRss(): Promise<number> {
+  const dir = await Deno.makeTempDir();
+  const script = `${dir}/serve.ts`;
+  await Deno.writeTextFile(
+    script,
+    `Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => new Response("ok"));\n`,
+  );
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...await compiledRunFlags(), script],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    return await residentBytes(child.pid);
+  } finally {
+    child.kill("SIGKILL");
+    await child.status;
+    await Deno.remove(dir, { recursive: true });
+  }
 }
 
 /**

@@ -27,7 +27,7 @@ import { parseLabelSelector } from "../../lib/kube/label_selector.ts";
 import { namespaces, services } from "../../lib/kube/resource.ts";
 import { RestClient } from "../../lib/kube/rest.ts";
 import { Transport } from "../../lib/kube/transport.ts";
-import type { BenchCase } from "./report.ts";
+import { type BenchCase, percentile } from "./report.ts";
 import { measureWatches, rssAfterGc } from "./_idle_watches.ts";
 
 /** Options of {@linkcode benchEmitter}. */
@@ -44,10 +44,6 @@ export interface EmitterBenchOptions {
   idleWatchers?: number;
   /** Watch-list watches (each sent every Service) whose memory is measured; 0 skips. Defaults to 100. */
   watchListWatchers?: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 /** Runs the Emitter benchmark on a fresh cluster. */

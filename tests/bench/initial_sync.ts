@@ -11,10 +11,11 @@
  *   and deletes of Services, Endpoints, EndpointSlices and Namespaces, from
  *   every client (so a reflector writing core Endpoints is also charged the
  *   slices the host's mirroring controller makes of them),
- * - `cpuSeconds` of the reflector's process.
+ * - `cpuSeconds` of the reflector's process, and of the host's control
+ *   plane until the last mirror (`hostControlPlaneCpuSeconds`).
  *
- * Besides its cases, it writes `bench/results/initial_sync.json`, a `runs`
- * array with one entry per implementation and size.
+ * Besides its cases, it returns the `runs`, one per implementation and
+ * size, which `bench/results/initial_sync.json` keeps whole.
  *
  * @module
  */
@@ -26,8 +27,8 @@ import { startCommand } from "../support/command.ts";
 import { delay, poll } from "../support/poll.ts";
 import { RestClient } from "../../lib/kube/rest.ts";
 import { Transport } from "../../lib/kube/transport.ts";
-import type { BenchCase } from "./report.ts";
-import { cpuSeconds, residentBytes } from "./_process_stats.ts";
+import type { BenchOutcome } from "./report.ts";
+import { cpuSeconds, cpuSecondsOfProcessesNaming, residentBytes } from "./_process_stats.ts";
 import { watchHost } from "./_host_watch.ts";
 import { progressLine } from "./_progress.ts";
 
@@ -41,8 +42,6 @@ export interface InitialSyncOptions {
    * `--listen`, `--reflector.source-kubeconfig`, `--reflector.selector`).
    */
   reflectorCmd?: string;
-  /** Where the runs are written; omitted: not written. */
-  resultsPath?: URL;
   /** Stops the benchmark (clusters and processes are still torn down). */
   signal?: AbortSignal;
   /** Progress lines. Defaults to stderr. */
@@ -59,6 +58,8 @@ export interface InitialSyncRun {
   rssAfterMiB: number;
   writes: number;
   cpuSeconds: number;
+  /** CPU seconds of the host's etcd, kube-apiserver and controller-manager during the run. */
+  hostControlPlaneCpuSeconds: number;
   /**
    * `service_reflector_reconcile_errors_total` at the end (the original
    * has the same counter); undefined when the process serves none.
@@ -74,8 +75,15 @@ interface Reflecting extends AsyncDisposable {
   readonly pid: number;
 }
 
-/** Runs the benchmark and returns its cases; writes the runs if `resultsPath` is given. */
-export async function benchInitialSync(options: InitialSyncOptions = {}): Promise<BenchCase[]> {
+/** What {@linkcode benchInitialSync} measured: every run, and the same figures as cases. */
+export interface InitialSyncOutcome extends BenchOutcome {
+  runs: InitialSyncRun[];
+}
+
+/** Runs the benchmark. */
+export async function benchInitialSync(
+  options: InitialSyncOptions = {},
+): Promise<InitialSyncOutcome> {
   const { sizes = [1000, 2000, 5000], signal } = options;
   const log = options.log ?? progressLine;
   const lifetime = signal ? { signal } : {};
@@ -91,8 +99,7 @@ export async function benchInitialSync(options: InitialSyncOptions = {}): Promis
       log(`${implementation} at ${size}: ${JSON.stringify(run)}`);
     }
   }
-  if (options.resultsPath) await writeResults(options.resultsPath, runs);
-  return runs.flatMap((run) => {
+  const cases = runs.flatMap((run) => {
     const name = (what: string) => `${run.implementation}, ${run.services} Services: ${what}`;
     return [
       { name: name("start to every mirror"), unit: "s", samples: [run.seconds] },
@@ -102,6 +109,7 @@ export async function benchInitialSync(options: InitialSyncOptions = {}): Promis
       { name: name("CPU"), unit: "s", samples: [run.cpuSeconds] },
     ];
   });
+  return { cases, runs };
 }
 
 /** The largest size's Services, each labelled `in-<size>=yes` for every size it is within. */
@@ -154,6 +162,7 @@ async function measure(
   using transport = new Transport(adminConfig(host));
   const rest = new RestClient(transport);
   const writesBefore = await hostWrites(host);
+  const hostCpuBefore = await cpuSecondsOfProcessesNaming(host.dir);
   const started = performance.now();
   const [listen] = freePorts(1) as [number];
   const flags = [
@@ -172,6 +181,7 @@ async function measure(
     ...lifetime,
   });
   const seconds = (performance.now() - started) / 1000;
+  const hostControlPlaneCpuSeconds = await cpuSecondsOfProcessesNaming(host.dir) - hostCpuBefore;
   await delay(2_000, lifetime.signal);
   return {
     implementation,
@@ -181,6 +191,7 @@ async function measure(
     rssAfterMiB: await residentBytes(reflecting.pid, "VmRSS") / 2 ** 20,
     writes: (await hostWrites(host)) - writesBefore,
     cpuSeconds: await cpuSeconds(reflecting.pid),
+    hostControlPlaneCpuSeconds,
     ...await reconcileErrors(listen),
   };
 }
@@ -234,30 +245,4 @@ async function hostWrites(host: Cluster): Promise<number> {
     writes += Number(line.slice(line.lastIndexOf(" ") + 1));
   }
   return writes;
-}
-
-/**
- * The Kubernetes version of the test control plane: `k8s.io/kubernetes` in
- * its Go module (its binaries, built without release ldflags, report
- * `v0.0.0-master` on `/version`).
- */
-async function kubernetesVersion(): Promise<string> {
-  const goMod = await Deno.readTextFile(new URL("../cluster/go.mod", import.meta.url));
-  return goMod.match(/^\s*k8s\.io\/kubernetes (v\S+)/m)?.[1] ?? "unknown";
-}
-
-async function writeResults(path: URL, runs: InitialSyncRun[]): Promise<void> {
-  const results = {
-    benchmark: "initial_sync",
-    startedAt: new Date().toISOString(),
-    machine: {
-      cpus: navigator.hardwareConcurrency,
-      memoryGiB: Math.round(Deno.systemMemoryInfo().total / 2 ** 30),
-      deno: Deno.version.deno,
-      kubernetes: await kubernetesVersion(),
-    },
-    runs,
-  };
-  await Deno.mkdir(new URL(".", path), { recursive: true });
-  await Deno.writeTextFile(path, JSON.stringify(results, null, 2) + "\n");
 }

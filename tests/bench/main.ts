@@ -1,10 +1,11 @@
 /**
- * Runs benchmarks, writes each report to `.cache/bench/<name>.json` (or
- * under `$SERVICE_REFLECTOR_BENCH_DIR`) and prints it as a table.
+ * Runs benchmarks, writes each report to `bench/results/<name>.json` (or
+ * under `$SERVICE_REFLECTOR_BENCH_DIR`), prints it as a table, and
+ * regenerates `docs/benchmarks.md` from the results there.
  * `deno task bench [name...] [--reflector-cmd "<command>"]` runs this file;
  * without names it runs them all. `--reflector-cmd` runs another reflector
  * binary beside this one where a benchmark compares implementations
- * (`initial_sync`, which also writes `bench/results/initial_sync.json`).
+ * (`initial_sync`).
  *
  * @module
  */
@@ -15,7 +16,9 @@ import { benchCommand } from "./command.ts";
 import { benchEmitter } from "./emitter.ts";
 import { benchInformer } from "./informer.ts";
 import { benchReflector } from "./reflector.ts";
-import { type BenchCase, buildReport, formatTable } from "./report.ts";
+import { type BenchOutcome, buildReport, formatTable } from "./report.ts";
+import { benchChurn } from "./churn.ts";
+import { writeBenchmarkDocs } from "./docs.ts";
 import { benchInitialSync } from "./initial_sync.ts";
 import { benchMemory } from "./memory.ts";
 import { benchSources } from "./sources.ts";
@@ -28,28 +31,23 @@ interface BenchContext {
   reflectorCmd?: string;
 }
 
-const resultsDir = new URL("../../bench/results/", import.meta.url);
-
-const benchmarks: Record<string, (context: BenchContext) => Promise<BenchCase[]>> = {
-  cluster_start: ({ signal }) => benchClusterStart({ signal }),
-  informer: () => benchInformer(),
-  emitter: () => benchEmitter(),
-  command: () => benchCommand(),
-  reflector: ({ signal }) => benchReflector({ signal }),
-  waiting: ({ signal }) => benchWaiting({ signal }),
-  sources: ({ signal }) => benchSources({ signal }),
-  memory: ({ signal }) => benchMemory({ signal }),
+const benchmarks: Record<string, (context: BenchContext) => Promise<BenchOutcome>> = {
+  cluster_start: async ({ signal }) => ({ cases: await benchClusterStart({ signal }) }),
+  informer: async () => ({ cases: await benchInformer() }),
+  emitter: async () => ({ cases: await benchEmitter() }),
+  command: async () => ({ cases: await benchCommand() }),
+  reflector: async ({ signal }) => ({ cases: await benchReflector({ signal }) }),
+  churn: async ({ signal }) => ({ cases: await benchChurn({ signal }) }),
+  waiting: async ({ signal }) => ({ cases: await benchWaiting({ signal }) }),
+  sources: async ({ signal }) => ({ cases: await benchSources({ signal }) }),
+  memory: async ({ signal }) => ({ cases: await benchMemory({ signal }) }),
   initial_sync: ({ signal, reflectorCmd }) =>
-    benchInitialSync({
-      signal,
-      ...(reflectorCmd ? { reflectorCmd } : {}),
-      resultsPath: new URL("initial_sync.json", resultsDir),
-    }),
+    benchInitialSync({ signal, ...(reflectorCmd ? { reflectorCmd } : {}) }),
 };
 
 const outDir = Deno.env.get("SERVICE_REFLECTOR_BENCH_DIR")
   ? new URL(`file://${Deno.env.get("SERVICE_REFLECTOR_BENCH_DIR")?.replace(/\/?$/, "/")}`)
-  : new URL("../../.cache/bench/", import.meta.url);
+  : new URL("../../bench/results/", import.meta.url);
 
 /** The benchmark names and `--reflector-cmd <command>` (or `=<command>`) of `args`. */
 function parseArgs(args: readonly string[]): { names: string[]; reflectorCmd?: string } {
@@ -80,8 +78,10 @@ if (import.meta.main) {
   const controller = new AbortController();
   Deno.addSignalListener("SIGINT", () => controller.abort());
   await Deno.mkdir(outDir, { recursive: true });
-  for (const name of names) {
-    const run = benchmarks[name] as (context: BenchContext) => Promise<BenchCase[]>;
+  const began = performance.now();
+  for (const [index, name] of names.entries()) {
+    console.error(`[bench] ${index + 1}/${names.length}: ${name}`);
+    const run = benchmarks[name] as (context: BenchContext) => Promise<BenchOutcome>;
     const context = { signal: controller.signal, ...(reflectorCmd ? { reflectorCmd } : {}) };
     const report = buildReport(name, new Date(), await run(context));
     const path = new URL(`${name}.json`, outDir);
@@ -89,5 +89,10 @@ if (import.meta.main) {
     console.log(formatTable(report));
     console.log(`JSON: ${path.pathname}\n`);
   }
+  const docs = await writeBenchmarkDocs({ resultsDir: outDir });
+  console.log(`${docs.pathname} from ${outDir.pathname}`);
+  console.error(
+    `[bench] ${names.length} in ${((performance.now() - began) / 60_000).toFixed(1)} min`,
+  );
   Deno.exit(0);
 }

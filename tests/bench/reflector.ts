@@ -36,7 +36,7 @@ import {
   managedByLabel,
   managedByValue,
 } from "../../lib/ownership.ts";
-import type { BenchCase } from "./report.ts";
+import { type BenchCase, percentile } from "./report.ts";
 
 /** Options of {@linkcode benchReflector}. */
 export interface ReflectorBenchOptions {
@@ -74,10 +74,6 @@ function memoryAfterGc(): { rss: number; heapUsed: number } {
   gc?.();
   const { rss, heapUsed } = Deno.memoryUsage();
   return { rss, heapUsed };
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
 function readyEndpoints(slices: EndpointSlice[]): number {

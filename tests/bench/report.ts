@@ -16,6 +16,22 @@ export interface BenchCase {
   samples: number[];
 }
 
+/** What a benchmark measured: its cases, and the runs it also records whole, if any. */
+export interface BenchOutcome {
+  cases: BenchCase[];
+  /** One record per run, e.g. per implementation and size (`initial_sync`). */
+  runs?: readonly object[];
+}
+
+/** Facts of the machine and software that the numbers depend on. */
+export interface MachineFacts {
+  cpus: number;
+  memoryGiB: number;
+  deno: string;
+  /** `k8s.io/kubernetes` of the test control plane. */
+  kubernetes: string;
+}
+
 /** A benchmark's full result. */
 export interface BenchReport {
   /** Benchmark name, also the JSON file's base name. */
@@ -23,21 +39,45 @@ export interface BenchReport {
   /** When the run started (ISO 8601). */
   startedAt: string;
   /** Machine facts that the numbers depend on. */
-  machine: { cpus: number; memoryGiB: number; deno: string };
+  machine: MachineFacts;
   /** Measured cases. */
   cases: (BenchCase & { min: number; median: number; max: number; mean: number })[];
+  /** As {@linkcode BenchOutcome.runs}. */
+  runs?: readonly object[];
 }
 
-/** Summarizes `cases` into a report. */
-export function buildReport(benchmark: string, startedAt: Date, cases: BenchCase[]): BenchReport {
+/**
+ * The Kubernetes version of the test control plane: `k8s.io/kubernetes` in
+ * its Go module (its binaries, built without release ldflags, report
+ * `v0.0.0-master` on `/version`).
+ */
+export function kubernetesVersion(): string {
+  const goMod = Deno.readTextFileSync(new URL("../cluster/go.mod", import.meta.url));
+  return goMod.match(/^\s*k8s\.io\/kubernetes (v\S+)/m)?.[1] ?? "unknown";
+}
+
+/** This machine's facts. */
+export function machineFacts(): MachineFacts {
+  return {
+    cpus: navigator.hardwareConcurrency,
+    memoryGiB: Math.round(Deno.systemMemoryInfo().total / 2 ** 30),
+    deno: Deno.version.deno,
+    kubernetes: kubernetesVersion(),
+  };
+}
+
+/** Summarizes `outcome` (or bare cases) into a report. */
+export function buildReport(
+  benchmark: string,
+  startedAt: Date,
+  outcome: BenchOutcome | BenchCase[],
+): BenchReport {
+  const { cases, runs } = Array.isArray(outcome) ? { cases: outcome, runs: undefined } : outcome;
   return {
     benchmark,
     startedAt: startedAt.toISOString(),
-    machine: {
-      cpus: navigator.hardwareConcurrency,
-      memoryGiB: Math.round(Deno.systemMemoryInfo().total / 2 ** 30),
-      deno: Deno.version.deno,
-    },
+    machine: machineFacts(),
+    ...(runs ? { runs } : {}),
     cases: cases.map((bench) => {
       if (bench.samples.length === 0) {
         throw new RangeError(`Cannot summarize case "${bench.name}" as it has no samples`);
@@ -57,6 +97,12 @@ export function buildReport(benchmark: string, startedAt: Date, cases: BenchCase
       };
     }),
   };
+}
+
+/** The `q`th percentile of `samples` (nearest rank), in any order; NaN for none. */
+export function percentile(samples: readonly number[], q: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((q / 100) * sorted.length) - 1)] ?? NaN;
 }
 
 /** `value` with the decimals its size needs to show three significant digits, at most two. */
@@ -84,7 +130,7 @@ export function formatTable(report: BenchReport): string {
       column === 0 ? cell.padEnd(widths[column] as number) : cell.padStart(widths[column] as number)
     ).join("  ");
   return [
-    `${report.benchmark} (${report.machine.cpus} CPUs, ${report.machine.memoryGiB} GiB, Deno ${report.machine.deno})`,
+    `${report.benchmark} (${report.machine.cpus} CPUs, ${report.machine.memoryGiB} GiB, Deno ${report.machine.deno}, Kubernetes ${report.machine.kubernetes})`,
     line(header),
     ...rows.map(line),
   ].join("\n");
