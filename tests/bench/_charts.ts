@@ -53,7 +53,7 @@ export function scalingChart(
     encoding: {
       x: { field: "services", type: "quantitative", title: "Services mirrored" },
       y: { field: figure.field, type: "quantitative", title: figure.title },
-      color: { field: "implementation", type: "nominal", title: null },
+      color: { field: "implementation", type: "nominal", title: null, legend: { labelLimit: 0 } },
     },
   };
 }
@@ -83,7 +83,7 @@ export function distributionChart(series: readonly SampleSeries[], title: string
     encoding: {
       x: { field: "ms", type: "quantitative", scale: { type: "log" }, title },
       y: { field: "share", type: "quantitative", title: "share of changes at or under" },
-      color: { field: "series", type: "nominal", title: null },
+      color: { field: "series", type: "nominal", title: null, legend: { labelLimit: 0 } },
     },
   };
 }
@@ -98,10 +98,16 @@ export function barChart(bars: readonly Bar[], unit: string): TopLevelSpec {
     data: { values: bars.map((bar) => ({ ...bar })) },
     mark: "bar",
     encoding: {
-      x: { field: "figure", type: "nominal", title: null, axis: { labelAngle: -30 } },
+      x: {
+        field: "figure",
+        type: "nominal",
+        title: null,
+        sort: null,
+        axis: { labelAngle: -30, labelLimit: 0 },
+      },
       xOffset: { field: "variant" },
       y: { field: "value", type: "quantitative", title: unit },
-      color: { field: "variant", type: "nominal", title: null },
+      color: { field: "variant", type: "nominal", title: null, legend: { labelLimit: 0 } },
     },
   };
 }

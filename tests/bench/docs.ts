@@ -54,8 +54,26 @@ export async function writeBenchmarkDocs(options: BenchmarkDocsOptions = {}): Pr
     await Deno.writeTextFile(new URL(`charts/${name}.svg`, docsDir), await renderSvg(spec));
   }
   const page = new URL("benchmarks.md", docsDir);
-  await Deno.writeTextFile(page, markdown(reports, Object.keys(charts)));
+  await Deno.writeTextFile(page, await formatted(markdown(reports, Object.keys(charts))));
   return page;
+}
+
+/** `text` as `deno fmt` leaves Markdown, so that the page passes `deno fmt --check`. */
+async function formatted(text: string): Promise<string> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["fmt", "--ext=md", "--line-width=100", "-"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(text));
+  await writer.close();
+  const { success, stdout, stderr } = await child.output();
+  if (!success) {
+    throw new Error(`Cannot format docs/benchmarks.md: ${new TextDecoder().decode(stderr)}`);
+  }
+  return new TextDecoder().decode(stdout);
 }
 
 async function readReports(dir: URL): Promise<Map<string, BenchReport>> {
