@@ -10,7 +10,9 @@
  * are written to the source for `seconds`, on a fixed schedule whatever
  * the answers' delays (an open loop, as a busy cluster's changes come),
  * the Services taken in turn. Each change is timed from just before its
- * PATCH until a watch on the host (in this process) shows it.
+ * PATCH until a watch on the host (in this process) shows it. With
+ * `reflectorCmd`, another reflector runs each path too (through this
+ * command's Emitter for the `emitter` path), and the runs record both.
  *
  * The yardstick, measured on the same host first: the host
  * apiserver's own write-to-watch latency for the same change at the same
@@ -30,7 +32,8 @@ import { teamServiceList } from "../support/team_services.ts";
 import { endpointSlices } from "../../lib/kube/resource.ts";
 import { RestClient } from "../../lib/kube/rest.ts";
 import { Transport } from "../../lib/kube/transport.ts";
-import { type BenchCase, percentile } from "./report.ts";
+import { type BenchCase, type BenchOutcome, percentile } from "./report.ts";
+import { hostWrites, ourName, startReflecting } from "./_reflecting.ts";
 import { watchHost } from "./_host_watch.ts";
 import { progressLine } from "./_progress.ts";
 import { SliceLatencyWatch } from "./_slice_latency.ts";
@@ -50,6 +53,13 @@ export interface ChurnOptions {
   baselineSeconds?: number;
   /** The paths measured, one after the other. Defaults to both. */
   paths?: ChurnPath[];
+  /**
+   * Another reflector to run beside this one through each path: a shell
+   * command to which the original's flags are appended (`--kubeconfig`,
+   * `--emitter=false`, `--listen`, `--reflector.source-kubeconfig` or
+   * `--reflector.source-api`, `--reflector.selector`, `--namespace`).
+   */
+  reflectorCmd?: string;
   /** Stops the benchmark (clusters and processes are still torn down). */
   signal?: AbortSignal;
   /** Progress lines. Defaults to stderr. */
@@ -70,8 +80,30 @@ const baselineNamespace = "baseline";
 const team = 1;
 const endpointsPerSlice = 3;
 
-/** Runs the benchmark and returns its cases. */
-export async function benchChurn(options: ChurnOptions = {}): Promise<BenchCase[]> {
+/** One implementation through one path. */
+export interface ChurnRun {
+  /** `service-reflector`, or the other command. */
+  implementation: string;
+  path: ChurnPath;
+  changes: number;
+  /** Changes never shown on the host within 10 s. */
+  lost: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** The host apiserver's own write-to-watch p99, measured first. */
+  hostP99Ms: number;
+  /** The host apiserver's count of writes (Services, Endpoints, slices) per change. */
+  writesPerChange: number;
+}
+
+/** What {@linkcode benchChurn} measured: every run, and cases with the samples. */
+export interface ChurnOutcome extends BenchOutcome {
+  runs: ChurnRun[];
+}
+
+/** Runs the benchmark. */
+export async function benchChurn(options: ChurnOptions = {}): Promise<ChurnOutcome> {
   const { services = 200, paths = ["kubeconfig", "emitter"], signal } = options;
   if (!(Number.isInteger(services) && services >= 1 && services <= 250)) {
     throw new RangeError(
@@ -80,9 +112,17 @@ export async function benchChurn(options: ChurnOptions = {}): Promise<BenchCase[
   }
   const log = options.log ?? progressLine;
   const lifetime = signal ? { signal } : {};
+  const implementations = [ourName, ...(options.reflectorCmd ? [options.reflectorCmd] : [])];
+  const runsOf = paths.flatMap((path) =>
+    implementations.map((implementation, index) => ({
+      path,
+      implementation,
+      namespace: `churn-${path}-${index}`,
+    }))
+  );
   await using source = await startCluster({ name: "churn-source", ...lifetime });
   await using host = await startCluster({ name: "churn-host", ...lifetime });
-  for (const path of paths) await seed(source, namespaceOf(path), services);
+  for (const { namespace } of runsOf) await seed(source, namespace, services);
   await seed(host, baselineNamespace, services);
   using sourceTransport = new Transport(adminConfig(source));
   using hostTransport = new Transport(adminConfig(host));
@@ -98,53 +138,65 @@ export async function benchChurn(options: ChurnOptions = {}): Promise<BenchCase[
     { name: "host write to watch", unit: "ms", samples: baseline.latencies },
     { name: "host write to watch, p99", unit: "ms", samples: [percentile(baseline.latencies, 99)] },
   ];
-  for (const path of paths) {
-    // Each path reflects a namespace of its own into the one host, one path at a time.
-    await using reflector = await startReflector(path, source, host, lifetime);
-    await allMirrored(hostRest, namespaceOf(path), services, signal).catch((error) => {
-      throw new Error(`${error.message}; the reflector logged:\n${reflector.logs()}`, {
-        cause: error,
-      });
+  const runs: ChurnRun[] = [];
+  for (const { path, implementation, namespace } of runsOf) {
+    // Each run reflects a namespace of its own into the one host, one run at a time.
+    await using _reflecting = await startReflector({
+      path,
+      implementation,
+      namespace,
+      source,
+      host,
     });
-    const writesBefore = await reflector.metric("service_reflector_writes_total") ?? 0;
-    const slices = new SliceStates(sourceRest, namespaceOf(path), services);
-    const churned = await measureBurst(slices, hostRest, options);
-    const writes = (await reflector.metric("service_reflector_writes_total") ?? 0) - writesBefore;
-    log(`${path}: propagation p99 ${percentile(churned.latencies, 99).toFixed(1)} ms`);
-    cases.push(...churnCases(path, baseline, churned, writes));
+    await allMirrored(hostRest, namespace, services, signal);
+    const writesBefore = await hostWrites(host);
+    const churned = await measureBurst(new SliceStates(sourceRest, namespace, services), hostRest, {
+      ...options,
+    });
+    const writes = await hostWrites(host) - writesBefore;
+    const run = churnRun(implementation, path, baseline, churned, writes);
+    log(`${implementation}, ${path}: propagation p99 ${run.p99Ms.toFixed(1)} ms`);
+    runs.push(run);
+    cases.push(...churnCases(run, churned));
   }
-  return cases;
+  return { cases, runs };
 }
 
-/** The source namespace `path` reflects. */
-function namespaceOf(path: ChurnPath): string {
-  return `churn-${path}`;
-}
-
-function churnCases(
+function churnRun(
+  implementation: string,
   path: ChurnPath,
   baseline: Churned,
   churned: Churned,
   writes: number,
-): BenchCase[] {
-  const name = (what: string) => `${path}: ${what}`;
-  const p = (burst: Churned, q: number) => percentile(burst.latencies, q);
+): ChurnRun {
+  return {
+    implementation,
+    path,
+    changes: churned.changes,
+    lost: churned.lost,
+    p50Ms: percentile(churned.latencies, 50),
+    p99Ms: percentile(churned.latencies, 99),
+    maxMs: percentile(churned.latencies, 100),
+    hostP99Ms: percentile(baseline.latencies, 99),
+    writesPerChange: writes / churned.changes,
+  };
+}
+
+/** This command's runs are named by their path alone; another's by the command too. */
+function churnCases(run: ChurnRun, churned: Churned): BenchCase[] {
+  const prefix = run.implementation === ourName ? run.path : `${run.implementation}, ${run.path}`;
+  const name = (what: string) => `${prefix}: ${what}`;
   return [
     { name: name("propagation"), unit: "ms", samples: churned.latencies },
-    { name: name("propagation, p99"), unit: "ms", samples: [p(churned, 99)] },
+    { name: name("propagation, p99"), unit: "ms", samples: [run.p99Ms] },
     {
       name: name("propagation p99 / host write to watch p99"),
       unit: "ratio",
-      samples: [p(churned, 99) / p(baseline, 99)],
+      samples: [run.p99Ms / run.hostP99Ms],
     },
-    {
-      name: name("propagation p50 / host write to watch p50"),
-      unit: "ratio",
-      samples: [p(churned, 50) / p(baseline, 50)],
-    },
-    { name: name("changes written"), unit: "changes", samples: [churned.changes] },
-    { name: name("changes not shown on the host"), unit: "changes", samples: [churned.lost] },
-    { name: name("host writes per change"), unit: "writes", samples: [writes / churned.changes] },
+    { name: name("changes written"), unit: "changes", samples: [run.changes] },
+    { name: name("changes not shown on the host"), unit: "changes", samples: [run.lost] },
+    { name: name("host writes per change"), unit: "writes", samples: [run.writesPerChange] },
   ];
 }
 
@@ -159,64 +211,55 @@ async function seed(cluster: Cluster, target: string, services: number): Promise
   );
 }
 
-/** A reflector command, with the Emitter it reads if any; both stop on dispose. */
-interface ChurnReflector extends AsyncDisposable {
-  /** A metric of the reflector, as `CommandProcess.metric` reads it. */
-  metric(name: string): Promise<number | undefined>;
-  /** What the reflector and the Emitter logged so far. */
-  logs(): string;
+/** What {@linkcode startReflector} starts. */
+interface ReflectorRun {
+  path: ChurnPath;
+  implementation: string;
+  /** The only source namespace reflected (`--namespace`). */
+  namespace: string;
+  source: Cluster;
+  host: Cluster;
 }
 
-/** The reflector command, and for `emitter` an Emitter command of `source` it reads. */
-async function startReflector(
-  path: ChurnPath,
-  source: Cluster,
-  host: Cluster,
-  lifetime: { signal?: AbortSignal },
-): Promise<ChurnReflector> {
-  const stack = new AsyncDisposableStack();
-  try {
-    let sourceFlag = `--reflector.source-kubeconfig=source=${source.kubeconfig}`;
-    let emitterLogs = () => "";
-    if (path === "emitter") {
-      const [port] = freePorts(1) as [number];
-      const emitter = stack.use(
-        await startCommand([
-          `--kubeconfig=${source.kubeconfig}`,
-          "--reflector=false",
-          "--log-level=warn",
-          "--emitter.bind-address=127.0.0.1",
-          `--emitter.insecure-port=${port}`,
-          "--emitter.secure-port=0",
-          "--emitter.selector=export=yes",
-          `--namespace=${namespaceOf(path)}`,
-        ]),
-      );
-      await emitter.ready();
-      emitterLogs = () => emitter.logs();
-      sourceFlag = `--reflector.source-api=source=http://127.0.0.1:${port}`;
-    }
-    lifetime.signal?.throwIfAborted();
-    const reflector = stack.use(
+/**
+ * The reflector with the original's flags, and for the `emitter` path an
+ * Emitter of the source (this command, `--reflector=false`) that it reads;
+ * both stop on dispose.
+ */
+async function startReflector(run: ReflectorRun): Promise<AsyncDisposable> {
+  const { path, implementation, namespace, source, host } = run;
+  await using stack = new AsyncDisposableStack();
+  let sourceFlag = `--reflector.source-kubeconfig=${source.kubeconfig}`;
+  if (path === "emitter") {
+    const [port] = freePorts(1) as [number];
+    const emitter = stack.use(
       await startCommand([
-        `--kubeconfig=${host.kubeconfig}`,
-        "--emitter=false",
+        `--kubeconfig=${source.kubeconfig}`,
+        "--reflector=false",
         "--log-level=warn",
-        sourceFlag,
-        "--reflector.selector=export=yes",
-        `--namespace=${namespaceOf(path)}`,
+        "--emitter.bind-address=127.0.0.1",
+        `--emitter.insecure-port=${port}`,
+        "--emitter.secure-port=0",
+        "--emitter.selector=export=yes",
+        `--namespace=${namespace}`,
       ]),
     );
-    const owned = stack.move();
-    return {
-      metric: (name) => reflector.metric(name),
-      logs: () => reflector.logs() + emitterLogs(),
-      [Symbol.asyncDispose]: () => owned.disposeAsync(),
-    };
-  } catch (error) {
-    await stack.disposeAsync();
-    throw error;
+    await emitter.ready();
+    sourceFlag = `--reflector.source-api=http://127.0.0.1:${port}`;
   }
+  const [listen] = freePorts(1) as [number];
+  stack.use(
+    await startReflecting(implementation, [
+      `--kubeconfig=${host.kubeconfig}`,
+      "--emitter=false",
+      `--listen=127.0.0.1:${listen}`,
+      sourceFlag,
+      "--reflector.selector=export=yes",
+      `--namespace=${namespace}`,
+    ]),
+  );
+  const owned = stack.move();
+  return { [Symbol.asyncDispose]: () => owned.disposeAsync() };
 }
 
 async function allMirrored(

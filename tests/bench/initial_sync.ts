@@ -23,7 +23,6 @@
 import { type Cluster, startCluster } from "../cluster/mod.ts";
 import { freePorts } from "../cluster/ports.ts";
 import { adminConfig } from "../support/client_configs.ts";
-import { startCommand } from "../support/command.ts";
 import { delay, poll } from "../support/poll.ts";
 import { RestClient } from "../../lib/kube/rest.ts";
 import { Transport } from "../../lib/kube/transport.ts";
@@ -31,6 +30,7 @@ import type { BenchOutcome } from "./report.ts";
 import { cpuSeconds, cpuSecondsOfProcessesNaming, residentBytes } from "./_process_stats.ts";
 import { watchHost } from "./_host_watch.ts";
 import { progressLine } from "./_progress.ts";
+import { hostWrites, ourName, startReflecting } from "./_reflecting.ts";
 
 /** Options of {@linkcode benchInitialSync}. */
 export interface InitialSyncOptions {
@@ -68,13 +68,6 @@ export interface InitialSyncRun {
 }
 
 const namespace = "sync";
-const ourName = "service-reflector";
-
-/** A running reflector: its process id, and how to stop it. */
-interface Reflecting extends AsyncDisposable {
-  readonly pid: number;
-}
-
 /** What {@linkcode benchInitialSync} measured: every run, and the same figures as cases. */
 export interface InitialSyncOutcome extends BenchOutcome {
   runs: InitialSyncRun[];
@@ -196,32 +189,6 @@ async function measure(
   };
 }
 
-/** This command as the compiled binary runs, or `command` with `flags` appended. */
-async function startReflecting(implementation: string, flags: string[]): Promise<Reflecting> {
-  if (implementation === ourName) {
-    const command = await startCommand([...flags, "--log-level=warn"]);
-    return { pid: command.child.pid, [Symbol.asyncDispose]: () => command[Symbol.asyncDispose]() };
-  }
-  const quoted = flags.map((flag) => `'${flag.replaceAll("'", "'\\''")}'`).join(" ");
-  const child = new Deno.Command("sh", {
-    args: ["-c", `exec ${implementation} ${quoted}`],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  return {
-    pid: child.pid,
-    async [Symbol.asyncDispose]() {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // Already exited.
-      }
-      await child.status;
-    },
-  };
-}
-
 /** The reconcile errors the reflector listening on `port` counted, if it serves them. */
 async function reconcileErrors(port: number): Promise<{ reconcileErrors?: number }> {
   const response = await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => undefined);
@@ -231,18 +198,4 @@ async function reconcileErrors(port: number): Promise<{ reconcileErrors?: number
     each.startsWith("service_reflector_reconcile_errors_total ")
   );
   return line === undefined ? {} : { reconcileErrors: Number(line.split(" ")[1]) };
-}
-
-/** Writes of Services, Endpoints, EndpointSlices and Namespaces `host` has answered so far. */
-async function hostWrites(host: Cluster): Promise<number> {
-  const text = await (await host.fetch("/metrics")).text();
-  let writes = 0;
-  for (const line of text.split("\n")) {
-    if (!line.startsWith("apiserver_request_total{")) continue;
-    if (!/verb="(POST|PUT|PATCH|DELETE)"/.test(line)) continue;
-    if (!/resource="(services|endpoints|endpointslices|namespaces)"/.test(line)) continue;
-    if (/subresource="[^"]+"/.test(line)) continue;
-    writes += Number(line.slice(line.lastIndexOf(" ") + 1));
-  }
-  return writes;
 }

@@ -5,7 +5,7 @@
  * `deno task bench [name...] [--reflector-cmd "<command>"]` runs this file;
  * without names it runs them all. `--reflector-cmd` runs another reflector
  * binary beside this one where a benchmark compares implementations
- * (`initial_sync`).
+ * (`initial_sync` and `churn`).
  *
  * @module
  */
@@ -37,7 +37,8 @@ const benchmarks: Record<string, (context: BenchContext) => Promise<BenchOutcome
   emitter: async () => ({ cases: await benchEmitter() }),
   command: async () => ({ cases: await benchCommand() }),
   reflector: async ({ signal }) => ({ cases: await benchReflector({ signal }) }),
-  churn: async ({ signal }) => ({ cases: await benchChurn({ signal }) }),
+  churn: ({ signal, reflectorCmd }) =>
+    benchChurn({ signal, ...(reflectorCmd ? { reflectorCmd } : {}) }),
   waiting: async ({ signal }) => ({ cases: await benchWaiting({ signal }) }),
   sources: async ({ signal }) => ({ cases: await benchSources({ signal }) }),
   memory: async ({ signal }) => ({ cases: await benchMemory({ signal }) }),
