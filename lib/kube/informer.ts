@@ -142,6 +142,9 @@ export class Informer<T extends KubeObject> {
   #hasSynced = false;
   #resourceVersion = "";
   #running = false;
+  // While fills run: the keys the watch deleted since the first began.
+  #fills = 0;
+  readonly #deletedDuringFills = new Set<string>();
 
   /** Creates an informer; nothing is sent before {@linkcode Informer.run}. */
   constructor(rest: RestClient, options: InformerOptions<T>) {
@@ -212,6 +215,55 @@ export class Informer<T extends KubeObject> {
       for (const object of this.#store.list()) this.#call(handlers, "onAdd", object, true);
     }
     return () => this.#handlers.delete(handlers);
+  }
+
+  /**
+   * Lists what `labelSelector` selects (in `namespace`, within the
+   * informer's own namespace and selectors) and caches each admitted
+   * object the cache lacks, as an addition: for an `admit` that starts
+   * admitting objects it refused before (their Service became wanted, say).
+   * An object already cached is newer or as new, and stays; one the watch
+   * deleted while the list ran is not brought back. Throws what the list
+   * throws; nothing is cached then.
+   */
+  async fill(
+    selection: { namespace?: string; labelSelector: string },
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const { type, namespace, labelSelector, fieldSelector } = this.#options;
+    if (namespace && selection.namespace && selection.namespace !== namespace) return;
+    const inNamespace = namespace || selection.namespace;
+    this.#fills++;
+    try {
+      const list = await this.#rest.list<T>(type, {
+        ...(inNamespace ? { namespace: inNamespace } : {}),
+        labelSelector: [labelSelector, selection.labelSelector].filter(Boolean).join(","),
+        ...(fieldSelector ? { fieldSelector } : {}),
+        limit: this.#options.pageSize ?? 500,
+        ...(this.#options.maxListBytes ? { maxBytes: this.#options.maxListBytes } : {}),
+        ...(signal ? { signal } : {}),
+      });
+      for (const object of list.items) {
+        const key = safeObjectKey(object);
+        if (key === undefined || this.#store.get(key) || this.#deletedDuringFills.has(key)) {
+          continue;
+        }
+        if (this.#admits(object)) this.#applyAdmitted("ADDED", this.#transform(object));
+      }
+    } finally {
+      if (--this.#fills === 0) this.#deletedDuringFills.clear();
+    }
+  }
+
+  /**
+   * Drops the objects of `keys` from the cache, telling handlers of each as
+   * a deletion: for an `admit` that stops admitting them.
+   */
+  forget(keys: Iterable<string>): void {
+    for (const key of keys) {
+      const gone = this.#store.delete(key);
+      if (gone) this.#emit("onDelete", gone, false);
+    }
   }
 
   /** Resolves once the first list is in the cache; rejects with the reason if `signal` aborts first. */
@@ -367,6 +419,10 @@ export class Informer<T extends KubeObject> {
     if (type === "BOOKMARK") {
       if (version) this.#resourceVersion = version;
       return;
+    }
+    if (type === "DELETED" && this.#fills > 0) {
+      const key = safeObjectKey(raw);
+      if (key !== undefined) this.#deletedDuringFills.add(key);
     }
     if (!this.#admits(raw)) {
       // Refused: the cache keeps its version, but a deletion still deletes.

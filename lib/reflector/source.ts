@@ -23,7 +23,7 @@ import type { ClientConfig } from "../kube/config/client_config.ts";
 import { type Clock, realClock } from "../clock.ts";
 import { servesResource } from "../kube/discovery.ts";
 import type { Informer, InformerHealth, InformerPhase } from "../kube/informer.ts";
-import { type KubeObject, objectKey, sliceServiceKeys } from "../kube/object.ts";
+import { type KubeObject, objectKey, serviceNameLabel, sliceServiceKeys } from "../kube/object.ts";
 import { endpoints, endpointSlices, services } from "../kube/resource.ts";
 import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
@@ -86,6 +86,8 @@ export class Source {
   #endpoints: Informer<Endpoints> | undefined;
   /** Clock time (ms) the endpoints API was decided. */
   #discovered: number | undefined;
+  /** The signal of the current run, while it runs. */
+  #running: AbortSignal | undefined;
   readonly #naming: MirrorNaming;
 
   /**
@@ -220,6 +222,7 @@ export class Source {
 
   /** Decides the endpoints API, then runs the informers until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
+    this.#running = signal;
     try {
       const mode = await this.#discover(signal);
       if (!mode) return;
@@ -262,15 +265,23 @@ export class Source {
       admit: this.#admission(services.resource, serviceProblems, "own"),
       ...common,
     });
+    this.#services.addEventHandlers({
+      onAdd: (service) => this.#fillSlicesOf(service),
+      onDelete: (service) => this.#forgetSlicesOf(service),
+    });
     if (mode === "endpointslices") {
-      this.#slices = keyedInformer<EndpointSlice>(this.#rest, {
+      const valid = this.#admission(endpointSlices.resource, endpointSliceProblems, "slice");
+      const slices = keyedInformer<EndpointSlice>(this.#rest, {
         type: endpointSlices,
         indexers: sliceIndexers,
         keysOf: (slice) => sliceServiceKeys(slice).flatMap((key) => this.#mirrorKeysOfService(key)),
-        admit: this.#admission(endpointSlices.resource, endpointSliceProblems, "slice"),
+        // Only slices of selected Services are cached: most of a source's
+        // slices are of Services it does not export, and no mirror reads them.
+        admit: (slice) => valid(slice) && this.#selectsServiceOf(slice),
         ...common,
       });
-      return [this.#services, this.#slices];
+      this.#slices = slices;
+      return [this.#services, this.#afterServices(slices)];
     }
     this.#endpoints = keyedInformer<Endpoints>(this.#rest, {
       type: endpoints,
@@ -279,6 +290,67 @@ export class Source {
       ...common,
     });
     return [this.#services, this.#endpoints];
+  }
+
+  /** Whether a Service `slice` belongs to is selected (cached). */
+  #selectsServiceOf(slice: EndpointSlice): boolean {
+    return sliceServiceKeys(slice).some((key) => this.#services?.store.get(key) !== undefined);
+  }
+
+  /**
+   * `slices`, run once the Services are cached: its first list then
+   * admits the slices of every selected Service, and a Service selected
+   * later has its slices filled in ({@linkcode Source.#fillSlicesOf}).
+   */
+  #afterServices(slices: Informer<EndpointSlice>): Runnable {
+    return {
+      run: async (signal) => {
+        try {
+          await this.#services?.synced(signal);
+        } catch {
+          return; // Aborted before the Services synced.
+        }
+        await slices.run(signal);
+      },
+      synced: (signal) => slices.synced(signal),
+    };
+  }
+
+  /**
+   * Caches the slices of a Service selected after the slices' first list
+   * (new, or newly labelled), which the slice informer refused until now;
+   * retried with backoff while the Service stays selected.
+   */
+  #fillSlicesOf(service: Service): void {
+    const slices = this.#slices;
+    const signal = this.#running;
+    if (!slices?.hasSynced || !signal || signal.aborted) return;
+    const key = objectKey(service);
+    const { name = "", namespace } = service.metadata ?? {};
+    const selection = {
+      ...(namespace ? { namespace } : {}),
+      labelSelector: `${serviceNameLabel}=${name}`,
+    };
+    const backoff = new Backoff(this.#options.clock ? { clock: this.#options.clock } : {});
+    const fill = async () => {
+      while (!signal.aborted && this.#services?.store.get(key)) {
+        try {
+          return await slices.fill(selection, signal);
+        } catch (error) {
+          if (signal.aborted) return;
+          this.#failed(error, "list");
+        }
+        await backoff.wait(signal).catch(() => {});
+      }
+    };
+    void fill();
+  }
+
+  /** Drops the cached slices of a Service no longer selected. */
+  #forgetSlicesOf(service: Service): void {
+    const slices = this.#slices;
+    if (!slices) return;
+    slices.forget(slices.store.byIndex(byService, objectKey(service)).map(objectKey));
   }
 
   #admission(
