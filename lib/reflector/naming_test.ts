@@ -81,6 +81,18 @@ Deno.test("per-source names: one mirror per source, merged by annotation, long n
       );
       equal(shortened.length, 63);
       ok(/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(shortened), shortened);
+      // Names come before slices, and a source that syncs first may hold a
+      // colliding name until the older claimant's source syncs and takes it
+      // over in place: what is checked below is the state this settles to.
+      const endpointsOf = async (name: string) => (await mirrorOf(rest, namespace, name)).endpoints;
+      await poll(async () => {
+        deepStrictEqual(await endpointsOf("a-b-c"), ["10.1.0.9:true"]);
+        deepStrictEqual(await endpointsOf(shortened), ["10.1.0.3:true"]);
+        deepStrictEqual(await endpointsOf("web-b-c"), ["10.1.0.1:true"]);
+        deepStrictEqual(await endpointsOf("web-c"), ["10.2.0.1:true"]);
+        deepStrictEqual(await endpointsOf("shared"), ["10.1.0.2:true", "10.2.0.2:true"]);
+        return true;
+      }, { description: "every mirror with its endpoints", timeoutMs: 30_000 });
       const longMirror = await mirrorOf(rest, namespace, shortened);
       equal(longMirror.service?.metadata?.annotations?.[sourceServiceAnnotation], long);
       deepStrictEqual(longMirror.endpoints, ["10.1.0.3:true"]);
