@@ -150,9 +150,11 @@ export async function benchChurn(options: ChurnOptions = {}): Promise<ChurnOutco
     });
     await allMirrored(hostRest, namespace, services, signal);
     const writesBefore = await hostWrites(host);
-    const churned = await measureBurst(new SliceStates(sourceRest, namespace, services), hostRest, {
-      ...options,
-    });
+    const churned = await measureBurst(
+      new SliceStates(sourceRest, namespace, services),
+      hostRest,
+      options,
+    );
     const writes = await hostWrites(host) - writesBefore;
     const run = churnRun(implementation, path, baseline, churned, writes);
     log(`${implementation}, ${path}: propagation p99 ${run.p99Ms.toFixed(1)} ms`);

@@ -37,6 +37,7 @@ import {
   managedByValue,
 } from "../../lib/ownership.ts";
 import { type BenchCase, percentile } from "./report.ts";
+import { SliceLatencyWatch } from "./_slice_latency.ts";
 
 /** Options of {@linkcode benchReflector}. */
 export interface ReflectorBenchOptions {
@@ -213,68 +214,6 @@ async function prepareSource(
   }));
 }
 
-/** Host mirror slices as a watch sees them, with waiters on one endpoint's `ready` value. */
-class HostSliceWatch {
-  readonly errors: string[] = [];
-  #waiter:
-    | { service: string; ip: string; ready: boolean; resolve: (at: number) => void }
-    | undefined;
-  readonly #controller = new AbortController();
-  readonly #done: Promise<void>;
-
-  constructor(rest: RestClient, resourceVersion: string) {
-    this.#done = this.#run(rest, resourceVersion);
-  }
-
-  /** Resolves with `performance.now()` at the event that shows `ip` of `service` as `ready`. */
-  next(service: string, ip: string, ready: boolean): Promise<number> {
-    return new Promise((resolve) => {
-      this.#waiter = { service, ip, ready, resolve };
-    });
-  }
-
-  async stop(): Promise<void> {
-    this.#controller.abort();
-    await this.#done;
-  }
-
-  async #run(rest: RestClient, from: string): Promise<void> {
-    let resourceVersion = from;
-    const { signal } = this.#controller;
-    while (!signal.aborted) {
-      try {
-        for await (
-          const event of rest.watch<EndpointSlice>(endpointSlices, {
-            namespace,
-            labelSelector: hostSliceSelector,
-            resourceVersion,
-            signal,
-          })
-        ) {
-          const at = performance.now();
-          resourceVersion = event.object.metadata?.resourceVersion ?? resourceVersion;
-          if (event.type !== "ADDED" && event.type !== "MODIFIED") continue;
-          const waiter = this.#waiter;
-          const slice = event.object;
-          if (
-            waiter &&
-            slice.metadata?.labels?.["kubernetes.io/service-name"] === waiter.service &&
-            (slice.endpoints ?? []).some((endpoint) =>
-              endpoint.addresses[0] === waiter.ip && endpoint.conditions?.ready === waiter.ready
-            )
-          ) {
-            this.#waiter = undefined;
-            waiter.resolve(at);
-          }
-        }
-      } catch (error) {
-        this.errors.push(error instanceof Error ? error.message : String(error));
-        await delay(100, signal).catch(() => {});
-      }
-    }
-  }
-}
-
 /** Runs the Reflector benchmark on two fresh clusters. */
 export async function benchReflector(options: ReflectorBenchOptions = {}): Promise<BenchCase[]> {
   const {
@@ -351,7 +290,7 @@ export async function benchReflector(options: ReflectorBenchOptions = {}): Promi
   // Its failure, if any, is thrown by the stop() in `finally`.
   const stopReflector = () => reflector.stop().catch(() => {});
   signal?.addEventListener("abort", stopReflector, { once: true });
-  let watch: HostSliceWatch | undefined;
+  let watch: SliceLatencyWatch | undefined;
   try {
     // 1. Initial mirroring. A slice cannot exist before its Service (it is
     // owned by it), so slices are only listed once every Service is there.
@@ -398,7 +337,7 @@ export async function benchReflector(options: ReflectorBenchOptions = {}): Promi
       labelSelector: hostSliceSelector,
       limit: 1,
     });
-    watch = new HostSliceWatch(hostRest, listed.resourceVersion);
+    watch = new SliceLatencyWatch(hostRest, namespace, listed.resourceVersion);
     // The watch opens asynchronously; give it a moment before the first change.
     await delay(500, signal);
     const ready = new Map<string, boolean>();
@@ -411,7 +350,7 @@ export async function benchReflector(options: ReflectorBenchOptions = {}): Promi
       const podName = `${name}-${pod}`;
       const value = !(ready.get(podName) ?? true);
       ready.set(podName, value);
-      const seen = watch.next(name, podIp(index, pod), value);
+      const seen = watch.next({ service: name, ip: podIp(index, pod), ready: value });
       const sent = performance.now();
       await sourceRest.patch<Pod>(pods, podName, {
         status: {
@@ -428,7 +367,8 @@ export async function benchReflector(options: ReflectorBenchOptions = {}): Promi
             watch?.errors.join("; ") || "none"
           }`,
         ));
-      delays.push(at - sent);
+      // Only another wait on the same Service resolves a wait without a time; there is none.
+      delays.push((at as number) - sent);
     }
     await delay(1_000, signal);
     const changeWrites = reflector.writes.length - writesBefore;
@@ -437,7 +377,7 @@ export async function benchReflector(options: ReflectorBenchOptions = {}): Promi
         delays.map((ms) => ms.toFixed(0)).join(" ")
       } ms`,
     );
-    await watch.stop();
+    await watch[Symbol.asyncDispose]();
     const watchErrors = watch.errors;
     watch = undefined;
 
@@ -553,7 +493,7 @@ export async function benchReflector(options: ReflectorBenchOptions = {}): Promi
       },
     ];
   } finally {
-    await watch?.stop();
+    await watch?.[Symbol.asyncDispose]();
     signal?.removeEventListener("abort", stopReflector);
     await reflector.stop();
   }
