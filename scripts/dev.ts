@@ -5,9 +5,14 @@
  * Emitter, serving east's exported Services; in west with only the
  * Reflector, mirroring them by that Emitter's URL alone. A demo Service
  * with Ready Pods is created in east, its mirror and EndpointSlice appear
- * in west, then the Pods are scaled and the slice follows. Everything stays
- * up until Ctrl-C (SIGINT) or SIGTERM; then both commands get SIGTERM, and
- * every process and file is removed.
+ * in west, then the Pods are scaled and the slice follows. West has a data
+ * plane (CoreDNS and kube-proxy, `tests/cluster/data_plane.ts`) and east's
+ * Pods answer HTTP on their IPs, so the demo resolves the mirror's name
+ * in west and requests it, before and after the scale-up, printing which
+ * east Pods answered. Everything runs in a private network namespace
+ * (`deno task dev` starts it so) and stays up until Ctrl-C (SIGINT) or
+ * SIGTERM; then both commands get SIGTERM, and every process and file is
+ * removed.
  *
  * `--check` runs the same steps without waiting for Ctrl-C and exits 0 only
  * if every step was seen and both commands stopped cleanly (the test suite
@@ -21,11 +26,12 @@
 
 import type { Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
-import { type Cluster, createReadyPod, startCluster } from "../tests/cluster/mod.ts";
+import { type Cluster, startCluster, startPodServer } from "../tests/cluster/mod.ts";
 import { clusterBinary } from "../tests/cluster/binary.ts";
 import { freePorts } from "../tests/cluster/ports.ts";
 import { adminConfig } from "../tests/support/client_configs.ts";
 import { type CommandProcess, startCommand } from "../tests/support/command.ts";
+import { FreshConnections, resolveIPv4 } from "../tests/support/data_plane_client.ts";
 import { poll } from "../tests/support/poll.ts";
 import { endpointSlices, services } from "../lib/kube/resource.ts";
 import { RestClient } from "../lib/kube/rest.ts";
@@ -33,6 +39,8 @@ import { Transport } from "../lib/kube/transport.ts";
 
 const namespace = "demo";
 const exportLabel = "service-reflector.squat.ai/export";
+const mirrorName = `hello.${namespace}.svc.cluster.local`;
+const podPort = 8080;
 
 /** West's view of the demo mirror: its cluster IP, its source's name and its endpoints. */
 async function mirrorOf(
@@ -63,27 +71,64 @@ async function waitForEndpoints(
   }, { description: `the mirror in west to list ${count} ready endpoints`, timeoutMs: 60_000 });
 }
 
-async function createPods(east: Cluster, from: number, to: number): Promise<void> {
+/** Serves east's Pods `hello-<from>` to `hello-<to>` on 10.244.1.<index>, until `pods` is disposed. */
+async function createPods(
+  east: Cluster,
+  pods: AsyncDisposableStack,
+  from: number,
+  to: number,
+): Promise<void> {
   for (let index = from; index <= to; index++) {
-    await createReadyPod(east, {
-      namespace,
-      name: `hello-${index}`,
-      ips: [`10.1.0.${index}`],
-      labels: { app: "hello" },
-    });
+    pods.use(
+      await startPodServer(east, {
+        namespace,
+        name: `hello-${index}`,
+        ips: [`10.244.1.${index}`],
+        labels: { app: "hello" },
+        port: podPort,
+      }),
+    );
   }
 }
+
+/**
+ * Resolves the mirror's name with west's CoreDNS, then requests it (a new
+ * connection each time) until every Pod of `expected` answered; prints both.
+ */
+async function requestFromWest(
+  west: Cluster,
+  client: FreshConnections,
+  expected: string[],
+): Promise<void> {
+  const nameServer = west.nameServer;
+  if (!nameServer) throw new Error("west has no data plane");
+  const address = await poll(async () => (await resolveIPv4(nameServer, mirrorName))[0], {
+    description: `${mirrorName} to resolve in west`,
+  });
+  console.log(`In west, ${mirrorName} resolves to ${address} (west's CoreDNS).`);
+  const seen = new Set<string>();
+  await poll(async () => {
+    for (const answer of await client.answers(address, 80, 8)) seen.add(answer);
+    return expected.every((answer) => seen.has(answer)) || undefined;
+  }, { description: `requests in west answered by ${expected.join(", ")}`, timeoutMs: 60_000 });
+  console.log(`From west, http://${mirrorName}/ answered by Pods ${[...seen].sort().join(", ")}.`);
+}
+
+/** What east's Pod `hello-<index>` answers. */
+const answerOf = (index: number) => `east/${namespace}/hello-${index}`;
 
 async function run(signal: AbortSignal, check: boolean): Promise<void> {
   const binary = await clusterBinary();
   const started = Date.now();
   console.log("Starting clusters east and west...");
   const results = await Promise.allSettled(
-    ["east", "west"].map((name) => startCluster({ name, signal })),
+    ["east", "west"].map((name) => startCluster({ name, signal, dataPlane: name === "west" })),
   );
   const clusters = results.flatMap((result) => result.status === "fulfilled" ? [result.value] : []);
   const commands: { name: string; process: CommandProcess }[] = [];
   const transports: Transport[] = [];
+  const pods = new AsyncDisposableStack();
+  using client = new FreshConnections();
   // Whether every step was seen, and whether a command exited with an error.
   let completed = false;
   let unclean = false;
@@ -119,30 +164,49 @@ async function run(signal: AbortSignal, check: boolean): Promise<void> {
     transports.push(westTransport);
     const west = new RestClient(westTransport);
     await east.kubectl("create", "namespace", namespace);
-    await east.kubectl("create", "service", "clusterip", "hello", "-n", namespace, "--tcp=80:8080");
+    await east.kubectl(
+      "create",
+      "service",
+      "clusterip",
+      "hello",
+      "-n",
+      namespace,
+      `--tcp=80:${podPort}`,
+    );
     await east.kubectl("label", "service", "hello", "-n", namespace, `${exportLabel}=true`);
-    await createPods(east, 1, 2);
+    await createPods(east, pods, 1, 2);
     console.log("Created Service demo/hello with 2 Ready Pods in east.");
     const first = await waitForEndpoints(west, 2);
     console.log(`Mirror in west, from source ${first.source}.`);
     console.log(`Mirror in west, endpoints: ${first.endpoints.join(", ")}`);
-    await createPods(east, 3, 4);
+    await requestFromWest(westCluster, client, [1, 2].map(answerOf));
+    await createPods(east, pods, 3, 4);
     console.log("Scaled demo/hello to 4 Pods in east.");
     console.log(
       `Mirror in west, endpoints: ${(await waitForEndpoints(west, 4)).endpoints.join(", ")}`,
     );
-    console.log("Demo mirrored and followed a scale-up.\n");
+    await requestFromWest(westCluster, client, [1, 2, 3, 4].map(answerOf));
+    console.log(
+      "Demo mirrored, resolved and reached east's Pods from west, and followed a scale-up.\n",
+    );
     completed = true;
     if (!check) {
+      // Everything listens inside this process's network namespace: a shell
+      // reaches it through nsenter.
+      const inside = `nsenter --net=/proc/${Deno.pid}/ns/net`;
+      console.log(`Everything runs in a private network; from another shell, prefix: ${inside}`);
       for (const cluster of [east, westCluster]) {
         console.log(`${cluster.name}:`);
         console.log(`  kubeconfig  ${cluster.kubeconfig}`);
         console.log(
-          `  try         ${binary} kubectl --kubeconfig=${cluster.kubeconfig} get svc,endpointslices -n ${namespace}`,
+          `  try         ${inside} ${binary} kubectl --kubeconfig=${cluster.kubeconfig} get svc,endpointslices -n ${namespace}`,
         );
         console.log(`  logs        ${cluster.dir}/logs/ (service-reflector.log is the command's)`);
       }
-      console.log(`emitter:\n  try         ${binary} kubectl --server=${emitterUrl} get svc -A`);
+      console.log(`  DNS         ${westCluster.nameServer?.ipAddr}:53 serves west's cluster.local`);
+      console.log(
+        `emitter:\n  try         ${inside} ${binary} kubectl --server=${emitterUrl} get svc -A`,
+      );
       for (const { name, process } of commands) {
         console.log(`metrics of ${name}: http://127.0.0.1:${process.listen}/metrics`);
       }
@@ -164,6 +228,7 @@ async function run(signal: AbortSignal, check: boolean): Promise<void> {
       }
     }
     for (const transport of transports) transport.close();
+    await pods.disposeAsync();
     await Promise.all(clusters.map((cluster) => cluster.stop()));
   }
   if (unclean) throw new Error("A service-reflector command did not stop cleanly; see above.");

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The README's "test everything" command, also run by CI (.ci/run):
-#   1. installs what is missing: Deno (pinned) and the test control plane;
+#   1. installs what is missing: Deno (pinned), the test control plane, and
+#      the Debian packages of the private network the tests run in;
 #   2. deno fmt --check, deno lint, deno check (each stops the run on failure);
-#   3. every test, against real local control planes.
+#   3. every test, against real local control planes, inside a private
+#      network namespace (deno task test runs scripts/in_private_network.sh).
 # It ends with one plain line, "tests: N passed, N failed", counted from the
 # test run's JUnit report (each test and each test step counts once), and
 # exits non-zero if a gate or a test failed, or if no test ran.
@@ -14,6 +16,7 @@ summary() { printf 'tests: %d passed, %d failed\n' "$1" "$2"; }
 
 deno="$(scripts/ensure_deno.sh)" || { summary 0 0; exit 1; }
 scripts/build_cluster.sh >/dev/null || { summary 0 0; exit 1; }
+scripts/ensure_packages.sh || { summary 0 0; exit 1; }
 
 for gate in "fmt --check" "lint" "task check"; do
   echo "== deno $gate"

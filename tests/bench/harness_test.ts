@@ -7,6 +7,7 @@
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { compiledRunFlags } from "../support/command.ts";
 import { benchChurn } from "./churn.ts";
+import { benchDataPlane } from "./data_plane.ts";
 import { benchInitialSync, type InitialSyncRun } from "./initial_sync.ts";
 import { benchMemory } from "./memory.ts";
 import { buildReport } from "./report.ts";
@@ -87,5 +88,13 @@ Deno.test("benchChurn() runs at a tiny size through both paths, side by side: ev
   }
   for (const path of ["kubeconfig", "emitter"]) {
     equal(cases.find((each) => each.name === `${path}: propagation`)?.samples.length, 10);
+  }
+});
+
+Deno.test("benchDataPlane() runs at a tiny size: every scale-up reaches the new Pod, every query is timed", async () => {
+  const cases = await benchDataPlane({ scaleUps: 2, queries: 3, log: quiet });
+  finite(cases);
+  for (const each of cases) {
+    equal(each.samples.length, each.name.startsWith("scale-up") ? 2 : 3, each.name);
   }
 });

@@ -13,6 +13,7 @@
 
 import { benchClusterStart } from "./cluster_start.ts";
 import { benchCommand } from "./command.ts";
+import { benchDataPlane } from "./data_plane.ts";
 import { benchEmitter } from "./emitter.ts";
 import { benchInformer } from "./informer.ts";
 import { benchReflector } from "./reflector.ts";
@@ -44,6 +45,7 @@ const benchmarks: Record<string, (context: BenchContext) => Promise<BenchOutcome
   memory: async ({ signal }) => ({ cases: await benchMemory({ signal }) }),
   initial_sync: ({ signal, reflectorCmd }) =>
     benchInitialSync({ signal, ...(reflectorCmd ? { reflectorCmd } : {}) }),
+  data_plane: async ({ signal }) => ({ cases: await benchDataPlane({ signal }) }),
 };
 
 const outDir = Deno.env.get("SERVICE_REFLECTOR_BENCH_DIR")

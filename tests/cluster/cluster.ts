@@ -23,10 +23,10 @@
  */
 
 import { clusterBinary } from "./binary.ts";
-import { Component } from "./component.ts";
+import { Component, waitForComponent } from "./component.ts";
+import { DataPlane, type NameServer } from "./data_plane.ts";
 import { renderKubeconfig } from "./kubeconfig.ts";
 import { freePorts } from "./ports.ts";
-import { poll } from "../support/poll.ts";
 
 /** Name of the Node object every test cluster has. */
 export const testNodeName = "node-1";
@@ -49,6 +49,12 @@ export interface StartClusterOptions {
   watchCache?: boolean;
   /** Bound on each start-up wait. Defaults to 120 000 ms. */
   startTimeoutMs?: number;
+  /**
+   * Also run the cluster's data plane, CoreDNS and kube-proxy (see
+   * `data_plane.ts`); the process must run in a private network namespace.
+   * At most one cluster at a time has it. Defaults to false.
+   */
+  dataPlane?: boolean;
 }
 
 /** Client credentials in PEM, for `Deno.createHttpClient`. */
@@ -79,6 +85,8 @@ export interface Cluster extends AsyncDisposable {
   readonly token: string;
   /** etcd client URL. */
   readonly etcdEndpoint: string;
+  /** Where the cluster's CoreDNS answers; undefined without `dataPlane`. */
+  readonly nameServer: NameServer | undefined;
   /** Runs kubectl as admin and returns its stdout; throws {@linkcode KubectlError} on failure. */
   kubectl(...args: string[]): Promise<string>;
   /** Like {@linkcode Cluster.kubectl}, with `input` on stdin (e.g. for `apply -f -`). */
@@ -187,6 +195,7 @@ class LocalCluster implements Cluster {
   readonly #etcd: Component;
   readonly #apiserver: Component;
   readonly #controllerManager: Component;
+  readonly #dataPlane: DataPlane | undefined;
   #client: Deno.HttpClient | undefined;
   #stopped: Promise<void> | undefined;
   readonly #onAbort = () => void this.stop();
@@ -258,6 +267,20 @@ class LocalCluster implements Cluster {
         "--profiling=false",
       ],
     });
+    this.#dataPlane = options.dataPlane
+      ? new DataPlane({
+        binary,
+        dir,
+        clusterName: this.name,
+        kubeconfig: this.kubeconfig,
+        nodeName: testNodeName,
+        serviceRange: serviceCidrs[0],
+      })
+      : undefined;
+  }
+
+  get nameServer(): NameServer | undefined {
+    return this.#dataPlane?.nameServer;
   }
 
   async start(): Promise<void> {
@@ -300,6 +323,11 @@ class LocalCluster implements Cluster {
       const response = await this.fetch("/api/v1/namespaces/default/serviceaccounts/default");
       await response.body?.cancel();
       return response.ok ? true : undefined;
+    });
+    await this.#dataPlane?.start({
+      setNodeAddress: (address) => this.#setNodeAddress(address),
+      timeoutMs: this.#options.startTimeoutMs ?? 120_000,
+      signal: this.#options.signal,
     });
     // Until here an abort fails the start (each wait checks the signal) and
     // startCluster cleans up; from here on it stops the running cluster.
@@ -346,7 +374,8 @@ class LocalCluster implements Cluster {
 
   async logTails(lines = 40): Promise<string> {
     const parts = [];
-    for (const component of [this.#etcd, this.#apiserver, this.#controllerManager]) {
+    const components = [this.#etcd, this.#apiserver, this.#controllerManager];
+    for (const component of [...components, ...this.#dataPlane?.components ?? []]) {
       const tail = await component.tail(lines);
       if (tail.trim()) {
         parts.push(`--- ${this.name}/${component.name} (${component.logPath}) ---\n${tail}`);
@@ -366,6 +395,7 @@ class LocalCluster implements Cluster {
 
   async #stop(): Promise<void> {
     this.#options.signal?.removeEventListener("abort", this.#onAbort);
+    await this.#dataPlane?.stop();
     await this.#controllerManager.stop();
     await this.#apiserver.stop();
     await this.#etcd.stop();
@@ -396,27 +426,31 @@ class LocalCluster implements Cluster {
     }
   }
 
+  /** Gives the test Node an InternalIP, as a kubelet would report it. */
+  async #setNodeAddress(address: string): Promise<void> {
+    const response = await this.fetch(`/api/v1/nodes/${testNodeName}/status`, {
+      method: "PATCH",
+      headers: { "content-type": "application/merge-patch+json" },
+      body: JSON.stringify({ status: { addresses: [{ type: "InternalIP", address }] } }),
+    });
+    const body = await response.text();
+    if (!response.ok) {
+      throw new Error(
+        `Cannot set the InternalIP of Node ${testNodeName}: HTTP ${response.status}: ${body}`,
+      );
+    }
+  }
+
   /** Polls `probe`, failing at once if `component` exits meanwhile. */
-  async #waitFor(
+  #waitFor(
     component: Component,
     description: string,
     probe: () => Promise<true | undefined>,
   ): Promise<void> {
-    const died = new AbortController();
-    component.exited.then((status) => {
-      died.abort(
-        new Error(
-          `${component.name} exited with code ${status.code} while waiting for ${description}`,
-        ),
-      );
-    });
-    const signals = [died.signal];
-    if (this.#options.signal) signals.push(this.#options.signal);
-    await poll(probe, {
+    return waitForComponent(component, probe, {
       description: `${description} in cluster "${this.name}"`,
       timeoutMs: this.#options.startTimeoutMs ?? 120_000,
-      intervalMs: 200,
-      signal: AbortSignal.any(signals),
+      signal: this.#options.signal,
     });
   }
 

@@ -10,6 +10,8 @@
  * @module
  */
 
+import { poll } from "../support/poll.ts";
+
 /** Options of {@linkcode Component}. */
 export interface ComponentOptions {
   /** Executable to run. */
@@ -105,6 +107,40 @@ export class Component {
     const text = await Deno.readTextFile(this.#options.logPath).catch(() => "");
     return text.split("\n").slice(-lines - 1).join("\n");
   }
+}
+
+/** Options of {@linkcode waitForComponent}. */
+export interface WaitForComponentOptions {
+  /** What is awaited, for messages, e.g. "kube-apiserver to be ready in cluster \"east\"". */
+  description: string;
+  /** Give up after this long. */
+  timeoutMs: number;
+  /** Aborts the wait. */
+  signal?: AbortSignal | undefined;
+}
+
+/** Polls `probe` every 200 ms, failing at once if `component` exits meanwhile. */
+export async function waitForComponent(
+  component: Component,
+  probe: () => Promise<true | undefined>,
+  options: WaitForComponentOptions,
+): Promise<void> {
+  const died = new AbortController();
+  component.exited.then((status) => {
+    died.abort(
+      new Error(
+        `${component.name} exited with code ${status.code} while waiting for ${options.description}`,
+      ),
+    );
+  });
+  const signals = [died.signal];
+  if (options.signal) signals.push(options.signal);
+  await poll(probe, {
+    description: options.description,
+    timeoutMs: options.timeoutMs,
+    intervalMs: 200,
+    signal: AbortSignal.any(signals),
+  });
 }
 
 /**

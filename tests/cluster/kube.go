@@ -6,6 +6,7 @@ import (
 	kubectlutil "k8s.io/kubectl/pkg/cmd/util"
 	apiserver "k8s.io/kubernetes/cmd/kube-apiserver/app"
 	controllermanager "k8s.io/kubernetes/cmd/kube-controller-manager/app"
+	proxy "k8s.io/kubernetes/cmd/kube-proxy/app"
 )
 
 func runKubeAPIServer(_ []string) int {
@@ -22,4 +23,8 @@ func runKubectl(_ []string) int {
 		kubectlutil.CheckErr(err)
 	}
 	return 0
+}
+
+func runKubeProxy(_ []string) int {
+	return cli.Run(proxy.NewProxyCommand())
 }

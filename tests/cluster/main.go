@@ -7,6 +7,8 @@
 //	cluster kube-apiserver [kube-apiserver flags]
 //	cluster kube-controller-manager [kube-controller-manager flags]
 //	cluster kubectl [kubectl arguments]
+//	cluster kube-proxy [kube-proxy flags]
+//	cluster coredns -conf Corefile
 //	cluster informer --server U [--ca-file F] [--token T] [--resources services,endpointslices,endpoints]
 //	                 [--namespace N] [--label-selector S] [--interval 200ms]
 //
@@ -29,6 +31,8 @@ var commands = map[string]func(args []string) int{
 	"kube-apiserver":          runKubeAPIServer,
 	"kube-controller-manager": runKubeControllerManager,
 	"kubectl":                 runKubectl,
+	"kube-proxy":              runKubeProxy,
+	"coredns":                 runCoreDNS,
 	"informer":                runInformer,
 }
 

@@ -82,3 +82,25 @@ export async function createReadyPod(cluster: Cluster, options: ReadyPodOptions)
     },
   });
 }
+
+/** Sets the Ready condition of Pod `namespace/name`, as a kubelet's probe would. */
+export async function setPodReady(
+  cluster: Cluster,
+  pod: { namespace: string; name: string },
+  ready: boolean,
+): Promise<void> {
+  await sendJson(cluster, {
+    method: "PATCH",
+    path: `/api/v1/namespaces/${pod.namespace}/pods/${pod.name}/status`,
+    contentType: "application/strategic-merge-patch+json",
+    body: {
+      status: {
+        conditions: [{
+          type: "Ready",
+          status: ready ? "True" : "False",
+          lastTransitionTime: new Date().toISOString(),
+        }],
+      },
+    },
+  });
+}
