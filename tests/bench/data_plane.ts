@@ -29,6 +29,7 @@ import { adminConfig } from "../support/client_configs.ts";
 import { startCommand } from "../support/command.ts";
 import { FreshConnections, resolveIPv4 } from "../support/data_plane_client.ts";
 import { getJson } from "../support/api_json.ts";
+import { applyServedService } from "../support/exported_service.ts";
 import { delay, poll } from "../support/poll.ts";
 import { RestClient } from "../../lib/kube/rest.ts";
 import { Transport } from "../../lib/kube/transport.ts";
@@ -97,8 +98,13 @@ export async function benchDataPlane(options: DataPlaneBenchOptions = {}): Promi
       "--reflector.selector=export=yes",
     ]);
     await command.ready();
-    await exportService(east, "hello", false);
-    await exportService(east, "hello-headless", true);
+    await applyServedService(east, { namespace, name: "hello", targetPort: podPort });
+    await applyServedService(east, {
+      namespace,
+      name: "hello-headless",
+      targetPort: podPort,
+      headless: true,
+    });
     pods.use(await servePod(east, "hello", "hello-base", "10.244.1.1"));
     pods.use(await servePod(east, "hello-headless", "web-0", "10.244.1.2"));
     const clusterIP = await poll(async () => {
@@ -120,24 +126,6 @@ export async function benchDataPlane(options: DataPlaneBenchOptions = {}): Promi
   } finally {
     await Promise.all(clusters.map((cluster) => cluster.stop()));
   }
-}
-
-async function exportService(cluster: Cluster, name: string, headless: boolean): Promise<void> {
-  await cluster.kubectlWithInput(
-    JSON.stringify({
-      apiVersion: "v1",
-      kind: "Service",
-      metadata: { name, namespace, labels: { export: "yes" } },
-      spec: {
-        selector: { app: name },
-        ...(headless ? { clusterIP: "None" } : {}),
-        ports: [{ name: "http", protocol: "TCP", port: 80, targetPort: podPort }],
-      },
-    }),
-    "apply",
-    "-f",
-    "-",
-  );
 }
 
 function servePod(cluster: Cluster, app: string, name: string, ip: string): Promise<PodServer> {

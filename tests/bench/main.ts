@@ -48,9 +48,10 @@ const benchmarks: Record<string, (context: BenchContext) => Promise<BenchOutcome
   data_plane: async ({ signal }) => ({ cases: await benchDataPlane({ signal }) }),
 };
 
+const defaultOutDir = new URL("../../bench/results/", import.meta.url);
 const outDir = Deno.env.get("SERVICE_REFLECTOR_BENCH_DIR")
   ? new URL(`file://${Deno.env.get("SERVICE_REFLECTOR_BENCH_DIR")?.replace(/\/?$/, "/")}`)
-  : new URL("../../bench/results/", import.meta.url);
+  : defaultOutDir;
 
 /** The benchmark names and `--reflector-cmd <command>` (or `=<command>`) of `args`. */
 function parseArgs(args: readonly string[]): { names: string[]; reflectorCmd?: string } {
@@ -92,8 +93,11 @@ if (import.meta.main) {
     console.log(formatTable(report));
     console.log(`JSON: ${path.pathname}\n`);
   }
-  const docs = await writeBenchmarkDocs({ resultsDir: outDir });
-  console.log(`${docs.pathname} from ${outDir.pathname}`);
+  // The page describes the committed results only: results written elsewhere leave it alone.
+  if (outDir.href === defaultOutDir.href) {
+    const docs = await writeBenchmarkDocs({ resultsDir: outDir });
+    console.log(`${docs.pathname} from ${outDir.pathname}`);
+  }
   console.error(
     `[bench] ${names.length} in ${((performance.now() - began) / 60_000).toFixed(1)} min`,
   );

@@ -15,7 +15,7 @@
 
 import { type Cluster, startCluster } from "../cluster/mod.ts";
 import { adminConfig } from "../support/client_configs.ts";
-import { startCommand } from "../support/command.ts";
+import { type CommandProcess, startCommand } from "../support/command.ts";
 import { configMapDir } from "../support/configmap_dir.ts";
 import { delay, poll } from "../support/poll.ts";
 import { type RunningEmitter, runningEmitter } from "../support/running_emitter.ts";
@@ -57,6 +57,18 @@ function mirrorsBySource(watched: HostWatch): Map<string, number> {
 }
 
 /** Runs the benchmark on fresh clusters and returns its cases. */
+/** The command's write count, once two readings a second apart agree. */
+async function settledWrites(command: CommandProcess, signal?: AbortSignal): Promise<number> {
+  let last = await command.metric("service_reflector_writes_total") ?? 0;
+  for (let reading = 0; reading < 30; reading++) {
+    await delay(1_000, signal);
+    const now = await command.metric("service_reflector_writes_total") ?? 0;
+    if (now === last) return now;
+    last = now;
+  }
+  throw new Error(`The command's writes did not settle within 30 s (last count ${last})`);
+}
+
 export async function benchSources(options: SourcesBenchOptions = {}): Promise<BenchCase[]> {
   const { sources = 20, perSource = 50, signal } = options;
   const log = options.log ?? progressLine;
@@ -120,7 +132,9 @@ export async function benchSources(options: SourcesBenchOptions = {}): Promise<B
     );
     const allMirrorsMs = performance.now() - added;
 
-    const writes = await command.metric("service_reflector_writes_total") ?? 0;
+    // Its last mirrors' slices may still be in flight once their Services are seen: the
+    // no-op window opens once the write count held still for a second.
+    const writes = await settledWrites(command, signal);
     await mounted.update({ "sources.yaml": `# the same sources\n${listing(emitters)}` });
     await delay(3_000, signal);
     const noOpWrites = (await command.metric("service_reflector_writes_total") ?? 0) - writes;

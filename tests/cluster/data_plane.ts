@@ -54,6 +54,20 @@ export interface DataPlaneStartOptions {
   signal?: AbortSignal | undefined;
 }
 
+/** Another cluster's data plane already runs in this network namespace. */
+export class DataPlaneTakenError extends Error {
+  /** The cluster whose data plane runs. */
+  readonly holder: string;
+
+  constructor(clusterName: string, holder: string) {
+    super(
+      `Cannot start the data plane of cluster "${clusterName}": cluster "${holder}"'s runs in this network namespace (kube-proxy's tables are one per namespace)`,
+    );
+    this.name = "DataPlaneTakenError";
+    this.holder = holder;
+  }
+}
+
 /** The cluster whose data plane runs in this process's namespace. */
 let runningFor: string | undefined;
 
@@ -108,11 +122,7 @@ export class DataPlane {
   /** Starts CoreDNS and kube-proxy and waits until each answers for real. */
   async start(options: DataPlaneStartOptions): Promise<void> {
     const { clusterName, serviceRange } = this.#options;
-    if (runningFor !== undefined) {
-      throw new Error(
-        `Cannot start the data plane of cluster "${clusterName}": cluster "${runningFor}"'s runs in this network namespace (kube-proxy's tables are one per namespace)`,
-      );
-    }
+    if (runningFor !== undefined) throw new DataPlaneTakenError(clusterName, runningFor);
     runningFor = clusterName;
     this.#held.defer(() => {
       runningFor = undefined;

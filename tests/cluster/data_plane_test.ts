@@ -6,7 +6,7 @@
  */
 import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
 import type { Service } from "kubernetes-types/core/v1.d.ts";
-import { startCluster, withClusters } from "./mod.ts";
+import { DataPlaneTakenError, startCluster, withClusters } from "./mod.ts";
 import { startPodServer } from "./pod_server.ts";
 import { getJson } from "../support/api_json.ts";
 import { FreshConnections, resolveIPv4 } from "../support/data_plane_client.ts";
@@ -70,4 +70,29 @@ Deno.test("a cluster's data plane: its CoreDNS resolves a Service, kube-proxy ca
     (await output("ip", "-4", "-o", "address", "show", "dev", "lo")).includes("10.250."),
     false,
   );
+});
+
+Deno.test("a data-plane test that throws still leaves no process, rules, link or address behind", async () => {
+  let nameServer: string | undefined;
+  await rejects(
+    withClusters([{ name: "thrower", dataPlane: true }], async ([cluster]) => {
+      nameServer = cluster?.nameServer?.ipAddr;
+      await using _pod = await startPodServer(cluster as NonNullable<typeof cluster>, {
+        namespace: "default",
+        name: "web-0",
+        ips: ["10.244.9.11"],
+        labels: { app: "web" },
+        port: 8080,
+      });
+      throw new Error("the test body failed");
+    }, { reportLogs: () => {} }),
+    /the test body failed/,
+  );
+  equal(nameServer, "10.250.0.10");
+  equal(await output("nft", "list", "tables"), "");
+  equal(await output("ip", "link", "show", "sr-node"), "");
+  const addresses = await output("ip", "-4", "-o", "address", "show", "dev", "lo");
+  equal(addresses.includes("10.250.") || addresses.includes("10.244."), false, addresses);
+  const processes = await output("pgrep", "-f", "service-reflector-thrower-");
+  equal(processes, "", "no component of the cluster runs");
 });

@@ -22,7 +22,7 @@ export {
   type GoInformerOptions,
   startGoInformer,
 } from "./go_informer.ts";
-export { type DataPlane, type NameServer } from "./data_plane.ts";
+export { type DataPlane, DataPlaneTakenError, type NameServer } from "./data_plane.ts";
 export { createReadyPod, type ReadyPodOptions, setPodReady } from "./pods.ts";
 export { podAnswer, type PodServer, type PodServerOptions, startPodServer } from "./pod_server.ts";
 export { PrivateNetworkError } from "./private_network.ts";

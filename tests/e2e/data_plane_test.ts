@@ -25,6 +25,7 @@ import {
   withClusters,
 } from "../cluster/mod.ts";
 import { getJson } from "../support/api_json.ts";
+import { applyServedService } from "../support/exported_service.ts";
 import { adminConfig } from "../support/client_configs.ts";
 import { startCommand } from "../support/command.ts";
 import { FreshConnections, resolveIPv4, resolveSrv } from "../support/data_plane_client.ts";
@@ -55,26 +56,8 @@ interface World {
 const fqdn = (name: string) => `${name}.${namespace}.svc.cluster.local`;
 
 /** Applies Service `name` to `cluster`, exported, selecting Pods labelled `app=<name>`. */
-async function exportService(
-  cluster: Cluster,
-  name: string,
-  options: { headless?: boolean } = {},
-): Promise<void> {
-  await cluster.kubectlWithInput(
-    JSON.stringify({
-      apiVersion: "v1",
-      kind: "Service",
-      metadata: { name, namespace, labels: { export: "yes" } },
-      spec: {
-        selector: { app: name },
-        ...(options.headless ? { clusterIP: "None" } : {}),
-        ports: [{ name: "http", protocol: "TCP", port: 80, targetPort: podPort }],
-      },
-    }),
-    "apply",
-    "-f",
-    "-",
-  );
+function exportService(cluster: Cluster, name: string, options: { headless?: boolean } = {}) {
+  return applyServedService(cluster, { namespace, name, targetPort: podPort, ...options });
 }
 
 /** Serves Pod `name` of `app` on `ip` in `cluster`, closed with the world. */

@@ -34,3 +34,39 @@ export async function exportService(source: Cluster, service: ExportedService): 
     });
   }
 }
+
+/** What {@linkcode applyServedService} applies. */
+export interface ServedService {
+  /** An existing namespace. */
+  namespace: string;
+  /** The Service's name, also the `app` label it selects. */
+  name: string;
+  /** The Pods' port behind port 80, named `http`. */
+  targetPort: number;
+  /** `clusterIP: None`, so its name resolves to its Pods. Defaults to false. */
+  headless?: boolean;
+}
+
+/**
+ * Applies a Service exported with `export=yes` whose port 80 (named `http`,
+ * for SRV records) leads to `targetPort` of the Pods labelled `app=NAME`:
+ * what the data-plane tests serve Pods behind (`tests/cluster/pod_server.ts`).
+ */
+export async function applyServedService(cluster: Cluster, service: ServedService): Promise<void> {
+  const { namespace, name, targetPort, headless = false } = service;
+  await cluster.kubectlWithInput(
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name, namespace, labels: { export: "yes" } },
+      spec: {
+        selector: { app: name },
+        ...(headless ? { clusterIP: "None" } : {}),
+        ports: [{ name: "http", protocol: "TCP", port: 80, targetPort }],
+      },
+    }),
+    "apply",
+    "-f",
+    "-",
+  );
+}
