@@ -59,8 +59,7 @@ Deno.test("a cluster's data plane: its CoreDNS resolves a Service, kube-proxy ca
 
     await rejects(
       startCluster({ name: "second", dataPlane: true }),
-      (error: Error) =>
-        String(error.cause).includes(`cluster "solo"'s runs in this network namespace`),
+      (error: Error) => error.cause instanceof DataPlaneTakenError && error.cause.holder === "solo",
     );
   });
   // Stopped, the cluster leaves no rules, link or address behind.
