@@ -28,7 +28,7 @@ const descriptions: Record<string, string> = {
   churn:
     "Propagation under churn: 50 endpoint readiness changes per second for 60 s in the source, each timed from just before its write until a watch on the host shows it, through a kubeconfig source and through an Emitter; beside it, the same host apiserver's own write-to-watch latency for the same changes at the same rate.",
   data_plane:
-    "The data plane as a host Pod sees it (real CoreDNS and kube-proxy in nftables mode, `tests/cluster/data_plane.ts`): scale-ups from one source Pod to two, timed to the source slice, the mirror slice and the first answer of the new Pod through the mirror's ClusterIP; DNS answer times for the mirror names; a request on a new connection through the ClusterIP against one straight to the Pod.",
+    "The data plane as a host Pod sees it (real CoreDNS and kube-proxy in nftables mode, `tests/cluster/data_plane.ts`): scale-ups from one source Pod to two, timed to the source slice, the mirror slice and the first answer of the new Pod through the mirror's ClusterIP (alternately 1.5 s and 0.2 s after kube-proxy applied its previous change, as it applies changes at most once a second); DNS answer times for the mirror names; a request on a new connection through the ClusterIP against one straight to the Pod.",
   reflector:
     "The Reflector in one process between two clusters: initial mirroring of 1,000 Services &times; 3 Pods, the host apiserver's write ceiling for the same objects through the same client, write efficiency, and 30 readiness flips one at a time.",
   memory:

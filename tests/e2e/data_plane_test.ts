@@ -28,7 +28,12 @@ import { getJson } from "../support/api_json.ts";
 import { applyServedService } from "../support/exported_service.ts";
 import { adminConfig } from "../support/client_configs.ts";
 import { startCommand } from "../support/command.ts";
-import { FreshConnections, resolveIPv4, resolveSrv } from "../support/data_plane_client.ts";
+import {
+  FreshConnections,
+  resolveIPv4,
+  resolvePtr,
+  resolveSrv,
+} from "../support/data_plane_client.ts";
 import { noteTiming } from "../support/noted_timings.ts";
 import { poll } from "../support/poll.ts";
 import { adminViews } from "../support/source_views.ts";
@@ -140,6 +145,7 @@ async function clusterIpFollowsScaleAndReadiness(world: World): Promise<void> {
 
   const clusterIP = await mirrorClusterIP(west, "hello");
   deepStrictEqual(await resolved(world, fqdn("hello")), [clusterIP]);
+  deepStrictEqual(await resolvePtr(world.nameServer, clusterIP), [`${fqdn("hello")}.`]);
   const answersOf = (names: string[]) => names.map((name) => podAnswer(east, namespace, name));
   await reachesExactly(world, clusterIP, answersOf(["hello-1", "hello-2"]));
 
@@ -188,6 +194,7 @@ async function headlessResolvesToPods(world: World): Promise<void> {
   }, { description: `both Pod IPs behind ${name}` });
   deepStrictEqual(await resolved(world, name), pods.map((pod) => pod.ip));
   deepStrictEqual(await resolved(world, `web-0.${name}`), ["10.244.1.10"]);
+  deepStrictEqual(await resolvePtr(world.nameServer, "10.244.1.10"), [`web-0.${name}.`]);
   equal(await world.client.get("10.244.1.10", podPort), podAnswer(east, namespace, "web-0"));
 
   const started = performance.now();
@@ -285,7 +292,7 @@ Deno.test("a mirror's name resolves in the host and its connections reach the so
         clusterIpFollowsScaleAndReadiness,
       ],
       [
-        "a headless mirror resolves to the source Pods, each by hostname, with SRV records",
+        "a headless mirror resolves to the source Pods, each by hostname and back (PTR), with SRV records",
         headlessResolvesToPods,
       ],
       ["a Service of two sources is answered by Pods of both", mergedServiceAnsweredByBoth],

@@ -32,6 +32,15 @@ export async function resolveSrv(nameServer: NameServer, name: string): Promise<
   return records.sort((a, b) => a.target.localeCompare(b.target));
 }
 
+/** The PTR records of IPv4 `address` from `nameServer`. */
+export async function resolvePtr(nameServer: NameServer, address: string): Promise<string[]> {
+  const reversed = `${address.split(".").reverse().join(".")}.in-addr.arpa`;
+  return (await Deno.resolveDns(reversed, "PTR", {
+    nameServer,
+    signal: AbortSignal.timeout(answerTimeoutMs),
+  })).sort();
+}
+
 /** A plain HTTP client without a connection pool: every request connects anew. */
 export class FreshConnections implements Disposable {
   readonly #client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
