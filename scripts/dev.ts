@@ -106,11 +106,7 @@ async function requestFromWest(
     description: `${mirrorName} to resolve in west`,
   });
   console.log(`In west, ${mirrorName} resolves to ${address} (west's CoreDNS).`);
-  const seen = new Set<string>();
-  await poll(async () => {
-    for (const answer of await client.answers(address, 80, 8)) seen.add(answer);
-    return expected.every((answer) => seen.has(answer)) || undefined;
-  }, { description: `requests in west answered by ${expected.join(", ")}`, timeoutMs: 60_000 });
+  const seen = await client.answeredBy(address, 80, expected, { sampleSize: 8, timeoutMs: 60_000 });
   console.log(`From west, http://${mirrorName}/ answered by Pods ${[...seen].sort().join(", ")}.`);
 }
 

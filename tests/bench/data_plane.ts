@@ -30,13 +30,11 @@ import {
 import type { NameServer } from "../cluster/data_plane.ts";
 import { adminConfig } from "../support/client_configs.ts";
 import { startCommand } from "../support/command.ts";
-import { FreshConnections, resolveIPv4 } from "../support/data_plane_client.ts";
-import { getJson } from "../support/api_json.ts";
+import { clusterIPOf, FreshConnections, resolveIPv4 } from "../support/data_plane_client.ts";
 import { applyServedService } from "../support/exported_service.ts";
 import { delay, poll } from "../support/poll.ts";
 import { RestClient } from "../../lib/kube/rest.ts";
 import { Transport } from "../../lib/kube/transport.ts";
-import type { Service } from "kubernetes-types/core/v1.d.ts";
 import type { BenchCase } from "./report.ts";
 import { progressLine } from "./_progress.ts";
 import { SliceLatencyWatch } from "./_slice_latency.ts";
@@ -110,15 +108,9 @@ export async function benchDataPlane(options: DataPlaneBenchOptions = {}): Promi
     });
     pods.use(await servePod(east, "hello", "hello-base", "10.244.1.1"));
     pods.use(await servePod(east, "hello-headless", "web-0", "10.244.1.2"));
-    const clusterIP = await poll(async () => {
-      const service = await getJson<Service>(
-        west,
-        `/api/v1/namespaces/${namespace}/services/hello`,
-      );
-      return service.spec?.clusterIP || undefined;
-    }, { description: "the mirror hello in west" });
-    await poll(async () => (await client.get(clusterIP, 80)) || undefined, {
-      description: `an answer through ${clusterIP}`,
+    const clusterIP = await clusterIPOf(west, namespace, "hello");
+    await client.answeredBy(clusterIP, 80, [podAnswer(east, namespace, "hello-base")], {
+      sampleSize: 1,
     });
     log(`mirror hello at ${clusterIP} answers through west's kube-proxy`);
     const scaling = await scaleUpCases(plane, clusterIP, scaleUps, log);
@@ -168,11 +160,11 @@ async function scaleUpCases(
     const before = performance.now();
     const pod = await servePod(east, "hello", name, ip);
     const answer = podAnswer(east, namespace, name);
-    await poll(async () => (await client.get(clusterIP, 80)) === answer || undefined, {
-      description: `a first answer of ${name}`,
+    await client.answeredBy(clusterIP, 80, [answer], {
+      sampleSize: 1,
       timeoutMs: 60_000,
       intervalMs: 5,
-      ...(signal ? { signal } : {}),
+      signal,
     });
     answerMs.get(pause)?.push(performance.now() - before);
     sourceMs.push((await inSource ?? NaN) - before);

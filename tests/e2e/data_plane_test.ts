@@ -14,7 +14,6 @@
  * ClusterIP, DNS answers) are noted in `.cache/e2e/data_plane.jsonl`.
  */
 import { deepStrictEqual, equal } from "node:assert/strict";
-import type { Service } from "kubernetes-types/core/v1.d.ts";
 import {
   type Cluster,
   type NameServer,
@@ -24,11 +23,11 @@ import {
   startPodServer,
   withClusters,
 } from "../cluster/mod.ts";
-import { getJson } from "../support/api_json.ts";
 import { applyServedService } from "../support/exported_service.ts";
 import { adminConfig } from "../support/client_configs.ts";
 import { startCommand } from "../support/command.ts";
 import {
+  clusterIPOf,
   FreshConnections,
   resolveIPv4,
   resolvePtr,
@@ -96,30 +95,17 @@ async function resolved(world: World, name: string): Promise<string[]> {
 }
 
 /** West's mirror ClusterIP of `name`, once the mirror exists. */
-async function mirrorClusterIP(west: Cluster, name: string): Promise<string> {
-  return await poll(async () => {
-    const service = await getJson<Service>(
-      west,
-      `/api/v1/namespaces/${namespace}/services/${name}`,
-    );
-    return service.spec?.clusterIP || undefined;
-  }, { description: `the mirror ${name} in west` });
+function mirrorClusterIP(west: Cluster, name: string): Promise<string> {
+  return clusterIPOf(west, namespace, name);
 }
 
 /** Requests `address` until the answers seen are exactly `expected`; none may be outside it. */
-async function reachesExactly(
-  world: World,
-  address: string,
-  expected: string[],
-  allowed: readonly string[] = expected,
-): Promise<void> {
-  const seen = new Set<string>();
-  await poll(async () => {
-    for (const answer of await world.client.answers(address, 80, sample)) seen.add(answer);
-    const outside = [...seen].filter((answer) => !allowed.includes(answer));
-    equal(outside.length, 0, `answers from outside ${allowed.join(", ")}: ${outside.join(", ")}`);
-    return expected.every((answer) => seen.has(answer)) ? true : undefined;
-  }, { description: `${address} answered by ${expected.join(", ")}`, timeoutMs: 60_000 });
+async function reachesExactly(world: World, address: string, expected: string[]): Promise<void> {
+  await world.client.answeredBy(address, 80, expected, {
+    sampleSize: sample,
+    only: true,
+    timeoutMs: 60_000,
+  });
 }
 
 /** The unit of every step's end: west holds what the sources say, nothing unowned touched. */
