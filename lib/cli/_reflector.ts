@@ -7,6 +7,7 @@
 
 import type { RestClient } from "../kube/rest.ts";
 import type { Logger } from "../log/logger.ts";
+import type { DeniedWrites } from "../reflector/denied_writes.ts";
 import type { ReflectorMetrics } from "../reflector/metrics.ts";
 import { fanOut, type ReflectorObserver } from "../reflector/observer.ts";
 import { Reflector } from "../reflector/reflector.ts";
@@ -28,6 +29,8 @@ export interface CommandReflectorOptions {
   logger: Logger;
   /** Registered once per process; each new Reflector is observed through it. */
   metrics: ReflectorMetrics;
+  /** Also told of the Reflector's writes and of the host's refusals of them. */
+  denied?: DeniedWrites;
 }
 
 /** A new Reflector that logs and counts what it does. */
@@ -45,7 +48,11 @@ export function commandReflector(options: CommandReflectorOptions): Reflector {
     resyncMs: config.resyncMs,
     ...(config.staleAfterMs ? { staleAfterMs: config.staleAfterMs } : {}),
     staleAction: config.staleAction,
-    observer: fanOut(metrics, logObserver(options.logger.child({ component: "reflector" }))),
+    observer: fanOut(
+      metrics,
+      logObserver(options.logger.child({ component: "reflector" })),
+      ...(options.denied ? [options.denied] : []),
+    ),
   });
   metrics.observe(reflector);
   return reflector;
@@ -101,6 +108,10 @@ function logObserver(log: Logger): ReflectorObserver {
           source,
         })
         : log.info("source reached again: its endpoints are restored", { source }),
+    onReachability: (source, url, error) =>
+      error === undefined
+        ? log.info("source answers again", { source, url })
+        : log.warn("source unreachable: a round trip got no answer", { source, url, error }),
     onNamespaceMissing: (namespace, key) =>
       log.warn("waiting for the namespace", { namespace, firstKey: key }),
     onStopping: (phase) => log.debug("stopping", { phase }),

@@ -9,8 +9,10 @@
 import type { SourceState } from "../reflector/reflector.ts";
 
 /**
- * E.g. `up, synced, last contact 2s ago, https://east:6443/` or
- * `down (never reached), not synced, http://10.0.0.9:8080/`, or, for a
+ * E.g. `up, synced, last contact 2s ago, https://east:6443/`,
+ * `down (last contact 9s ago, contact lost 4s ago), synced (its last state
+ * is kept), https://east:6443/` or `down (never reached), not synced,
+ * http://10.0.0.9:8080/`, or, for a
  * source removed and inside its remove grace, `removed, stopped; ...`. `nowMs` is
  * the clock time the last contact is measured from.
  */
@@ -18,7 +20,10 @@ export function describeSource(state: SourceState, nowMs: number): string {
   const contact = state.lastContactMs === undefined
     ? "never reached"
     : `last contact ${Math.max(0, Math.round((nowMs - state.lastContactMs) / 1000))}s ago`;
-  const reach = state.connected ? `up, ${contact}` : `down (${contact})`;
+  const lost = state.lostSinceMs === undefined
+    ? ""
+    : `, contact lost ${Math.max(0, Math.round((nowMs - state.lostSinceMs) / 1000))}s ago`;
+  const reach = state.connected ? `up, ${contact}` : `down (${contact}${lost})`;
   const synced = !state.synced
     ? "not synced"
     : state.stale

@@ -73,3 +73,14 @@ Deno.test("describeSource() says whether a source is reached, since when, and wh
     `removed, stopped; its part of the host goes after the grace, ${url}`,
   );
 });
+
+Deno.test("describeSource() tells since when contact with a source that is down is lost", () => {
+  const now = 1_000_000;
+  equal(
+    describeSource(
+      state({ synced: true, lastContactMs: now - 9_000, lostSinceMs: now - 4_200 }),
+      now,
+    ),
+    `down (last contact 9s ago, contact lost 4s ago), synced (its last state is kept), ${url}`,
+  );
+});

@@ -12,6 +12,14 @@
  * stopped, so two Reflectors never write at once. Starting never fails
  * half-way: everything runs in the returned task.
  *
+ * Host permissions: at start-up, every permission the settings need in the
+ * host (`host_permissions.ts`) is checked once with access reviews, and
+ * each one missing is a warning in the log (not fatal: RBAC may be granted
+ * later). While the Reflector runs, each kind of write the host refuses
+ * with 401 or 403 is a `/readyz?verbose` line `host-write <verb>
+ * <resource>` until a write of that kind is accepted again, and each
+ * change of that is logged once.
+ *
  * Under `--reflector.sources-file`, every replica keeps the file live (a
  * standby too, so that a term starts with the sources as they are now):
  * each list a reload loads is handed to the running Reflector, if any, and
@@ -23,6 +31,8 @@
 import type { Registry } from "prom-client";
 import type { Logger } from "../log/logger.ts";
 import { idleGauges, reflectorMetrics } from "../reflector/metrics.ts";
+import { DeniedWrites, describeDenial } from "../reflector/denied_writes.ts";
+import { hostPermissions, reviewHostPermissions } from "../reflector/host_permissions.ts";
 import type { Reflector } from "../reflector/reflector.ts";
 import type { ReflectorConfig } from "./flags.ts";
 import { leaderMetrics, runWhileLeading } from "./_leader.ts";
@@ -65,7 +75,7 @@ export interface StartReflectorOptions {
 /** Starts the Reflector, or campaigning for the Lease that runs it. */
 export function startReflector(setup: ReflectorSetup, options: StartReflectorOptions): Started {
   const terms = reflectorTerms(setup, options);
-  const reloading = keepSourcesFile(setup, terms, options);
+  const reloading = [...keepSourcesFile(setup, terms, options), checkPermissions(setup, options)];
   if (!setup.election) {
     return {
       tasks: [terms.run(options.signal), ...reloading],
@@ -126,9 +136,45 @@ function keepSourcesFile(
 }
 
 /**
+ * Checks once that the host grants every permission the settings need
+ * (see the module doc), warning of each one missing. Never rejects: a
+ * review that fails is a warning too.
+ */
+async function checkPermissions(
+  setup: ReflectorSetup,
+  options: StartReflectorOptions,
+): Promise<void> {
+  const log = options.logger.child({ component: "reflector" });
+  const { config } = options;
+  const permissions = hostPermissions({
+    ...(options.namespace ? { namespace: options.namespace } : {}),
+    legacyEndpoints: config.legacyEndpoints,
+    createNamespaces: config.createNamespaces,
+    ...(setup.election ? { leaseNamespace: setup.election.elector.namespace } : {}),
+  });
+  try {
+    const reviewed = await reviewHostPermissions(setup.host, permissions, {
+      signal: options.signal,
+    });
+    const missing = reviewed.filter(({ decision }) => !decision.allowed);
+    for (const { permission: { verb, group, resource, namespace, why } } of missing) {
+      log.warn(
+        "the host does not grant a permission the configuration needs: its requests fail until it is granted",
+        { verb, resource, ...(group ? { group } : {}), ...(namespace ? { namespace } : {}), why },
+      );
+    }
+    log.info("host permissions checked", { checked: reviewed.length, missing: missing.length });
+  } catch (error) {
+    if (options.signal.aborted) return;
+    log.warn("cannot check the host permissions the configuration needs", { error });
+  }
+}
+
+/**
  * The informational `/readyz?verbose` lines: the sources file's state,
  * then one line per source, its state in the running Reflector (a removed
- * source inside its grace included).
+ * source inside its grace included), then one per kind of host write the
+ * host refuses.
  */
 function readyLines(setup: ReflectorSetup, terms: ReflectorTerms): HealthInfo[] {
   const now = realClock.now();
@@ -146,7 +192,11 @@ function readyLines(setup: ReflectorSetup, terms: ReflectorTerms): HealthInfo[] 
       name: `source ${name}`,
       describe: () => "not read by this replica (standby)",
     }));
-  return [...file, ...sources];
+  const denied = terms.denied.denials.map((denial) => ({
+    name: `host-write ${denial.verb} ${denial.resource}`,
+    describe: () => describeDenial(denial, now),
+  }));
+  return [...file, ...sources, ...denied];
 }
 
 /** Runs a new Reflector per term; `current` is the running one, if any. */
@@ -157,6 +207,8 @@ interface ReflectorTerms {
   readonly current: Reflector | undefined;
   /** The sources a term starting now reads. */
   sources(): readonly SourceOptions[];
+  /** The kinds of write the host refuses in the term in progress. */
+  readonly denied: DeniedWrites;
 }
 
 function reflectorTerms(setup: ReflectorSetup, options: StartReflectorOptions): ReflectorTerms {
@@ -165,6 +217,21 @@ function reflectorTerms(setup: ReflectorSetup, options: StartReflectorOptions): 
   const { config, logger } = options;
   const log = logger.child({ component: "reflector" });
   const metrics = reflectorMetrics(options.registry);
+  const denied = new DeniedWrites({
+    onChange: ({ verb, resource, code, key, message }, refused) =>
+      refused
+        ? log.warn(
+          "the host refused a write for want of a permission: it is retried until granted",
+          {
+            verb,
+            resource,
+            code,
+            key,
+            error: message,
+          },
+        )
+        : log.info("the host accepts this kind of write again", { verb, resource }),
+  });
   let current: Reflector | undefined;
   const drainMs = reflectorDrainMs(setup.election);
   const run = async (signal: AbortSignal) => {
@@ -175,6 +242,7 @@ function reflectorTerms(setup: ReflectorSetup, options: StartReflectorOptions): 
       ...(options.namespace ? { namespace: options.namespace } : {}),
       logger,
       metrics,
+      denied,
     });
     current = reflector;
     if (sources().length === 0) log.info("no sources configured yet: the Reflector is idle");
@@ -185,6 +253,7 @@ function reflectorTerms(setup: ReflectorSetup, options: StartReflectorOptions): 
       current = undefined;
       // A standby runs no Reflector: its gauges read as idle, not as the last term's.
       metrics.observe(idleGauges);
+      denied.clear();
       log.debug("stopped");
     }
   };
@@ -194,5 +263,6 @@ function reflectorTerms(setup: ReflectorSetup, options: StartReflectorOptions): 
       return current;
     },
     sources,
+    denied,
   };
 }

@@ -2,7 +2,9 @@ import { deepEqual, equal, ok } from "node:assert/strict";
 import type { Lease } from "kubernetes-types/coordination/v1.d.ts";
 import { Registry } from "prom-client";
 import { withClusters } from "../../tests/cluster/mod.ts";
-import { adminConfig } from "../../tests/support/client_configs.ts";
+import { adminConfig, tokenConfig } from "../../tests/support/client_configs.ts";
+import { withTempDir } from "../../tests/support/kubeconfig_fixtures.ts";
+import { applyClusterRole, installIdentity } from "../../tests/support/manifests_identity.ts";
 import { poll } from "../../tests/support/poll.ts";
 import { LeaderElector } from "../kube/leader_election.ts";
 import { leases } from "../kube/resource.ts";
@@ -10,7 +12,7 @@ import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
 import { defaultSourceLimits } from "../reflector/source_limits.ts";
 import type { ReflectorConfig } from "./flags.ts";
-import { logRecorder, messages } from "./_cli_fixtures.ts";
+import { type LoggedLine, logRecorder, messages } from "./_cli_fixtures.ts";
 import { reflectorDrainMs, startReflector } from "./_start_reflector.ts";
 
 const config: ReflectorConfig = {
@@ -73,6 +75,44 @@ Deno.test("startReflector() on a real cluster", async (t) => {
         equal(ready?.check(), "host caches not synced", "no Reflector runs any more");
         equal(lines.at(-1)?.msg, "stopped");
         equal(await metric(registry, "service_reflector_mirrors"), "service_reflector_mirrors 0");
+      },
+    );
+
+    await t.step(
+      "a permission the settings need that the host does not grant is one warning naming it",
+      async () => {
+        await withTempDir(async (dir) => {
+          const { token } = await installIdentity(cluster, dir);
+          await applyClusterRole(cluster, { resource: "endpointslices", verbs: ["update"] });
+          using asServiceAccount = new Transport(tokenConfig(cluster, token));
+          const { logger, lines } = logRecorder();
+          const stop = new AbortController();
+          const started = startReflector({ host: new RestClient(asServiceAccount), sources: [] }, {
+            config,
+            registry: new Registry(),
+            logger,
+            signal: stop.signal,
+          });
+          try {
+            await poll(
+              () => lines.some((line) => line.msg === "host permissions checked") || undefined,
+              { description: "the permissions checked" },
+            );
+          } finally {
+            stop.abort();
+            await Promise.all(started.tasks ?? []);
+            await applyClusterRole(cluster);
+          }
+          const warned = (lines as (LoggedLine & Record<string, unknown>)[])
+            .filter((line) => line.msg.startsWith("the host does not grant a permission"))
+            .map(({ verb, resource, group, why }) => ({ verb, resource, group, why }));
+          deepEqual(warned, [{
+            verb: "update",
+            resource: "endpointslices",
+            group: "discovery.k8s.io",
+            why: "mirror slices",
+          }]);
+        });
       },
     );
 

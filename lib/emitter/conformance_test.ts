@@ -25,6 +25,12 @@
  *   kube-apiserver (Go) reads up to 1 MiB and answers 431 beyond. So the
  *   Emitter's bound is Deno's, and 100 KB URLs or headers are answered 400,
  *   not served; heads under 64 KiB are served as kube-apiserver serves them.
+ * - Versions. An Exact list is served at every version of the Emitter's
+ *   history window, as kube-apiserver serves every version it still holds;
+ *   older ones are 410, as kube-apiserver answers once it compacted a
+ *   version and rebuilt its watch cache (this test apiserver never
+ *   compacts by itself, so it still answers version 1 with the empty
+ *   state of its fresh etcd; the Emitter never held that version).
  * - What is not served: every other resource (404), and namespaces but
  *   for a get of one, which exists while an object is served in it (so
  *   kubectl, which asks for the namespace of an object it did not find,
@@ -395,6 +401,64 @@ Deno.test("the Emitter answers odd requests as kube-apiserver does", async (t) =
           );
           equal(missing.stderr, reference);
           equal(missing.stderr, 'Error from server (NotFound): namespaces "missing" not found\n');
+        },
+      );
+      await t.step(
+        "an Exact list is the list as it was at that version, and 410 once the version is gone",
+        async () => {
+          const list = async (target: RawTarget, query = "") =>
+            JSON.parse((await rawExchange(target, get(`${svc}?${query}`))).body) as {
+              metadata: { resourceVersion: string; continue?: string };
+              items: { metadata: { name: string; labels?: Record<string, string> } }[];
+            };
+          const [realBefore, oursBefore] = [
+            (await list(real)).metadata.resourceVersion,
+            (await list(ours)).metadata.resourceVersion,
+          ];
+          await cluster.kubectl("label", "service", "web", "-n", "shop", "tier=front");
+          await cluster.kubectl("create", "service", "clusterip", "db", "-n", "shop", "--tcp=5432");
+          await cluster.kubectl("label", "service", "db", "-n", "shop", "export=yes");
+          await poll(async () => (await list(ours)).items.length === 2 || undefined, {
+            description: "the Emitter serving db",
+          });
+          // Both servers' versions differ; each is asked at its own version from before the changes.
+          const asOf = async (target: RawTarget, version: string) => {
+            const exact = `resourceVersion=${version}&resourceVersionMatch=Exact`;
+            const whole = await list(target, exact);
+            const paged = await list(target, `${exact}&limit=1`);
+            return {
+              sameVersion: whole.metadata.resourceVersion === version,
+              items: whole.items.map(({ metadata }) =>
+                `${metadata.name} ${metadata.labels?.["tier"]}`
+              ),
+              paged: paged.items.map(({ metadata }) => metadata.name),
+              more: paged.metadata.continue !== undefined,
+            };
+          };
+          const answered = {
+            real: await asOf(real, realBefore),
+            ours: await asOf(ours, oursBefore),
+          };
+          deepStrictEqual(answered.ours, answered.real);
+          deepStrictEqual(answered.real, {
+            sameVersion: true,
+            items: ["web undefined"],
+            paged: ["web"],
+            more: false,
+          });
+
+          // kube-apiserver forgets a version once etcd compacted it and its watch cache was
+          // rebuilt; a version older than the Emitter's window (its first is its start) is gone.
+          await cluster.compact();
+          await cluster.stopApiserver();
+          await cluster.startApiserver();
+          const gone = get(`${svc}?resourceVersion=1&resourceVersionMatch=Exact`);
+          deepStrictEqual(await compareAll(real, ours, [{ request: gone }]), []);
+          deepStrictEqual(digest(await rawExchange(ours, gone), ["status", "reason", "message"]), {
+            status: 410,
+            reason: "Expired",
+            message: "The resourceVersion for the provided list is too old.",
+          });
         },
       );
     } finally {

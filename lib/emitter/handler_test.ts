@@ -101,10 +101,63 @@ Deno.test("the handler lists with selectors and pages in key order", async () =>
   );
   deepStrictEqual(second.items.map((item) => item.metadata?.name), ["c", "d"]);
   upstream.service("shop", "f", { export: "yes" });
-  const stale = await request(
-    `/api/v1/namespaces/shop/services?limit=2&continue=${second.metadata.continue}`,
+  upstream.deleteService("shop", "e");
+  const third = await json<List>(
+    await request(`/api/v1/namespaces/shop/services?limit=2&continue=${second.metadata.continue}`),
   );
-  equal(stale.status, 410, "a continue token from an older version expires");
+  deepStrictEqual(
+    [third.items.map((item) => item.metadata?.name), third.metadata.resourceVersion],
+    [["e"], first.metadata.resourceVersion],
+    "later pages are of the first page's state, changes since left out",
+  );
+});
+
+Deno.test("the handler lists the state at an Exact version while its history holds it, and 410 once not", async () => {
+  const { upstream, view, request } = setup({ historySize: 3 });
+  upstream.service("shop", "a", { export: "yes" });
+  view.start();
+  const names = async (path: string) => {
+    const list = await json<List>(await request(path));
+    return [
+      list.metadata.resourceVersion,
+      list.items.map((item) => `${item.metadata?.name}@${item.metadata?.resourceVersion}`).join(),
+    ];
+  };
+  const start = view.resourceVersion;
+  upstream.service("shop", "b", { export: "yes" });
+  upstream.service("shop", "a", { export: "yes", tier: "front" });
+  upstream.deleteService("shop", "b");
+  const exact = (version: number) =>
+    `/api/v1/services?resourceVersion=${version}&resourceVersionMatch=Exact`;
+  deepStrictEqual(
+    await Promise.all([start, start + 1, start + 2, start + 3].map((each) => names(exact(each)))),
+    [
+      [`${start}`, `a@${start}`],
+      [`${start + 1}`, `a@${start},b@${start + 1}`],
+      [`${start + 2}`, `a@${start + 2},b@${start + 1}`],
+      [`${start + 3}`, `a@${start + 2}`],
+    ],
+  );
+  deepStrictEqual(await names(`/api/v1/services?resourceVersion=${start}`), [
+    `${start + 3}`,
+    `a@${start + 2}`,
+  ], "NotOlderThan is the current state");
+  const paged = await json<List>(await request(`${exact(start + 1)}&limit=1`));
+  deepStrictEqual(paged.items.map((item) => item.metadata?.name), ["a"]);
+
+  // Each change past the window evicts its oldest event: the state before that one is gone.
+  const expiredAnswer = async (path: string) => {
+    const response = await request(path);
+    return [response.status, (await json<Status>(response)).reason];
+  };
+  const next = `/api/v1/services?limit=1&continue=${paged.metadata.continue}`;
+  upstream.service("shop", "c", { export: "yes" });
+  deepStrictEqual(await expiredAnswer(exact(start)), [410, "Expired"]);
+  deepStrictEqual(await names(next), [`${start + 1}`, `b@${start + 1}`]);
+  upstream.service("shop", "d", { export: "yes" });
+  deepStrictEqual(await expiredAnswer(exact(start + 1)), [410, "Expired"]);
+  deepStrictEqual(await expiredAnswer(next), [410, "Expired"]);
+  deepStrictEqual((await names(exact(start + 2)))[1], `a@${start + 2},b@${start + 1}`);
 });
 
 Deno.test("the handler answers bad requests with kube-apiserver's codes", async () => {

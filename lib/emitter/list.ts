@@ -1,15 +1,26 @@
 /**
  * Get and list over the view, with kube-apiserver's resourceVersion
- * semantics as far as a cache without snapshots can honour them:
+ * semantics:
  *
  * - no version, or "0": the current state;
  * - `NotOlderThan` (the default when a version is given): the current
  *   state, unless the version is newer than the view (504, too large);
- * - `Exact`: only the current version is available; older ones are 410.
+ * - `Exact`: the state at that version (504 when newer than the view).
+ *
+ * An older state is the current one with the resource's history window
+ * (`history.ts`, whose events carry the state before each change) undone
+ * back to it, so every version from the window's horizon on is served, as
+ * kube-apiserver serves every version it has not compacted (or its watch
+ * cache still holds). A version older than the window, one of an earlier
+ * run of the Emitter or one it never handed out, is 410 Expired, as
+ * kube-apiserver answers once a version is compacted and its watch cache
+ * rebuilt. (A never-compacted etcd answers every version down to 1; the
+ * Emitter has no such store.)
  *
  * Pages are cut in key order; a `continue` token names the version and the
- * last key, and is honoured only while the view is still at that version
- * (otherwise 410, like an expired token; clients then list again whole).
+ * last key, so later pages are of the same state, and it is honoured while
+ * that version is in the window (otherwise 410, like an expired token;
+ * clients then list again whole).
  *
  * @module
  */
@@ -26,7 +37,7 @@ import type { ServedKind, View } from "./view.ts";
 export interface ListPage {
   /** The objects, in key order. */
   items: KubeObject[];
-  /** The view version the page is consistent at. */
+  /** The view version the page is consistent at (the one asked for, with `Exact` or `continue`). */
   resourceVersion: number;
   /** Token for the next page, if any. */
   continueToken: string | undefined;
@@ -101,36 +112,67 @@ interface ContinueToken {
 /** One page of the collection the route names. Throws StatusResponseError for bad versions or tokens. */
 export function listObjects(view: View, route: ResourceRoute, query: ReadQuery): ListPage {
   const current = view.resourceVersion;
+  const { kind } = route.resource;
   let after: string | undefined;
+  let at = current;
+  let objects: Iterable<KubeObject> | undefined;
   if (query.continueToken) {
     const token = decodeToken(query.continueToken);
-    if (token.v !== current) {
+    at = token.v;
+    after = token.k;
+    objects = at <= current ? objectsAt(view, kind, at) : undefined;
+    if (!objects) {
       throw expired(
         "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.",
       );
     }
-    after = token.k;
   } else if (query.resourceVersion !== undefined && query.resourceVersion !== 0) {
     if (query.resourceVersion > current) throw tooLarge(query.resourceVersion, current);
-    if (query.resourceVersionMatch === "Exact" && query.resourceVersion !== current) {
-      throw expired("The resourceVersion for the provided list is too old.");
+    if (query.resourceVersionMatch === "Exact") {
+      at = query.resourceVersion;
+      objects = objectsAt(view, kind, at);
+      if (!objects) throw expired("The resourceVersion for the provided list is too old.");
     }
   }
-  const all = [...view.objects(route.resource.kind)]
-    .filter((object) => matches(route.resource.kind, object, route.namespace, query))
-    .map((object) => ({ key: `${object.metadata?.namespace}/${object.metadata?.name}`, object }))
+  const all = [...(objects ?? view.objects(kind))]
+    .filter((object) => matches(kind, object, route.namespace, query))
+    .map((object) => ({ key: keyOf(object), object }))
     .filter((entry) => after === undefined || entry.key > after)
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const page = query.limit === undefined ? all : all.slice(0, query.limit);
   const more = page.length < all.length;
   return {
     items: page.map((entry) => entry.object),
-    resourceVersion: current,
-    continueToken: more
-      ? encodeToken({ v: current, k: page[page.length - 1]?.key ?? "" })
-      : undefined,
+    resourceVersion: at,
+    continueToken: more ? encodeToken({ v: at, k: page[page.length - 1]?.key ?? "" }) : undefined,
     remainingItemCount: more ? all.length - page.length : undefined,
   };
+}
+
+/**
+ * The objects of `kind` as served at `version` (at most the current one):
+ * the current ones with the changes after `version` undone, newest first;
+ * undefined when the history no longer holds all of those changes.
+ */
+function objectsAt(
+  view: View,
+  kind: ServedKind,
+  version: number,
+): Iterable<KubeObject> | undefined {
+  if (version === view.resourceVersion) return view.objects(kind);
+  const changes = view.history(kind).since(version);
+  if (!changes) return undefined;
+  const byKey = new Map([...view.objects(kind)].map((object) => [keyOf(object), object]));
+  for (const change of changes.reverse()) {
+    const key = keyOf(change.object);
+    if (change.previous === undefined) byKey.delete(key);
+    else byKey.set(key, change.previous);
+  }
+  return byKey.values();
+}
+
+function keyOf(object: KubeObject): string {
+  return `${object.metadata?.namespace}/${object.metadata?.name}`;
 }
 
 function encodeToken(token: ContinueToken): string {

@@ -11,6 +11,12 @@
  * - Every failure waits an exponential, jittered backoff (reset after a
  *   healthy period); a watch that ends at once without events counts as a
  *   failure, so a broken server never gets a tight loop.
+ * - A watch has client-side bounds (`_watchdog.ts`), because a partition
+ *   that drops packets keeps its connection open and silent: the server's
+ *   answer within `openTimeoutMs`, a byte at least every `idleWatchMs`
+ *   (bookmarks keep a healthy quiet watch talking), and an end within its
+ *   own `timeoutSeconds` plus a margin. A bound that passes is a failure
+ *   like any other, and the watch resumes from where the cache is.
  *
  * Bounds (`maxListPages`, `maxListBytes`, `maxLineBytes`, `maxObjects`)
  * cap what a server can make the informer hold: past one, the list or
@@ -34,6 +40,7 @@ import type { RestClient } from "./rest.ts";
 import { isGone, isTooManyRequests, StatusError } from "./status_error.ts";
 import { type IndexFunction, type ReadonlyStore, Store } from "./store.ts";
 import { cannot } from "../cannot.ts";
+import { Watchdog } from "./_watchdog.ts";
 
 /** Callbacks for changes to the cache. */
 export interface EventHandlers<T> {
@@ -94,6 +101,16 @@ export interface InformerOptions<T> {
   admit?: (object: T) => boolean;
   /** Watches last between this and twice this, chosen at random. Defaults to 300 s. */
   minWatchTimeoutSeconds?: number;
+  /**
+   * A watch from which no byte arrived for this long is broken: it is
+   * ended and started again. Defaults to {@linkcode defaultIdleWatchMs}.
+   */
+  idleWatchMs?: number;
+  /**
+   * Bound on the wait for a watch's answer (its response's headers).
+   * Defaults to 30 000 ms, the transport's bound on a request.
+   */
+  openTimeoutMs?: number;
   /** Retry pacing; defaults are client-go's (0.8 s doubling to 30 s, reset after 2 min). */
   backoff?: BackoffOptions;
   /** Time source. Defaults to the real clock. */
@@ -121,9 +138,28 @@ export interface InformerHealth {
    * next failure of a list or watch; false before the first contact.
    */
   connected: boolean;
-  /** Clock time (ms) of the last successful list, accepted watch or event; undefined before. */
+  /** Clock time (ms) of the last successful list, accepted watch or byte of one; undefined before. */
   lastContactMs: number | undefined;
+  /**
+   * Clock time (ms) of the first failure since the last contact (or since
+   * the start): when contact was lost. Undefined while connected.
+   */
+  lostSinceMs: number | undefined;
 }
+
+/**
+ * Default of `idleWatchMs`: 2.5 times the 60 s between the BOOKMARK events
+ * of kube-apiserver (its watch cache's bookmark frequency) and of the
+ * Emitter, so a healthy watch that is quiet misses two bookmarks before it
+ * is taken as broken.
+ */
+export const defaultIdleWatchMs = 150_000;
+
+/**
+ * How long past its own `timeoutSeconds` a watch may stay open: the server
+ * ends it then, so an open one is a stream that no longer arrives.
+ */
+export const watchDeadlineMarginMs = 30_000;
 
 /** A watch that ends sooner than this without events counts as a failure. */
 const shortWatchMs = 1_000;
@@ -138,7 +174,15 @@ export class Informer<T extends KubeObject> {
   readonly #backoff: Backoff;
   readonly #synced = Promise.withResolvers<void>();
   readonly #stats: InformerStats = { lists: 0, watches: 0, events: 0, failures: 0 };
-  readonly #health: InformerHealth = { connected: false, lastContactMs: undefined };
+  readonly #health: InformerHealth = {
+    connected: false,
+    lastContactMs: undefined,
+    lostSinceMs: undefined,
+  };
+  /** Whether no watch ran healthy (see `shortWatchMs`) since the last list. */
+  #watchFollowsList = false;
+  /** Ends the backoff wait in progress, if any (see {@linkcode Informer.retryNow}). */
+  #wake: AbortController | undefined;
   #hasSynced = false;
   #resourceVersion = "";
   #running = false;
@@ -149,6 +193,14 @@ export class Informer<T extends KubeObject> {
   /** Creates an informer; nothing is sent before {@linkcode Informer.run}. */
   constructor(rest: RestClient, options: InformerOptions<T>) {
     const { pageSize = 500, minWatchTimeoutSeconds = 300 } = options;
+    for (const name of ["idleWatchMs", "openTimeoutMs"] as const) {
+      const value = options[name];
+      if (value !== undefined && !(value > 0)) {
+        throw new RangeError(
+          cannot("create informer", `'${name}' must be a positive number`, value),
+        );
+      }
+    }
     if (!Number.isInteger(pageSize) || pageSize < 1) {
       throw new RangeError(
         cannot("create informer", "'pageSize' must be a positive integer", pageSize),
@@ -203,6 +255,15 @@ export class Informer<T extends KubeObject> {
   /** Counters since creation. */
   get stats(): Readonly<InformerStats> {
     return { ...this.#stats };
+  }
+
+  /**
+   * Ends a wait between attempts at once, so the next list or watch is
+   * sent now: for a caller that learnt the server answers again. Does
+   * nothing while no wait is in progress.
+   */
+  retryNow(): void {
+    this.#wake?.abort();
   }
 
   /**
@@ -311,6 +372,7 @@ export class Informer<T extends KubeObject> {
         if (signal.aborted) break;
         this.#stats.failures++;
         this.#health.connected = false;
+        this.#health.lostSinceMs ??= this.#clock.now();
         this.#report(error, mustList ? "list" : "watch");
         // A refused watch (403, 500, ...) may mean the server lost our view
         // of the world; start again from a list. Transport failures and broken
@@ -319,12 +381,17 @@ export class Informer<T extends KubeObject> {
         const retryAfter = isTooManyRequests(error)
           ? (error as StatusError).retryAfterSeconds
           : undefined;
+        const wake = new AbortController();
+        this.#wake = wake;
+        const waiting = AbortSignal.any([signal, wake.signal]);
         try {
           await (retryAfter
-            ? this.#clock.sleep(retryAfter * 1000, signal)
-            : this.#backoff.wait(signal));
+            ? this.#clock.sleep(retryAfter * 1000, waiting)
+            : this.#backoff.wait(waiting));
         } catch {
-          break;
+          if (signal.aborted) break;
+        } finally {
+          this.#wake = undefined;
         }
       }
     }
@@ -356,6 +423,7 @@ export class Informer<T extends KubeObject> {
     this.#replace(admitted, refused);
     this.#resourceVersion = list.resourceVersion;
     this.#stats.lists++;
+    this.#watchFollowsList = true;
     this.#contact();
     if (!this.#hasSynced) {
       this.#hasSynced = true;
@@ -371,7 +439,17 @@ export class Informer<T extends KubeObject> {
   async #watch(signal: AbortSignal): Promise<boolean> {
     const { type, namespace, labelSelector, fieldSelector, maxLineBytes } = this.#options;
     const { minWatchTimeoutSeconds = 300 } = this.#options;
+    const { idleWatchMs = defaultIdleWatchMs, openTimeoutMs = 30_000 } = this.#options;
     const started = this.#clock.now();
+    const timeoutSeconds = Math.floor(minWatchTimeoutSeconds * (1 + Math.random()));
+    const path = resourcePath(type, namespace ? { namespace } : {});
+    const watchdog = new Watchdog({
+      request: `WATCH ${this.#rest.transport.url(path)}`,
+      openTimeoutMs,
+      idleMs: idleWatchMs,
+      deadlineMs: timeoutSeconds * 1000 + watchDeadlineMarginMs,
+      clock: this.#clock,
+    });
     let events = 0;
     this.#stats.watches++;
     try {
@@ -383,22 +461,36 @@ export class Informer<T extends KubeObject> {
           resourceVersion: this.#resourceVersion,
           allowWatchBookmarks: true,
           ...(maxLineBytes ? { maxLineBytes } : {}),
-          timeoutSeconds: Math.floor(minWatchTimeoutSeconds * (1 + Math.random())),
-          onOpen: () => this.#contact(),
-          signal,
+          timeoutSeconds,
+          onOpen: () => {
+            watchdog.opened();
+            this.#contact();
+          },
+          onData: () => {
+            watchdog.heard();
+            this.#contact();
+          },
+          signal: AbortSignal.any([signal, watchdog.signal]),
         })
       ) {
         events++;
-        this.#contact();
         this.#apply(event.type, event.object);
       }
     } catch (error) {
       const healthy = events > 0 || this.#clock.now() - started >= shortWatchMs;
-      // A watch that ran and then expired relists at once; a server that
-      // answers every fresh watch with 410 gets the backoff like any failure.
-      if (isGone(error) && healthy) return true;
+      if (healthy) this.#watchFollowsList = false;
+      // A watch that ran and then expired relists at once, and so does one
+      // resuming a version older than a restarted server's history; a
+      // server that answers the watch after a fresh list with 410 gets the
+      // backoff like any failure.
+      if (isGone(error) && (healthy || !this.#watchFollowsList)) return true;
       throw error;
+    } finally {
+      watchdog.stop();
     }
+    if (events > 0 || this.#clock.now() - started >= shortWatchMs) this.#watchFollowsList = false;
+    // The watch returns quietly when its signal aborts, the watchdog's included.
+    if (!signal.aborted && watchdog.signal.aborted) throw watchdog.signal.reason;
     if (!signal.aborted && events === 0 && this.#clock.now() - started < shortWatchMs) {
       throw new Error(
         `The ${type.resource} watch ended after ${
@@ -412,6 +504,7 @@ export class Informer<T extends KubeObject> {
   #contact(): void {
     this.#health.connected = true;
     this.#health.lastContactMs = this.#clock.now();
+    this.#health.lostSinceMs = undefined;
   }
 
   #apply(type: string, raw: T): void {

@@ -397,3 +397,105 @@ Deno.test("Informer caches only admitted objects and keeps the version it had of
     deepStrictEqual(errors, []);
   }, { admit: valid });
 });
+
+Deno.test("Informer takes a watch that went silent past idleWatchMs as broken and resumes it without relisting", async () => {
+  await withFakeServer((request, seen) => {
+    if (!new URL(request.url).searchParams.has("watch")) return emptyList("1");
+    const watches = seen.filter((entry) => entry.watch).length;
+    return streamed(async (send) => {
+      // Deno.serve sends a streamed answer's headers with its first bytes.
+      if (watches === 1) await send(event("BOOKMARK", { metadata: { resourceVersion: "1" } }));
+      else await send(event("ADDED", configMap("after", "2")));
+      return "hold";
+    });
+  }, async (informer, seen, errors) => {
+    await poll(() => errors.length > 0 || undefined, { description: "the silent watch's failure" });
+    const lost = informer.health;
+    equal(lost.connected, false);
+    ok(lost.lostSinceMs !== undefined, "contact lost when the bound passed");
+    ok(
+      /WATCH http:\/\/127\.0\.0\.1:\d+\/api\/v1\/configmaps received nothing for 0\.3 s/.test(
+        errors[0] ?? "",
+      ),
+      errors[0],
+    );
+    await poll(() => informer.store.get("x/after"), { description: "the event of the next watch" });
+    equal(informer.stats.lists, 1);
+    deepStrictEqual(seen.filter((entry) => entry.watch).map((entry) => entry.resourceVersion), [
+      "1",
+      "1",
+    ]);
+    equal(informer.health.lostSinceMs, undefined);
+  }, { idleWatchMs: 300, backoff: { initialMs: 1_500, random: () => 0 } });
+});
+
+Deno.test("Informer ends a watch whose answer does not come within openTimeoutMs", async () => {
+  await withFakeServer((request, seen) => {
+    if (!new URL(request.url).searchParams.has("watch")) return emptyList("1");
+    if (seen.filter((entry) => entry.watch).length > 1) {
+      return streamed(async (send) => {
+        await send(event("ADDED", configMap("answered", "2")));
+        return "hold";
+      });
+    }
+    // No headers until the client goes.
+    return new Promise<Response>((resolve) =>
+      request.signal.addEventListener("abort", () => resolve(new Response(null, { status: 500 })))
+    );
+  }, async (informer, _seen, errors) => {
+    await poll(() => informer.store.get("x/answered"), { description: "the second watch's event" });
+    ok(errors[0]?.includes("configmaps got no answer within 0.3 s"), errors[0]);
+  }, { openTimeoutMs: 300 });
+});
+
+Deno.test("Informer.retryNow() cuts a backoff short", async () => {
+  let failing = true;
+  await withFakeServer((request) => {
+    if (failing) return new Response("down", { status: 503 });
+    if (!new URL(request.url).searchParams.has("watch")) return emptyList("1");
+    return streamed(() => Promise.resolve("hold"));
+  }, async (informer, seen) => {
+    await poll(() => seen.length > 0 || undefined, { description: "the first list" });
+    // The backoff is an hour: only retryNow() can bring the next attempt.
+    failing = false;
+    await holds(() => seen.length === 1, { forMs: 300, description: "no retry while backing off" });
+    informer.retryNow();
+    await poll(() => informer.hasSynced || undefined, { description: "the list retried at once" });
+  }, { backoff: { initialMs: 3_600_000, maxMs: 3_600_000, random: () => 0 } });
+});
+
+Deno.test("Informer relists at once when the watch resuming after a failure finds its version gone", async () => {
+  await withFakeServer((request, seen) => {
+    if (!new URL(request.url).searchParams.has("watch")) {
+      return emptyList(seen.filter((entry) => !entry.watch).length === 1 ? "1" : "9");
+    }
+    const watches = seen.filter((entry) => entry.watch).length;
+    return streamed(async (send) => {
+      if (watches === 1) {
+        await send(event("ADDED", configMap("before", "2")));
+        await send(`{"type":"ADD`); // Broken: a failure, then the backoff.
+        return "close";
+      }
+      if (watches === 2) {
+        // A restarted server whose history begins after version 2.
+        await send(
+          event("ERROR", { kind: "Status", code: 410, reason: "Expired", message: "old" }),
+        );
+        return "close";
+      }
+      await send(event("ADDED", configMap("after", "10")));
+      return "hold";
+    });
+  }, async (informer, seen, errors) => {
+    await poll(() => errors.length > 0 || undefined, { description: "the broken watch" });
+    // The backoff is an hour: the retry is cut short once, by hand.
+    informer.retryNow();
+    await poll(() => informer.store.get("x/after"), { description: "the watch after the relist" });
+    equal(informer.stats.lists, 2);
+    deepStrictEqual(seen.filter((entry) => entry.watch).map((entry) => entry.resourceVersion), [
+      "1",
+      "2",
+      "9",
+    ]);
+  }, { backoff: { initialMs: 3_600_000, maxMs: 3_600_000, random: () => 0 } });
+});

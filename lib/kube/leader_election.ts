@@ -148,6 +148,11 @@ export class LeaderElector {
     return this.#isLeader;
   }
 
+  /** The namespace of the Lease. */
+  get namespace(): string {
+    return this.#namespace;
+  }
+
   /** The holder last observed on the Lease; "" when it is free, undefined before it was read. */
   get leader(): string | undefined {
     return this.#observed?.holderIdentity;

@@ -63,6 +63,8 @@ export interface WatchOptions extends CallOptions {
   maxLineBytes?: number;
   /** Called once the server accepted the watch (its answer's headers arrived, 2xx), before any event. */
   onOpen?: () => void;
+  /** Called for every chunk of the stream that arrives (see `DecodeOptions.onData`). */
+  onData?: () => void;
 }
 
 /** Options of writes. */
@@ -315,7 +317,11 @@ export class RestClient {
       for await (
         const event of decodeWatchEvents<T>(
           response.body,
-          { ...optional("maxLineBytes", options.maxLineBytes), ...optional("signal", signal) },
+          {
+            ...optional("maxLineBytes", options.maxLineBytes),
+            ...optional("signal", signal),
+            ...optional("onData", options.onData),
+          },
         )
       ) {
         if (event.type === "ERROR") {

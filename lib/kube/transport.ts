@@ -15,6 +15,7 @@
 import type { ClientCertificate, ClientConfig } from "./config/client_config.ts";
 import { statusErrorFrom } from "./status_error.ts";
 import { readBoundedText } from "./_bounded_body.ts";
+import { LimitExceededError } from "./limit_error.ts";
 import { version } from "../version.ts";
 import { cannot } from "../cannot.ts";
 
@@ -64,7 +65,11 @@ export interface SizedBody<T> {
   bytes: number;
 }
 
-/** A request to a Kubernetes API server failed before any HTTP answer came. */
+/**
+ * A request to a Kubernetes API server failed for want of a whole answer:
+ * none came (in time), or its body could not be read (in time). A timeout
+ * has a `TimeoutError` as its cause, naming the bound.
+ */
 export class TransportError extends Error {
   /** Creates the error for `request` (e.g. `GET https://host/api`), keeping `cause`. */
   constructor(request: string, cause: unknown) {
@@ -72,6 +77,15 @@ export class TransportError extends Error {
     super(`${request} failed: ${detail}`, { cause });
     this.name = "TransportError";
   }
+}
+
+/**
+ * The cause of a {@linkcode TransportError} for a request that ran out of
+ * time: a `TimeoutError`, as `AbortSignal.timeout` gives, saying which part
+ * of the exchange did not finish within which bound.
+ */
+function timedOut(what: string): DOMException {
+  return new DOMException(what, "TimeoutError");
 }
 
 /** Sends requests to one API server. Close it when done; it owns TLS connections. */
@@ -126,14 +140,30 @@ export class Transport {
     return (await this.sizedJson<T>(path, options)).body;
   }
 
-  /** As {@linkcode Transport.json}, with the size of the body in bytes. */
+  /**
+   * As {@linkcode Transport.json}, with the size of the body in bytes. A
+   * body that stops arriving is bound by the same timeout as the answer,
+   * and a body read that fails is a {@linkcode TransportError} too.
+   */
   async sizedJson<T>(path: string, options: RequestOptions = {}): Promise<SizedBody<T>> {
     const response = await this.request(path, options);
     const request = `${options.method ?? "GET"} ${this.url(path, options.query)}`;
-    const { text, bytes } = await readBoundedText(response, {
-      maxBytes: options.maxBytes ?? Infinity,
-      request,
-    });
+    let read: { text: string; bytes: number };
+    try {
+      read = await readBoundedText(response, { maxBytes: options.maxBytes ?? Infinity, request });
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      if (error instanceof LimitExceededError) throw error;
+      // The request's own timeout aborted the body it was reading.
+      if (error instanceof DOMException && error.name === "TimeoutError") {
+        throw new TransportError(
+          request,
+          timedOut(`body not read within ${this.#timeoutOf(options)} ms`),
+        );
+      }
+      throw new TransportError(`${request}: reading the body`, error);
+    }
+    const { text, bytes } = read;
     try {
       return { body: JSON.parse(text) as T, bytes };
     } catch (cause) {
@@ -168,7 +198,7 @@ export class Transport {
       body = JSON.stringify(options.body);
       headers.set("content-type", options.contentType ?? "application/json");
     }
-    const timeoutMs = options.timeoutMs === undefined ? this.#timeoutMs : options.timeoutMs;
+    const timeoutMs = this.#timeoutOf(options);
     const signals = options.signal ? [options.signal] : [];
     const timeout = timeoutMs === null ? undefined : AbortSignal.timeout(timeoutMs);
     if (timeout) signals.push(timeout);
@@ -185,10 +215,15 @@ export class Transport {
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
       if (timeout?.aborted) {
-        throw new TransportError(request, new Error(`no answer within ${timeoutMs} ms`));
+        throw new TransportError(request, timedOut(`no answer within ${timeoutMs} ms`));
       }
       throw new TransportError(request, error);
     }
+  }
+
+  /** The bound on the whole exchange of a request with `options`; null for none. */
+  #timeoutOf(options: RequestOptions): number | null {
+    return options.timeoutMs === undefined ? this.#timeoutMs : options.timeoutMs;
   }
 
   async #checked(response: Response, path: string, options: RequestOptions): Promise<Response> {

@@ -89,12 +89,70 @@ Deno.test("Transport bounds a request that gets no answer", async () => {
     return new Response("late");
   }, async (url) => {
     using transport = new Transport(configFromUrl(url), { timeoutMs: 50 });
-    await rejects(transport.request("/slow"), {
-      name: "TransportError",
-      message: `GET ${url}/slow failed: no answer within 50 ms`,
-    });
+    const error = await transport.request("/slow").catch((error) => error);
+    ok(error instanceof TransportError);
+    equal(error.message, `GET ${url}/slow failed: no answer within 50 ms`);
+    ok(error.cause instanceof DOMException && error.cause.name === "TimeoutError");
     hold.resolve();
   });
+});
+
+/** A stalled JSON body: its first bytes, then nothing until the client goes. */
+const stalled = () =>
+  new Response(
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"kind":"ServiceList","items":['));
+      },
+    }),
+    { headers: { "content-type": "application/json" } },
+  );
+
+Deno.test("Transport bounds a body that stops arriving, naming the request and the bound", async () => {
+  await withServer(stalled, async (url) => {
+    using transport = new Transport(configFromUrl(url), { timeoutMs: 100 });
+    const error = await transport.json("/api/v1/services").catch((error) => error);
+    ok(error instanceof TransportError, String(error));
+    equal(error.message, `GET ${url}/api/v1/services failed: body not read within 100 ms`);
+    ok(error.cause instanceof DOMException && error.cause.name === "TimeoutError");
+
+    // The caller's abort during the body read is its own reason, not a timeout.
+    const controller = new AbortController();
+    const pending = transport.json("/api/v1/services", {
+      timeoutMs: 5_000,
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(new Error("shutting down")), 50);
+    await rejects(pending, { message: "shutting down" });
+  });
+});
+
+Deno.test("Transport reports a body cut short as a TransportError naming the request", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const serving = (async () => {
+    const connection = await listener.accept();
+    await connection.read(new Uint8Array(4096));
+    await connection.write(
+      new TextEncoder().encode(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n" +
+          '{"kind":"ServiceList","items":[',
+      ),
+    );
+    connection.close();
+  })();
+  try {
+    const url = `http://127.0.0.1:${listener.addr.port}`;
+    using transport = new Transport(configFromUrl(url));
+    const error = await transport.json("/api/v1/services").catch((error) => error);
+    ok(error instanceof TransportError, String(error));
+    ok(
+      error.message.startsWith(`GET ${url}/api/v1/services: reading the body failed: `),
+      error.message,
+    );
+  } finally {
+    await serving;
+    listener.close();
+  }
 });
 
 Deno.test("Transport passes the caller's abort reason through unchanged", async () => {

@@ -122,6 +122,11 @@ export interface DecodeOptions {
    * HTTP/2 stream pending), so a watch passes its signal here too.
    */
   signal?: AbortSignal;
+  /**
+   * Called for every chunk of bytes that arrives, whole events or not: the
+   * sign that the server is still sending, for a caller's idle bound.
+   */
+  onData?: () => void;
 }
 
 const types = new Set<string>(["ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"]);
@@ -140,6 +145,7 @@ export async function* decodeWatchEvents<T>(
   const splitter = new LineSplitter(options.maxLineBytes);
   const reading = options.signal ? { signal: options.signal } : {};
   for await (const chunk of bodyChunks(body, reading)) {
+    options.onData?.();
     for (const line of splitter.push(chunk)) {
       const event = decodeEvent(decoder, line);
       // An abort while the consumer held the last event ends the stream before the next one.

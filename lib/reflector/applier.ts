@@ -16,7 +16,8 @@
  *
  * The applier decides nothing about outcomes: it computes no desired state
  * (it is handed one), it writes, it tells the observer of every write the
- * server accepted, and a failed write rejects.
+ * server accepted and of every one it refused for want of a permission
+ * (401, 403), and a failed write rejects.
  *
  * @module
  */
@@ -38,7 +39,7 @@ import {
   services,
 } from "../kube/resource.ts";
 import type { RestClient } from "../kube/rest.ts";
-import { isAlreadyExists, isNotFound } from "../kube/status_error.ts";
+import { isAlreadyExists, isNotFound, StatusError } from "../kube/status_error.ts";
 import type { ReadonlyStore } from "../kube/store.ts";
 import {
   endpointSliceControllerName,
@@ -150,7 +151,7 @@ export interface ApplierOptions {
   host: HostCaches;
   /** Field manager recorded on writes. Defaults to `service-reflector`. */
   fieldManager?: string;
-  /** Told of every write (`onWrite`). */
+  /** Told of every write (`onWrite`), and of each refused for want of a permission (`onWriteDenied`). */
   observer?: ReflectorObserver;
 }
 
@@ -431,12 +432,17 @@ export class Applier {
       ...(signal ? { signal } : {}),
     };
     const rest = this.#options.rest;
-    const written = verb === "create"
-      ? await rest.create(type, object, options)
-      : await rest.update(type, object, options);
-    // The server's answer names it, even when it generated the name.
-    this.#written(verb, type, written);
-    return written;
+    try {
+      const written = verb === "create"
+        ? await rest.create(type, object, options)
+        : await rest.update(type, object, options);
+      // The server's answer names it, even when it generated the name.
+      this.#written(verb, type, written);
+      return written;
+    } catch (error) {
+      this.#denied(error, verb, type, object);
+      throw error;
+    }
   }
 
   /**
@@ -474,20 +480,34 @@ export class Applier {
       });
     } catch (error) {
       // Already gone is the goal reached.
-      if (!isNotFound(error)) throw error;
+      if (!isNotFound(error)) {
+        this.#denied(error, "delete", type, object);
+        throw error;
+      }
     }
     this.#written("delete", type, object);
   }
 
   #written(verb: Write["verb"], type: ResourceType, object: KubeObject): void {
-    const key = `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
-    const mirror = type === endpointSlices
-      ? sliceServiceKeys(object)[0] ?? ""
-      : type === namespaces
-      ? ""
-      : key;
-    this.#options.observer?.onWrite?.({ verb, resource: type.resource, key, mirror });
+    this.#options.observer?.onWrite?.(writeOf(verb, type, object));
   }
+
+  /** Tells the observer of `error` if it is the host refusing the write for want of a permission. */
+  #denied(error: unknown, verb: Write["verb"], type: ResourceType, object: KubeObject): void {
+    if (!(error instanceof StatusError) || (error.code !== 401 && error.code !== 403)) return;
+    this.#options.observer?.onWriteDenied?.(writeOf(verb, type, object), error);
+  }
+}
+
+/** The {@linkcode Write} of `verb` on `object` of `type`. */
+function writeOf(verb: Write["verb"], type: ResourceType, object: KubeObject): Write {
+  const key = `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
+  const mirror = type === endpointSlices
+    ? sliceServiceKeys(object)[0] ?? ""
+    : type === namespaces
+    ? ""
+    : key;
+  return { verb, resource: type.resource, key, mirror };
 }
 
 /** `desired` carrying `current`'s name, identity and version, for an update. */

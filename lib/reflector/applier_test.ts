@@ -8,11 +8,12 @@ import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import type { Endpoints, Namespace, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { type Cluster, withClusters } from "../../tests/cluster/mod.ts";
-import { adminConfig } from "../../tests/support/client_configs.ts";
+import { adminConfig, tokenConfig } from "../../tests/support/client_configs.ts";
 import { endpoint, service, slice } from "../../tests/support/desired_fixtures.ts";
 import { RestClient } from "../kube/rest.ts";
 import type { KubeObject } from "../kube/object.ts";
 import { endpoints, endpointSlices, type ResourceType, services } from "../kube/resource.ts";
+import { StatusError } from "../kube/status_error.ts";
 import { Store } from "../kube/store.ts";
 import { Transport } from "../kube/transport.ts";
 import { sliceIndexers } from "./_informers.ts";
@@ -119,6 +120,53 @@ async function sliceAddresses(
     items.map((item) => [item.metadata?.name, item.endpoints.flatMap((each) => each.addresses)]),
   );
 }
+
+Deno.test("a write the host refuses for want of a permission is told as denied, and rejects with the 403", async () => {
+  await onHost(async (west, rest) => {
+    await west.kubectl("create", "serviceaccount", "writer", "-n", "shop");
+    await west.kubectl(
+      "create",
+      "role",
+      "services-only",
+      "-n",
+      "shop",
+      "--verb=get,create,update,delete",
+      "--resource=services",
+    );
+    await west.kubectl(
+      "create",
+      "rolebinding",
+      "services-only",
+      "-n",
+      "shop",
+      "--role=services-only",
+      "--serviceaccount=shop:writer",
+    );
+    const token = (await west.kubectl("create", "token", "writer", "-n", "shop")).trim();
+    using transport = new Transport(tokenConfig(west, token));
+    const writes: string[] = [];
+    const denied: string[] = [];
+    const applier = new Applier({
+      rest: new RestClient(transport),
+      host: {
+        services: new Store<Service>(),
+        endpointSlices: new Store<EndpointSlice>({ indexers: sliceIndexers }),
+        endpoints: new Store<Endpoints>(),
+        namespaces: new Store<Namespace>(),
+      },
+      observer: {
+        onWrite: (write) => writes.push(`${write.verb} ${write.resource}`),
+        onWriteDenied: (write, error) =>
+          denied.push(`${write.verb} ${write.resource} ${write.mirror} ${error.code}`),
+      },
+    });
+    const error = await applier.apply(mirror()).catch((error) => error);
+    ok(error instanceof StatusError && error.code === 403, String(error));
+    deepStrictEqual(writes, ["create services"]);
+    deepStrictEqual(denied, ["create endpointslices shop/web 403"]);
+    equal(Object.keys(await sliceAddresses(rest)).length, 0, "no slice written");
+  });
+});
 
 Deno.test("a slice name taken by a foreign EndpointSlice: ours is written under a generated name, the foreign one is left alone", async () => {
   await onHost(async (_west, rest) => {

@@ -20,9 +20,13 @@ import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
 import { conflictAnnotation } from "../ownership.ts";
 import { configFromUrl } from "../kube/config/client_config.ts";
+import type { MergeConflict } from "./desired.ts";
 import type { SourceOptions } from "./source.ts";
 
 const namespace = "shop";
+
+const conflictsOf = (key: string, conflicts: readonly MergeConflict[]) =>
+  `${key}: ${conflicts.map(({ field, sources }) => `${field} ${sources.join(" > ")}`).join(", ")}`;
 
 const portsOf = (service: Service | undefined) =>
   (service?.spec?.ports ?? []).map((port) => `${port.name}:${port.port}`);
@@ -54,7 +58,12 @@ Deno.test("a Service exported by two sources is one mirror: ports merged, the ol
       selector,
       config: adminConfig(index === 0 ? east : north),
     }));
-    const reflector = startReflector({ host, sources: configured });
+    const told: string[] = [];
+    const reflector = startReflector({
+      host,
+      sources: configured,
+      observer: { onMergeConflict: (key, conflicts) => told.push(conflictsOf(key, conflicts)) },
+    });
     try {
       await converged(rest, views);
       const merged = await mirrorOf(rest, namespace, "web");
@@ -100,6 +109,9 @@ Deno.test("a Service exported by two sources is one mirror: ports merged, the ol
       deepStrictEqual(restarted.endpoints, ["10.1.0.1:true", "10.2.0.1:true", "10.2.0.2:true"]);
       reflector.reflector.updateSources([eastSource, northSource]);
       await converged(rest, views);
+      // Told once, however often the key was reconciled while the same sources disagreed.
+      ok((reflector.attempts.get(`${namespace}/web`) ?? 0) > 3, "reconciled again and again");
+      deepStrictEqual(told, ["shop/web: ports[http] east > north"]);
 
       // The winner goes: north takes over, in place.
       await east.kubectl("delete", "service", "web", "-n", namespace);

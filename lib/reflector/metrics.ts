@@ -46,6 +46,8 @@ export interface ReflectorMetrics extends ReflectorObserver {
   onAttempt(attempt: Attempt): void;
   /** Counts the write by verb and resource. */
   onWrite(write: Write): void;
+  /** Counts the write the host refused for want of a permission, by verb, resource and code. */
+  onWriteDenied(write: Write, error: StatusError): void;
   /** Observes the propagation delay by source. */
   onPropagated(source: string, ms: number): void;
   /** Counts the conflict. */
@@ -98,6 +100,13 @@ export function reflectorMetrics(registry: Registry): ReflectorMetrics {
     labelNames: ["verb", "resource"],
     registers,
   });
+  const denied = new Counter({
+    name: "service_reflector_writes_denied_total",
+    help: "Writes the host refused for want of a permission (401 or 403), by verb, resource and " +
+      "code; /readyz?verbose names each kind until one of it is accepted again.",
+    labelNames: ["verb", "resource", "code"],
+    registers,
+  });
   const propagation = new Histogram({
     name: "service_reflector_propagation_seconds",
     help: "From a source change seen on its watch to the first host write it caused, by source.",
@@ -117,6 +126,9 @@ export function reflectorMetrics(registry: Registry): ReflectorMetrics {
     },
     onWrite(write) {
       writes.inc({ verb: write.verb, resource: write.resource });
+    },
+    onWriteDenied(write, error) {
+      denied.inc({ verb: write.verb, resource: write.resource, code: String(error.code) });
     },
     onPropagated(source, ms) {
       propagation.observe({ source }, ms / 1000);
@@ -261,7 +273,8 @@ function registerSourceGauges(registers: Registry[], read: () => ReflectorGauges
   );
   perSource(
     "service_reflector_source_up",
-    "1 while a source is reached (every watch of it healthy), else 0.",
+    "1 while a source is reached (every watch of it healthy and, while it is silent, its probes " +
+      "answered), else 0.",
     (state) => state.connected ? 1 : 0,
   );
   perSource(
@@ -286,7 +299,8 @@ function registerSourceGauges(registers: Registry[], read: () => ReflectorGauges
   );
   perSource(
     "service_reflector_source_last_contact_timestamp_seconds",
-    "Unix time of the last successful contact with a source (a list, an accepted watch, an event).",
+    "Unix time of the last successful contact with a source (a list, an accepted watch, a byte " +
+      "of one, a probe's answer).",
     (state) => state.lastContactMs === undefined ? undefined : state.lastContactMs / 1000,
   );
 }

@@ -4,6 +4,7 @@ import { StatusError } from "../kube/status_error.ts";
 import { TransportError } from "../kube/transport.ts";
 import { WatchStreamError } from "../kube/watch_stream.ts";
 import { sourceState } from "../../tests/support/source_states.ts";
+import type { Write } from "./applier.ts";
 import { idleGauges, reflectorMetrics } from "./metrics.ts";
 
 Deno.test("reflectorMetrics() gauges read only the Reflector observed last", async () => {
@@ -83,5 +84,32 @@ Deno.test("reflectorMetrics() counts a source's failures by phase and kind, and 
     'service_reflector_source_errors_total{source="east",phase="discovery",kind="timeout"} 1',
     'service_reflector_source_errors_total{source="east",phase="list",kind="http_403"} 2',
     'service_reflector_source_errors_total{source="east",phase="watch",kind="stream"} 1',
+  ]);
+});
+
+Deno.test("reflectorMetrics() counts the writes the host denied by verb, resource and code", async () => {
+  const registry = new Registry();
+  const metrics = reflectorMetrics(registry);
+  const write: Write = {
+    verb: "update",
+    resource: "endpointslices",
+    key: "shop/web-1",
+    mirror: "shop/web",
+  };
+  const forbidden = new StatusError("PUT https://west.example/apis/...", {
+    code: 403,
+    reason: "Forbidden",
+  });
+  metrics.onWriteDenied(write, forbidden);
+  metrics.onWriteDenied(write, forbidden);
+  metrics.onWriteDenied(
+    { ...write, verb: "create", resource: "services" },
+    new StatusError("POST https://west.example/api/v1/...", { code: 401 }),
+  );
+  const series = (await registry.metrics()).split("\n")
+    .filter((line) => line.startsWith("service_reflector_writes_denied_total{")).sort();
+  deepStrictEqual(series, [
+    'service_reflector_writes_denied_total{verb="create",resource="services",code="401"} 1',
+    'service_reflector_writes_denied_total{verb="update",resource="endpointslices",code="403"} 2',
   ]);
 });

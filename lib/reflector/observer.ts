@@ -13,7 +13,7 @@
  *   must be cheap: count, log, record. They are told, never asked: nothing
  *   they return is read.
  * - They must not throw. One that does is a bug, and it is not hidden: it
- *   fails what it was told from. A throwing `onWrite`, `onUnowned`,
+ *   fails what it was told from. A throwing `onWrite`, `onWriteDenied`, `onUnowned`,
  *   `onNameClash`, `onStrays`, `onMergeConflict`, `onNameCollision` or `onNamespaceMissing`
  *   fails the reconcile (the key is retried); a
  *   throwing `onAttempt`, `onMode`, `onStale` or discovery `onInformerError` stops the
@@ -29,6 +29,7 @@
 import type { Attempt } from "../controller/controller.ts";
 import type { InformerPhase } from "../kube/informer.ts";
 import type { KubeObject } from "../kube/object.ts";
+import type { StatusError } from "../kube/status_error.ts";
 import type { NameClash, Write } from "./applier.ts";
 import type { MergeConflict } from "./desired.ts";
 import type { EndpointsMode } from "./source.ts";
@@ -56,6 +57,12 @@ export interface ReflectorObserver {
   onAttempt?(attempt: Attempt): void;
   /** A write to the host was accepted by its server. */
   onWrite?(write: Write): void;
+  /**
+   * The host refused a write for want of a permission (`error` is its
+   * 401 or 403); the reconcile fails with it and the key is retried. A
+   * later `onWrite` of the same verb and resource tells it is allowed again.
+   */
+  onWriteDenied?(write: Write, error: StatusError): void;
   /** A source exports `key`, but the same-named host Service is not the Reflector's: it is left alone. */
   onUnowned?(key: string): void;
   /**
@@ -71,7 +78,11 @@ export interface ReflectorObserver {
   onStrays?(key: string, strays: KubeObject[]): void;
   /** Source `source` became stale (unreachable past `staleAfterMs`: endpoints withdrawn), or fresh again. */
   onStale?(source: string, stale: boolean): void;
-  /** The sources of `key` disagree; the oldest source Service's values are the mirror's. */
+  /**
+   * The sources of `key` disagree; the oldest source Service's values are
+   * the mirror's. Told when the sources in conflict or a winner change,
+   * not on every reconcile that finds them still disagreeing.
+   */
   onMergeConflict?(key: string, conflicts: readonly MergeConflict[]): void;
   /**
    * A change of source `source`, seen on its watch `ms` before, caused its
@@ -100,6 +111,12 @@ export interface ReflectorObserver {
    * object version.
    */
   onInvalidObject?(invalid: InvalidObject): void;
+  /**
+   * Source `source` (at `url`) stopped answering round trips (`error`
+   * says which and why), or, with `error` undefined, answers again. Told
+   * once per change.
+   */
+  onReachability?(source: string, url: string, error: unknown): void;
   /** Source `source` reads its endpoints through `mode`, decided once per run. */
   onMode?(source: string, mode: EndpointsMode): void;
   /** Shutdown progress, for logs: `workers` once the workers have stopped and the informers stop. */
@@ -139,6 +156,7 @@ export function fanOut(...observers: readonly ReflectorObserver[]): Required<Ref
   return {
     onAttempt: each("onAttempt"),
     onWrite: each("onWrite"),
+    onWriteDenied: each("onWriteDenied"),
     onUnowned: each("onUnowned"),
     onNameClash: each("onNameClash"),
     onStrays: each("onStrays"),
@@ -149,6 +167,7 @@ export function fanOut(...observers: readonly ReflectorObserver[]): Required<Ref
     onNamespaceMissing: each("onNamespaceMissing"),
     onInformerError: each("onInformerError"),
     onInvalidObject: each("onInvalidObject"),
+    onReachability: each("onReachability"),
     onMode: each("onMode"),
     onStopping: each("onStopping"),
   };

@@ -164,6 +164,8 @@ export class Reflector {
   readonly #stale = new Set<string>();
   /** Keys whose sources disagree, as last reconciled, with the sources in conflict. */
   readonly #conflicted = new Map<string, readonly string[]>();
+  /** Of the keys in `#conflicted`: the conflict last told, as its sources and winners. */
+  readonly #conflictsTold = new Map<string, string>();
   /** Keys mirrored, as last reconciled, with the sources whose objects make the mirror. */
   readonly #contributions = new Map<string, readonly string[]>();
   /** Per key, per source: when its first change not yet reconciled was seen (clock ms). */
@@ -501,6 +503,7 @@ export class Reflector {
       // key is looked at again.
       await this.#applier.remove(key, { keep: unsynced, signal });
       this.#conflicted.delete(key);
+      this.#conflictsTold.delete(key);
       this.#collided.delete(key);
       this.#contributions.delete(key);
       return unsynced.size > 0 ? requeueAfter(waitMs) : done();
@@ -536,17 +539,25 @@ export class Reflector {
 
   /**
    * Notes whether the sources of `key` disagree; on a disagreement, tells
-   * the observer and records a Warning Event on the mirror `service`
-   * naming the sources and fields (the oldest source's value is the
-   * mirror's, `_desired_merge.ts`).
+   * the observer (once per change of the sources in conflict or of a
+   * winner, not once per reconcile) and records a Warning Event on the
+   * mirror `service` naming the sources and fields (the oldest source's
+   * value is the mirror's, `_desired_merge.ts`).
    */
   async #merged(key: string, service: Service, conflicts: readonly MergeConflict[]): Promise<void> {
     if (conflicts.length === 0) {
       this.#conflicted.delete(key);
+      this.#conflictsTold.delete(key);
       return;
     }
-    this.#conflicted.set(key, [...new Set(conflicts.flatMap((each) => each.sources))]);
-    this.#observer.onMergeConflict?.(key, conflicts);
+    const sources = [...new Set(conflicts.flatMap((each) => each.sources))];
+    this.#conflicted.set(key, sources);
+    const winners = new Set(conflicts.map((each) => each.sources[0]));
+    const told = JSON.stringify([[...sources].sort(), [...winners].sort()]);
+    if (this.#conflictsTold.get(key) !== told) {
+      this.#conflictsTold.set(key, told);
+      this.#observer.onMergeConflict?.(key, conflicts);
+    }
     const each = conflicts.map(({ field, sources }) =>
       `${field} (${sources[0]} wins over ${sources.slice(1).join(", ")})`
     );
@@ -634,7 +645,8 @@ export class Reflector {
 
   /**
    * Until `signal` aborts, marks a synced source stale once it has been
-   * unreachable for `staleAfterMs` (its last contact that long ago), and
+   * unreachable for `staleAfterMs`, counted from the loss of contact (never
+   * from its last event: a quiet source is not an unreachable one), and
    * fresh again once it is reached; on either change, the source's keys
    * are queued so its endpoints are withdrawn or restored. Checked four
    * times per `staleAfterMs`, at most once a second.
@@ -643,9 +655,9 @@ export class Reflector {
     const clock = this.#options.clock ?? realClock;
     await this.#every(Math.min(1_000, staleAfterMs / 4), signal, () => {
       for (const source of this.#sources.running) {
-        const { connected, lastContactMs } = source.health;
-        const stale = source.synced && !connected && lastContactMs !== undefined &&
-          clock.now() - lastContactMs >= staleAfterMs;
+        const { connected, lostSinceMs } = source.health;
+        const stale = source.synced && !connected && lostSinceMs !== undefined &&
+          clock.now() - lostSinceMs >= staleAfterMs;
         if (stale === this.#stale.has(source.name)) continue;
         if (stale) this.#stale.add(source.name);
         else this.#stale.delete(source.name);

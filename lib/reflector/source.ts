@@ -8,7 +8,11 @@
  *
  * A source that cannot be reached degrades only itself: it retries with
  * backoff and reports not synced, and the Reflector keeps its mirrors as
- * they are until it syncs again. So does a hostile one: what it may send is
+ * they are until it syncs again. Reachability is measured by round trips,
+ * not by open sockets: watches have client-side bounds (see the
+ * informer), and while nothing is heard from the source a probe asks it
+ * (`reachability_probe.ts`); an answer after a loss retries the informers
+ * at once instead of after their backoff. So does a hostile one: what it may send is
  * bounded (`source_limits.ts`), and every object it sends is checked
  * against the shape the Reflector reads before it is cached
  * (`_source_admission.ts`); an invalid one is skipped and reported once.
@@ -27,6 +31,7 @@ import { type KubeObject, objectKey, serviceNameLabel, sliceServiceKeys } from "
 import { endpoints, endpointSlices, services } from "../kube/resource.ts";
 import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
+import { ReachabilityProbe } from "../kube/reachability_probe.ts";
 import { isReflected } from "../ownership.ts";
 import { byMirror, byService, keyedInformer, type Runnable, sliceIndexers } from "./_informers.ts";
 import { MirrorNaming } from "./mirror_names.ts";
@@ -88,6 +93,7 @@ export class Source {
   #discovered: number | undefined;
   /** The signal of the current run, while it runs. */
   #running: AbortSignal | undefined;
+  readonly #probe: ReachabilityProbe;
   readonly #naming: MirrorNaming;
 
   /**
@@ -103,6 +109,33 @@ export class Source {
     this.#naming = options.naming ?? new MirrorNaming();
     this.#transport = new Transport(options.config);
     this.#rest = new RestClient(this.#transport);
+    this.#probe = new ReachabilityProbe({
+      rest: this.#rest,
+      lastHeardMs: () => this.#lastHeardMs(),
+      ...(options.clock ? { clock: options.clock } : {}),
+      onUnreachable: (error) =>
+        this.#observer.onReachability?.(this.name, this.url, blamingSource(this.name, error)),
+      onReachable: () => {
+        this.#observer.onReachability?.(this.name, this.url, undefined);
+        for (const informer of this.#informers()) informer.retryNow();
+      },
+    });
+  }
+
+  /** The informers running, as far as reachability is concerned. */
+  #informers(): Pick<Informer<KubeObject>, "health" | "retryNow">[] {
+    const informers = [this.#services, this.#slices ?? this.#endpoints];
+    return informers.filter((each) => each !== undefined);
+  }
+
+  /** Clock time (ms) of the last discovery, list, accepted watch or byte of one. */
+  #lastHeardMs(): number | undefined {
+    const contacts = [
+      this.#discovered,
+      ...this.#informers().map((each) => each.health.lastContactMs),
+    ]
+      .filter((ms): ms is number => ms !== undefined);
+    return contacts.length > 0 ? Math.max(...contacts) : undefined;
   }
 
   /** The endpoints API in use, once decided. */
@@ -111,19 +144,25 @@ export class Source {
   }
 
   /**
-   * Whether the source is reached now (its endpoints API decided and every
-   * informer connected: see `InformerHealth`), and when it last was
-   * (discovery, a list, an accepted watch or an event).
+   * Whether the source is reached now (its endpoints API decided, every
+   * informer connected: see `InformerHealth`, and the last probe, if the
+   * source was silent, answered), when it last was (discovery, a list, an
+   * accepted watch, a byte of one or a probe's answer), and since when
+   * contact is lost (the earliest loss of an informer or the probe).
    */
   get health(): Readonly<InformerHealth> {
-    const informers = [this.#services, this.#slices ?? this.#endpoints].filter((each) =>
-      each !== undefined
-    );
-    const contacts = [this.#discovered, ...informers.map((each) => each.health.lastContactMs)]
+    const informers = this.#informers();
+    const probeLostMs = this.#probe.lostSinceMs;
+    const connected = informers.length === 2 &&
+      informers.every((each) => each.health.connected) && probeLostMs === undefined;
+    const contacts = [this.#lastHeardMs(), this.#probe.lastAnswerMs]
+      .filter((ms): ms is number => ms !== undefined);
+    const losses = [probeLostMs, ...informers.map((each) => each.health.lostSinceMs)]
       .filter((ms): ms is number => ms !== undefined);
     return {
-      connected: informers.length === 2 && informers.every((each) => each.health.connected),
+      connected,
       lastContactMs: contacts.length > 0 ? Math.max(...contacts) : undefined,
+      lostSinceMs: connected || losses.length === 0 ? undefined : Math.min(...losses),
     };
   }
 
@@ -223,6 +262,9 @@ export class Source {
   /** Decides the endpoints API, then runs the informers until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
     this.#running = signal;
+    // The probe ends with the run, however it ends.
+    const ended = new AbortController();
+    const probing = this.#probe.run(AbortSignal.any([signal, ended.signal]));
     try {
       const mode = await this.#discover(signal);
       if (!mode) return;
@@ -234,6 +276,8 @@ export class Source {
       );
       await Promise.all(informers.map((informer) => informer.run(signal)));
     } finally {
+      ended.abort();
+      await probing;
       this.#transport.close();
     }
   }

@@ -55,6 +55,13 @@ export interface StartClusterOptions {
    * At most one cluster at a time has it. Defaults to false.
    */
   dataPlane?: boolean;
+  /**
+   * Another local address kube-apiserver serves on, besides 127.0.0.1, and
+   * that its serving certificate covers: for a test that puts it on `lo`
+   * and drops its packets (`packet_drop.ts`), cutting off the clients that
+   * use it while admin requests go on through 127.0.0.1.
+   */
+  alsoServedAt?: string;
 }
 
 /** Client credentials in PEM, for `Deno.createHttpClient`. */
@@ -235,7 +242,7 @@ class LocalCluster implements Cluster {
         "kube-apiserver",
         `--etcd-servers=${this.etcdEndpoint}`,
         "--etcd-compaction-interval=0",
-        "--bind-address=127.0.0.1",
+        `--bind-address=${options.alsoServedAt ? "0.0.0.0" : "127.0.0.1"}`,
         "--advertise-address=127.0.0.1",
         `--secure-port=${apiserverPort}`,
         `--cert-dir=${dir}/apiserver`,
@@ -286,7 +293,13 @@ class LocalCluster implements Cluster {
   async start(): Promise<void> {
     const { dir } = this;
     await Deno.mkdir(`${dir}/logs`, { recursive: true });
-    await this.#run("pki", `--dir=${dir}/pki`, "--hosts=127.0.0.1,localhost,::1");
+    const hosts = [
+      "127.0.0.1",
+      "localhost",
+      "::1",
+      ...(this.#options.alsoServedAt ? [this.#options.alsoServedAt] : []),
+    ];
+    await this.#run("pki", `--dir=${dir}/pki`, `--hosts=${hosts.join(",")}`);
     this.ca = await Deno.readTextFile(this.caPath);
     this.admin = {
       cert: await Deno.readTextFile(`${dir}/pki/admin.crt`),

@@ -25,5 +25,6 @@ export {
 export { type DataPlane, DataPlaneTakenError, type NameServer } from "./data_plane.ts";
 export { createReadyPod, type ReadyPodOptions, setPodReady } from "./pods.ts";
 export { podAnswer, type PodServer, type PodServerOptions, startPodServer } from "./pod_server.ts";
-export { PrivateNetworkError } from "./private_network.ts";
+export { dropPackets, type PacketDrop, type PacketDropOptions } from "./packet_drop.ts";
+export { addLocalAddress, PrivateNetworkError } from "./private_network.ts";
 export { withClusters, type WithClustersOptions } from "./with_clusters.ts";

@@ -46,6 +46,8 @@ export interface FaultWorldOptions {
   endpoints?: number;
   /** More objects of the host's own, applied before the guard is taken. */
   hostObjects?: unknown[];
+  /** Another local address east's apiserver serves on (`StartClusterOptions.alsoServedAt`). */
+  eastServedAt?: string;
 }
 
 /** The Service `svc-<index>` of east and its slice, as objects to apply. */
@@ -88,8 +90,9 @@ export async function faultWorld(
   body: (world: FaultWorld) => Promise<void>,
   options: FaultWorldOptions = {},
 ): Promise<void> {
-  const { services = 20, endpoints = 2, hostObjects = [] } = options;
-  await withClusters(["east", "west"], async ([east, west]) => {
+  const { services = 20, endpoints = 2, hostObjects = [], eastServedAt } = options;
+  const eastSpec = eastServedAt ? { name: "east", alsoServedAt: eastServedAt } : "east";
+  await withClusters([eastSpec, "west"], async ([east, west]) => {
     if (!east || !west) throw new Error("clusters missing");
     using hostTransport = new Transport(adminConfig(west));
     using eastTransport = new Transport(adminConfig(east));

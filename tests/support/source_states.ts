@@ -20,6 +20,7 @@ export function sourceState(overrides: Partial<SourceState> = {}): SourceState {
     conflicts: 0,
     connected: false,
     lastContactMs: undefined,
+    lostSinceMs: undefined,
     ...overrides,
   };
 }
