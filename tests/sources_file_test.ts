@@ -80,6 +80,8 @@ Deno.test("two replicas follow a ConfigMap-mounted sources file: add, no-op, inv
         "--emitter.secure-port=0",
         `--reflector.selector=${selector}`,
         sourcesFile,
+        // A source removed goes at once: this test checks what goes, the fault suite the grace.
+        "--reflector.remove-grace=",
         "--leader-elect",
         "--leader-elect-lease-duration=30s",
         "--leader-elect-renew-deadline=3s",

@@ -3,8 +3,15 @@
  * checks that turn them into a `Config`. Commander holds every default, so a
  * flag it has no value for reads as empty.
  *
+ * No value of any flag may begin with `=`: none of them can (no path,
+ * URL, selector, duration or name is meant to), and `--flag==value` is the
+ * typo it would come from, so it is an error naming the flag rather than a
+ * path or name beginning with `=`.
+ *
  * @module
  */
+
+import { FlagValueError } from "./_values.ts";
 
 /** Checks and converts one flag's value; throws a `FlagValueError` naming `flag`. */
 export type ParseValue<T> = (flag: string, value: string) => T;
@@ -18,15 +25,31 @@ export class FlagReader {
     this.#values = values;
   }
 
-  /** The flag's value, a repeatable flag's values joined with `,`, or `""` without any. */
+  /**
+   * The flag's value, a repeatable flag's values joined with `,`, or `""` without any.
+   *
+   * @throws {FlagValueError} For a value that begins with `=`.
+   */
   text(flag: string): string {
-    const value = this.#values.get(flag) ?? "";
-    return typeof value === "string" ? value : value.join(",");
+    return this.list(flag).join(",");
   }
 
-  /** Every value of the flag, in order; `[]` without any. */
+  /**
+   * Every value of the flag, in order; `[]` without any.
+   *
+   * @throws {FlagValueError} For a value that begins with `=`.
+   */
   list(flag: string): string[] {
-    return [this.#values.get(flag) ?? []].flat();
+    const values = [this.#values.get(flag) ?? []].flat();
+    const typo = values.find((value) => value.startsWith("="));
+    if (typo !== undefined) {
+      throw new FlagValueError(
+        flag,
+        typo,
+        `must not begin with "=" (${flag}==VALUE has one "=" too many): write ${flag}=VALUE`,
+      );
+    }
+    return values;
   }
 
   /** The flag's {@linkcode FlagReader.text} as `parse` checks and converts it. */

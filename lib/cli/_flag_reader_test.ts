@@ -39,3 +39,24 @@ Deno.test("FlagReader.optional() leaves an empty or absent flag out and converts
   deepEqual(read.optional("absent", "--absent"), {});
   throws(() => read.optional("listen", "--listen", parsePort), FlagValueError);
 });
+
+Deno.test("FlagReader reads a value beginning with = as the typo of --flag==value, naming the flag", () => {
+  const typo = new FlagReader(
+    new Map<string, string | string[]>([
+      ["--kubeconfig", "=/etc/kubeconfig"],
+      ["--source", ["http://a", "=http://b"]],
+    ]),
+  );
+  throws(() => typo.text("--kubeconfig"), {
+    name: "FlagValueError",
+    message:
+      'invalid value "=/etc/kubeconfig" for --kubeconfig: must not begin with "=" (--kubeconfig==VALUE has one "=" too many): write --kubeconfig=VALUE',
+  });
+  throws(() => typo.optional("kubeconfig", "--kubeconfig"), FlagValueError);
+  throws(() => typo.list("--source"), {
+    name: "FlagValueError",
+    message:
+      'invalid value "=http://b" for --source: must not begin with "=" (--source==VALUE has one "=" too many): write --source=VALUE',
+  });
+  equal(read.text("--empty"), "", "an empty value is no typo");
+});

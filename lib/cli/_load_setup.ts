@@ -104,6 +104,7 @@ export async function loadSetup(config: Config, options: LoadSetupOptions): Prom
       SourcesFile.load({
         path,
         fixed: flagSources,
+        removeGraceMs: config.reflector.removeGraceMs,
         defaults: {
           selector: config.reflector.selector,
           limits: config.reflector.sourceLimits,

@@ -9,6 +9,7 @@ import {
   withTempDir,
   writeYaml,
 } from "../../tests/support/kubeconfig_fixtures.ts";
+import { makeFifo } from "../../tests/support/fifo.ts";
 import { InClusterConfigError } from "../kube/config/in_cluster.ts";
 import { KubeconfigError } from "../kube/config/kubeconfig_error.ts";
 import { namespaces } from "../kube/resource.ts";
@@ -108,6 +109,28 @@ Deno.test("loadSetup() blames --kubeconfig for an in-cluster config that does no
       ok(error.cause instanceof InClusterConfigError && error.cause.reason === "not-found");
       return true;
     });
+  });
+});
+
+Deno.test("loadSetup() blames --reflector.sources-file for a FIFO or a character device, unopened", async () => {
+  await withTempDir(async (dir) => {
+    const own = await writeYaml(join(dir, "own.yaml"), kubeconfig({}));
+    const fifo = join(dir, "fifo.yaml");
+    await makeFifo(fifo);
+    // Opening the FIFO would wait for a writer, and start-up with it.
+    for (const [path, kind] of [[fifo, "a FIFO"], ["/dev/zero", "a character device"]]) {
+      await rejects(
+        loadSetup(config([`--kubeconfig=${own}`, `--reflector.sources-file=${path}`]), { logger }),
+        (error) => {
+          ok(error instanceof StartupError, String(error));
+          equal(
+            error.message,
+            `--reflector.sources-file: Cannot use sources file ${path}: it is ${kind}, not a regular file`,
+          );
+          return true;
+        },
+      );
+    }
   });
 });
 

@@ -1,13 +1,15 @@
 import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
+import { join } from "node:path";
 import { Registry } from "prom-client";
 import { configMapDir } from "../../tests/support/configmap_dir.ts";
-import { poll } from "../../tests/support/poll.ts";
+import { makeFifo } from "../../tests/support/fifo.ts";
+import { delay, poll } from "../../tests/support/poll.ts";
 import { createLogger } from "../log/logger.ts";
 import { defaultSourceLimits } from "../reflector/source_limits.ts";
 import type { SourceOptions } from "../reflector/source.ts";
 import { configFromUrl } from "../kube/config/client_config.ts";
 import { SourcesFileError } from "./_sources_file.ts";
-import { SourcesFile } from "./_sources_reload.ts";
+import { maxSourcesFileBytes, SourcesFile, sourcesFileStableMs } from "./_sources_reload.ts";
 
 const defaults = { selector: "export=yes", limits: defaultSourceLimits };
 const fixed: SourceOptions[] = [{
@@ -33,7 +35,7 @@ Deno.test("SourcesFile follows a ConfigMap's ..data swap, keeps the last good so
   const registry = new Registry();
   const logged: string[] = [];
   const stop = new AbortController();
-  // Polling is left out (an hour): only the directory's events can tell the swap.
+  // Polling is left out (an hour): only a look at where the path leads can tell the swap.
   const running = file.run({
     signal: stop.signal,
     apply: (sources) => applied.push(sources.map((source) => source.name)),
@@ -130,4 +132,164 @@ Deno.test("SourcesFile.load() reads paths relative to the file and checks a sour
     SourcesFile.load({ path, fixed: [], defaults: { ...defaults, namespace: "other" } }),
     /sources\[0\] \("east"\)\.namespace must be --namespace "other", the only one reflected: current value is "shop"/,
   );
+});
+
+/** `file` kept live until the returned value is disposed; what it applied and logged. */
+function watching(file: SourcesFile) {
+  const applied: string[][] = [];
+  const logged: string[] = [];
+  const registry = new Registry();
+  const stop = new AbortController();
+  // Polling is left out (an hour): a look at the path tells every change here.
+  const running = file.run({
+    signal: stop.signal,
+    apply: (sources) => applied.push(sources.map((source) => source.name)),
+    logger: createLogger({ write: (line) => logged.push(line), level: "all" }),
+    registry,
+    pollMs: 3_600_000,
+  });
+  return {
+    applied,
+    logged,
+    /** The value of the unlabelled metric `name`, or undefined. */
+    metric: async (name: string) => (await metric(registry, name))?.split(" ")[1],
+    async [Symbol.asyncDispose]() {
+      stop.abort();
+      await running;
+    },
+  };
+}
+
+/** A temporary directory holding `sources.yaml` with `text`, removed on dispose. */
+async function plainFile(text: string) {
+  const dir = await Deno.makeTempDir({ prefix: "sources-file-" });
+  const path = join(dir, "sources.yaml");
+  await Deno.writeTextFile(path, text);
+  return { dir, path, [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }) };
+}
+
+Deno.test("SourcesFile applies a text only once two reads a second apart agree, so a truncate-then-write is one change", async () => {
+  await using file = await plainFile(listing("east"));
+  const loaded = await SourcesFile.load({ path: file.path, fixed, defaults });
+  await using watched = watching(loaded);
+  // What `>` and most editors do: empty the file, then write it, a moment later.
+  await Deno.truncate(file.path, 0);
+  await delay(sourcesFileStableMs / 2);
+  await Deno.writeTextFile(file.path, listing("east", "north"));
+  await poll(() => watched.applied.length > 0 || undefined, { description: "the rewrite applied" });
+  await delay(sourcesFileStableMs * 2);
+  deepStrictEqual(
+    watched.applied,
+    [["flagged", "east", "north"]],
+    "one change, never the empty file",
+  );
+});
+
+Deno.test("SourcesFile clears a failed read once the file reads as last loaded again", async () => {
+  await using file = await plainFile(listing("east"));
+  const loaded = await SourcesFile.load({ path: file.path, fixed, defaults });
+  await using watched = watching(loaded);
+  await Deno.remove(file.path);
+  await poll(
+    async () =>
+      await watched.metric("service_reflector_config_last_reload_successful") === "0" ||
+      undefined,
+    { description: "the deletion reported" },
+  );
+  ok(Number(await watched.metric("service_reflector_config_reload_errors_total")) >= 1);
+  ok(loaded.describe(Date.now()).startsWith("reload failed "), loaded.describe(Date.now()));
+  // The same good text as before: nothing to apply, but the failure is over.
+  await Deno.writeTextFile(file.path, listing("east"));
+  await poll(
+    async () =>
+      await watched.metric("service_reflector_config_last_reload_successful") === "1" || undefined,
+    { description: "the failure cleared" },
+  );
+  const line = loaded.describe(Date.now());
+  ok(/^1 sources loaded [0-9]+s ago, /.test(line), line);
+  deepStrictEqual(watched.applied, []);
+});
+
+Deno.test("SourcesFile reports a FIFO and a character device in place of the file, unread, and applies a later change", async () => {
+  await using file = await plainFile(listing("east"));
+  const loaded = await SourcesFile.load({ path: file.path, fixed, defaults });
+  await using watched = watching(loaded);
+  // Counts are not pinned: a look at the path and the read it starts may see different files.
+  const failed = (problem: string) =>
+    poll(
+      async () =>
+        await watched.metric("service_reflector_config_last_reload_successful") === "0" &&
+          loaded.describe(Date.now()).endsWith(problem) || undefined,
+      { description: `${problem} reported` },
+    );
+  // Each put in the file's place at once, as a rename does.
+  await makeFifo(join(file.dir, "fifo"));
+  await Deno.rename(join(file.dir, "fifo"), file.path);
+  await failed(`Cannot use sources file ${file.path}: it is a FIFO, not a regular file`);
+  await Deno.symlink("/dev/zero", join(file.dir, "zero"));
+  await Deno.rename(join(file.dir, "zero"), file.path);
+  await failed(
+    `Cannot use sources file ${file.path}: it is a character device, not a regular file`,
+  );
+  ok(Number(await watched.metric("service_reflector_config_reload_errors_total")) >= 2);
+  ok(watched.logged.some((line) => line.includes("character device, not a regular file")));
+  await Deno.writeTextFile(join(file.dir, "next"), listing("north"));
+  await Deno.rename(join(file.dir, "next"), file.path);
+  await poll(() => watched.applied.length > 0 || undefined, { description: "the change applied" });
+  deepStrictEqual(watched.applied, [["flagged", "north"]]);
+  equal(await watched.metric("service_reflector_config_last_reload_successful"), "1");
+});
+
+Deno.test("SourcesFile warns while the sources of a file emptied are inside their grace", async () => {
+  await using file = await plainFile(listing("east", "north"));
+  const loaded = await SourcesFile.load({
+    path: file.path,
+    fixed,
+    defaults,
+    removeGraceMs: 300_000,
+  });
+  await using watched = watching(loaded);
+  await Deno.writeTextFile(file.path, "sources: []\n");
+  await poll(() => watched.applied.length > 0 || undefined, {
+    description: "the empty file applied",
+  });
+  deepStrictEqual(watched.applied, [["flagged"]], "applied, for the grace to take its sources");
+  equal(
+    loaded.describe(Date.now()),
+    `0 sources loaded 0s ago, ${file.path}; warning: it lists no source, so east, north stopped 0s ago and their mirrors go in 300s (--reflector.remove-grace) unless listed again`,
+  );
+  ok(
+    watched.logged.some((line) =>
+      line.includes('"level":"warn"') && line.includes("the sources file lists no source") &&
+      line.includes('"sources":["east","north"]')
+    ),
+    watched.logged.join("\n"),
+  );
+  ok(
+    loaded.describe(Date.now() + 300_000).startsWith("0 sources loaded 300s ago, "),
+    "no warning once the grace is over",
+  );
+  await Deno.writeTextFile(file.path, listing("east"));
+  await poll(() => watched.applied.length > 1 || undefined, { description: "east listed again" });
+  equal(loaded.describe(Date.now()), `1 sources loaded 0s ago, ${file.path}`);
+});
+
+Deno.test("SourcesFile.load() refuses a FIFO, a character device and a file of more than 1 MiB at once, naming the file", async () => {
+  await using file = await plainFile("");
+  const refused = async (problem: string) =>
+    await rejects(
+      SourcesFile.load({ path: file.path, fixed, defaults }),
+      (error: unknown) =>
+        error instanceof SourcesFileError &&
+        error.message === `Cannot use sources file ${file.path}: ${problem}`,
+    );
+  await Deno.remove(file.path);
+  await makeFifo(file.path);
+  await refused("it is a FIFO, not a regular file");
+  await Deno.remove(file.path);
+  await Deno.symlink("/dev/zero", file.path);
+  await refused("it is a character device, not a regular file");
+  await Deno.remove(file.path);
+  await Deno.writeTextFile(file.path, `#${"x".repeat(maxSourcesFileBytes)}\n`);
+  await refused(`it holds more than ${maxSourcesFileBytes} bytes`);
 });

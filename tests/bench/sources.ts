@@ -108,6 +108,8 @@ export async function benchSources(options: SourcesBenchOptions = {}): Promise<B
       "--emitter=false",
       "--reflector.selector=export=yes",
       `--reflector.sources-file=${mounted.path("sources.yaml")}`,
+      // Measured without the grace: from the removal to the mirrors gone.
+      "--reflector.remove-grace=",
     ]);
     const first = (sources - 1) * perSource;
     await waitFor(`${first} mirrors`, () => {
