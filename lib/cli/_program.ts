@@ -31,8 +31,10 @@ The sources file lists sources as "sources:", each item with a name (a label val
 flag's source) and either a url (with optional caFile, caData as base64 PEM, and tokenFile) or a
 kubeconfig (with an optional context), and an optional selector (default --reflector.selector)
 and namespace (default --namespace, which it must then equal). Relative paths are read from the
-file's directory; unknown keys are errors. A source added starts, a source removed stops (and
-goes after --reflector.remove-grace), a source changed restarts; the others go on untouched.
+file's directory; unknown keys are errors. A changed file is applied once two reads 1s apart
+agree (a truncate-then-write is one change). A source added starts, a source removed stops (and
+goes after --reflector.remove-grace), a source changed restarts; the others go on untouched. Only
+a regular file (symlinks followed) of at most 1 MiB, read within 5s, is used.
 
 Exit codes: 0 after --help or --version, 2 for a bad flag; errors go to stderr.`;
 
@@ -137,7 +139,11 @@ const flagGroups: [heading: string, flags: FlagSpec[]][] = [
     {
       flags: "--reflector.remove-grace <duration>",
       help: "How long a source removed from the sources file keeps its mirrors and endpoints " +
-        "as last read before they go. Empty: at once.",
+        "as last read before they go; listed again within it, it is adopted in place (same " +
+        "mirrors, UIDs and ClusterIPs). 5m outlasts a bad edit reverted by hand or by a GitOps " +
+        "resync (Argo CD's is 3m) plus the kubelet's ConfigMap update (up to about 1m). " +
+        "Empty: at once.",
+      default: "5m",
     },
     {
       flags: "--reflector.name-template <template>",
@@ -176,9 +182,9 @@ const flagGroups: [heading: string, flags: FlagSpec[]][] = [
     },
     {
       flags: "--reflector.stale-after <duration>",
-      help:
-        "Withdraw the endpoints of a source unreachable this long (see --reflector.stale-action) " +
-        "until it is reached again; its Services still count, so mirrors stay. Empty: never.",
+      help: "Withdraw the endpoints of a source unreachable this long, counted from the loss of " +
+        "contact (see --reflector.stale-action), until it answers again; its Services still " +
+        "count, so mirrors stay. Empty: never.",
     },
     {
       flags: "--reflector.stale-action <action>",

@@ -75,7 +75,7 @@ export interface ReflectorConfig {
   nameTemplate: string;
   /** YAML file of more sources, reloaded as it changes (`--reflector.sources-file`). */
   sourcesFile?: string;
-  /** How long a source removed from the sources file still counts, in ms (`--reflector.remove-grace`, default 0). */
+  /** How long a source removed from the sources file still counts, in ms (`--reflector.remove-grace`, default 5 min; 0 when empty). */
   removeGraceMs: number;
   /** Canonical label selector on the sources' Services; empty for all (`--reflector.selector`). */
   selector: string;

@@ -33,7 +33,7 @@ const defaults: Config = {
     createNamespaces: true,
     resyncMs: 600_000,
     staleAction: "not-ready",
-    removeGraceMs: 0,
+    removeGraceMs: 300_000,
     nameTemplate: "{name}",
     sourceLimits: {
       maxListPages: 1000,
