@@ -61,6 +61,18 @@ const flagGroups: [heading: string, flags: FlagSpec[]][] = [
       default: ":9090",
     },
     {
+      flags: "--listen-max-connections <n>",
+      help: "Most connections open at once on --listen, from 1 to 1000000; more are closed as " +
+        "soon as accepted.",
+      default: "100",
+    },
+    {
+      flags: "--listen-request-header-timeout <duration>",
+      help: "How long a --listen connection may wait for a request head (after it opens, or " +
+        "idle after an answer) before it is closed.",
+      default: "30s",
+    },
+    {
       flags: "--log-level <level>",
       help: "Log level: all, debug, info, warn, error or none.",
       default: "info",
@@ -91,6 +103,18 @@ const flagGroups: [heading: string, flags: FlagSpec[]][] = [
       flags: "--emitter.bind-address <ip>",
       help: "IP address both ports listen on.",
       default: "0.0.0.0",
+    },
+    {
+      flags: "--emitter.max-connections <n>",
+      help: "Most connections open at once on each Emitter port, from 1 to 1000000; more are " +
+        "closed as soon as accepted. Each watch holds one (HTTP/1.1).",
+      default: "1000",
+    },
+    {
+      flags: "--emitter.request-header-timeout <duration>",
+      help: "How long an Emitter connection may wait for a request head or a TLS handshake " +
+        "(after it opens, or idle after an answer) before it is closed; kube-apiserver's is 32s.",
+      default: "30s",
     },
     {
       flags: "--emitter.tls-cert-file <path>",

@@ -20,7 +20,8 @@ export function describeSource(state: SourceState, nowMs: number): string {
   const contact = state.lastContactMs === undefined
     ? "never reached"
     : `last contact ${Math.max(0, Math.round((nowMs - state.lastContactMs) / 1000))}s ago`;
-  const lost = state.lostSinceMs === undefined
+  // A source never reached has only ever been out of contact: no second clock.
+  const lost = state.lostSinceMs === undefined || state.lastContactMs === undefined
     ? ""
     : `, contact lost ${Math.max(0, Math.round((nowMs - state.lostSinceMs) / 1000))}s ago`;
   const reach = state.connected ? `up, ${contact}` : `down (${contact}${lost})`;

@@ -41,6 +41,7 @@ Deno.test("describeSource() says whether a source is reached, since when, and wh
         removing: false,
         connected: false,
         lastContactMs: undefined,
+        lostSinceMs: now - 4_000,
       }),
       now,
     ),

@@ -19,6 +19,7 @@ import type { Logger } from "../log/logger.ts";
 import type { EmitterConfig } from "./flags.ts";
 import type { EmitterSetup } from "./_load_setup.ts";
 import type { Started } from "./_started.ts";
+import { connectionReports } from "./_connection_reports.ts";
 
 /** Options of {@linkcode startEmitter}. */
 export interface StartEmitterOptions {
@@ -80,6 +81,9 @@ async function listen(
     bindAddress: config.bindAddress,
     insecurePort: config.insecurePort,
     securePort: config.securePort,
+    maxConnections: config.maxConnections,
+    requestHeaderTimeoutMs: config.requestHeaderTimeoutMs,
+    ...connectionReports(log, "--emitter.max-connections"),
     ...(setup.tls ? { tls: setup.tls } : {}),
     ...(config.certDir ? { certDir: config.certDir } : {}),
     ...(setup.clientCa ? { clientCa: setup.clientCa } : {}),

@@ -11,7 +11,15 @@ import { logRecorder, messages } from "./_cli_fixtures.ts";
 import { startEmitter } from "./_start_emitter.ts";
 
 function emitterConfig(insecurePort: number): EmitterConfig {
-  return { enabled: true, selector: "", insecurePort, securePort: 0, bindAddress: "127.0.0.1" };
+  return {
+    enabled: true,
+    selector: "",
+    insecurePort,
+    securePort: 0,
+    bindAddress: "127.0.0.1",
+    maxConnections: 1024,
+    requestHeaderTimeoutMs: 30_000,
+  };
 }
 
 Deno.test("startEmitter() on a real cluster", async (t) => {

@@ -55,6 +55,10 @@ export interface EmitterConfig {
   securePort: number;
   /** IP address both ports listen on (`--emitter.bind-address`, default `0.0.0.0`). */
   bindAddress: string;
+  /** Most open connections per port (`--emitter.max-connections`, default 1000). */
+  maxConnections: number;
+  /** Longest wait for a request head or TLS handshake, in ms (`--emitter.request-header-timeout`, default 30s). */
+  requestHeaderTimeoutMs: number;
   /** Serving certificate and key files; omitted for a self-signed pair. */
   tls?: { certFile: string; keyFile: string };
   /** Directory keeping the self-signed pair across restarts; omitted keeps it in memory. */
@@ -122,6 +126,8 @@ export interface Config {
   inCluster: boolean;
   /** Where health and metrics are served (`--listen`, default `:9090`). */
   listen: ListenAddress;
+  /** The `--listen` server's connection bounds (`--listen-max-connections`, `--listen-request-header-timeout`). */
+  listenLimits: { maxConnections: number; requestHeaderTimeoutMs: number };
   /** Log level (`--log-level`, default `info`). */
   logLevel: LogLevel;
   /** The only namespace reflected and emitted; omitted for all (`--namespace`). */
@@ -153,6 +159,7 @@ function exit(code: number, output: string): ParseResult {
 function resolve(read: FlagReader, env: (name: string) => string | undefined): Config {
   const logLevel = read.check("--log-level", parseLogLevel);
   const listen = read.check("--listen", parseListen);
+  const listenLimits = connectionLimitFlags(read, "--listen-");
   const namespace = read.optional("namespace", "--namespace", parseNamespace);
   const emitter = emitterFlags(read);
   const reflector = reflectorFlags(read);
@@ -174,6 +181,7 @@ function resolve(read: FlagReader, env: (name: string) => string | undefined): C
     ...kubeconfig,
     inCluster,
     listen,
+    listenLimits,
     logLevel,
     ...namespace,
     emitter,
@@ -192,10 +200,25 @@ function emitterFlags(read: FlagReader): EmitterConfig {
     insecurePort: read.check("--emitter.insecure-port", parsePort),
     securePort: read.check("--emitter.secure-port", parsePort),
     bindAddress: read.check("--emitter.bind-address", parseIp),
+    ...connectionLimitFlags(read, "--emitter."),
     ...(certFile === "" ? {} : { tls: { certFile, keyFile } }),
     ...read.optional("certDir", "--emitter.cert-dir"),
     ...read.optional("tokenFile", "--emitter.token-file"),
     ...read.optional("clientCaFile", "--emitter.client-ca"),
+  };
+}
+
+/** `<prefix>max-connections` and `<prefix>request-header-timeout`. */
+function connectionLimitFlags(
+  read: FlagReader,
+  prefix: "--listen-" | "--emitter.",
+): { maxConnections: number; requestHeaderTimeoutMs: number } {
+  return {
+    maxConnections: read.check(
+      `${prefix}max-connections`,
+      (flag, value) => parsePositiveInteger(flag, value, 1_000_000),
+    ),
+    requestHeaderTimeoutMs: read.check(`${prefix}request-header-timeout`, parseDuration),
   };
 }
 

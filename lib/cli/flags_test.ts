@@ -16,6 +16,7 @@ const sources = (c: Config) => located(c.reflector.sources);
 const defaults: Config = {
   inCluster: false,
   listen: { hostname: "0.0.0.0", port: 9090 },
+  listenLimits: { maxConnections: 100, requestHeaderTimeoutMs: 30_000 },
   logLevel: "info",
   emitter: {
     enabled: true,
@@ -23,6 +24,8 @@ const defaults: Config = {
     insecurePort: 8080,
     securePort: 6443,
     bindAddress: "0.0.0.0",
+    maxConnections: 1000,
+    requestHeaderTimeoutMs: 30_000,
   },
   reflector: {
     enabled: true,
@@ -58,6 +61,15 @@ Deno.test("parseFlags() takes every value flag as --flag=value and as --flag val
     ["--emitter.insecure-port", "18080", (c) => c.emitter.insecurePort, 18080],
     ["--emitter.secure-port", "0", (c) => c.emitter.securePort, 0],
     ["--emitter.bind-address", "::", (c) => c.emitter.bindAddress, "::"],
+    ["--emitter.max-connections", "50", (c) => c.emitter.maxConnections, 50],
+    ["--emitter.request-header-timeout", "5s", (c) => c.emitter.requestHeaderTimeoutMs, 5_000],
+    ["--listen-max-connections", "20", (c) => c.listenLimits.maxConnections, 20],
+    [
+      "--listen-request-header-timeout",
+      "2s",
+      (c) => c.listenLimits.requestHeaderTimeoutMs,
+      2_000,
+    ],
     ["--emitter.cert-dir", "/var/lib/certs", (c) => c.emitter.certDir, "/var/lib/certs"],
     ["--emitter.token-file", "/etc/tokens", (c) => c.emitter.tokenFile, "/etc/tokens"],
     ["--emitter.client-ca", "/etc/ca.pem", (c) => c.emitter.clientCaFile, "/etc/ca.pem"],
@@ -225,6 +237,22 @@ Deno.test("parseFlags() turns every bad value into exit code 2 with a one-line m
       'invalid value "localhost" for --emitter.bind-address: must be an IPv4 or IPv6 address',
     ],
     [
+      ["--emitter.max-connections=0"],
+      'invalid value "0" for --emitter.max-connections: must be an integer from 1 to 1000000',
+    ],
+    [
+      ["--listen-max-connections=many"],
+      'invalid value "many" for --listen-max-connections: must be an integer from 1 to 1000000',
+    ],
+    [
+      ["--emitter.request-header-timeout=0s"],
+      'invalid value "0s" for --emitter.request-header-timeout: must be a positive duration such as 15s, 1m30s or 500ms',
+    ],
+    [
+      ["--listen-request-header-timeout=30"],
+      'invalid value "30" for --listen-request-header-timeout: must be a positive duration such as 15s, 1m30s or 500ms',
+    ],
+    [
       ["--reflector.workers=0"],
       'invalid value "0" for --reflector.workers: must be an integer from 1 to 1000',
     ],
@@ -297,6 +325,14 @@ Deno.test("parseFlags() turns every bad value into exit code 2 with a one-line m
     [
       ["--reflector.name-template={source}"],
       'invalid value "{source}" for --reflector.name-template: must be a name template: it must hold {name} once',
+    ],
+    [
+      ["--kubeconfig==/etc/kube/config"],
+      'invalid value "=/etc/kube/config" for --kubeconfig: must not begin with "=" (--kubeconfig==VALUE has one "=" too many): write --kubeconfig=VALUE',
+    ],
+    [
+      ["--reflector.source-api", "http://a:8080", "--reflector.source-api==http://b:8080"],
+      'invalid value "=http://b:8080" for --reflector.source-api: must not begin with "=" (--reflector.source-api==VALUE has one "=" too many): write --reflector.source-api=VALUE',
     ],
     [
       ["--reflector.remove-grace=0"],
@@ -411,6 +447,10 @@ Deno.test("parseFlags() prints --help on stdout, documenting every flag and its 
         "--emitter.insecure-port <port>",
         "--emitter.secure-port <port>",
         "--emitter.bind-address <ip>",
+        "--emitter.max-connections <n>",
+        "--emitter.request-header-timeout <duration>",
+        "--listen-max-connections <n>",
+        "--listen-request-header-timeout <duration>",
         "--emitter.tls-cert-file <path>",
         "--emitter.tls-private-key-file <path>",
         "--emitter.cert-dir <directory>",

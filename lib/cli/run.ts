@@ -25,6 +25,7 @@
 import type { Registry } from "prom-client";
 import type { Logger } from "../log/logger.ts";
 import type { Config } from "./flags.ts";
+import { connectionCaps, descriptorWarning, ownOpenFilesLimit } from "./_descriptor_budget.ts";
 import { loadSetup } from "./_load_setup.ts";
 import { serveListen } from "./_serve_listen.ts";
 import { shutDown } from "./_shut_down.ts";
@@ -55,6 +56,8 @@ export async function runService(config: Config, options: RunServiceOptions): Pr
   // Also the credentials' lifetime: the shutdown's first step kills every exec plugin in flight.
   const stop = new AbortController();
   const setup = await loadSetup(config, { logger, signal: stop.signal });
+  const descriptors = descriptorWarning(connectionCaps(config), ownOpenFilesLimit());
+  if (descriptors) logger.warn(descriptors.message, descriptors.fields);
   const common = {
     ...(config.namespace ? { namespace: config.namespace } : {}),
     registry,
@@ -70,7 +73,13 @@ export async function runService(config: Config, options: RunServiceOptions): Pr
     if (setup.reflector) {
       started.push(startReflector(setup.reflector, { ...common, config: config.reflector }));
     }
-    const listen = await serveListen(config.listen, { registry, started, signal: stop.signal });
+    const listen = await serveListen(config.listen, {
+      registry,
+      started,
+      signal: stop.signal,
+      ...config.listenLimits,
+      logger,
+    });
     started.push(listen);
     logger.info("started", { listen: listen.port });
     options.onListening?.({ listen: listen.port });

@@ -1,15 +1,13 @@
 /**
  * Puts a fetch-style handler on one listener: plain HTTP, HTTPS, or HTTPS
- * that requires a client certificate (mutual TLS).
+ * that requires a client certificate (mutual TLS), all through one path
+ * (`_serve_node.ts`): a bounded accept loop in front of `node:http` or
+ * `node:https`. `Deno.serve` has neither a connection cap nor a bound on
+ * request heads, cannot ask for client certificates, and stops accepting
+ * for good when descriptors run out (EMFILE); node's own `listen()` does
+ * the same. HTTP/1.1 only.
  *
- * Plain HTTP and HTTPS use `Deno.serve`. `Deno.serve` cannot ask clients for
- * a certificate, so mutual TLS uses `node:https`, adapted to the same handler
- * in `_serve_node.ts`: the request body arrives as a stream, and the response
- * body is written chunk by chunk, waiting for the socket to drain, so an
- * endless watch stream is never buffered and each chunk leaves at once.
- * Mutual TLS is HTTP/1.1 only; `Deno.serve` also offers HTTP/2.
- *
- * Properties, whichever listener serves:
+ * Properties, in every mode:
  * - A handler that throws is answered `500` with a Status body, and the
  *   error goes to `onError`; so does an error of a response body stream,
  *   which then ends the response abruptly, so the client sees it truncated.
@@ -19,11 +17,18 @@
  *   handlers still running, and then resolves `finished`.
  * - The {@linkcode remoteUserCnHeader} header that reaches the handler is
  *   set by the TLS layer only, never by the client.
+ * - Floods cannot take it down: at most `maxConnections` connections are
+ *   open (more are closed as soon as accepted), a connection waiting longer
+ *   than `requestHeaderTimeoutMs` for a request head (or a TLS handshake) is
+ *   closed, and a failed accept (EMFILE included) is retried with backoff,
+ *   never fatal; both are told, rate-limited, to `onAcceptFailure` and
+ *   `onRefusal`.
  *
  * @module
  */
 
-import { type Listener, listenMutualTls } from "./_serve_node.ts";
+import { type Listener, listenNode } from "./_serve_node.ts";
+import type { AcceptFailure, Refusal } from "../net/accept_loop.ts";
 import { failureStatus } from "./status.ts";
 import { cannot } from "../cannot.ts";
 
@@ -51,8 +56,26 @@ export interface ServeTlsOptions {
   clientCa?: string[];
 }
 
+/** How many connections a server holds, and how long one may wait for a request head. */
+export interface ConnectionLimits {
+  /** Most connections open at once; more are closed as soon as accepted. Defaults to 1000. */
+  maxConnections?: number;
+  /**
+   * How long a connection may wait for a request head, in ms: after it
+   * opened (or its TLS handshake began), and after each response when it
+   * is idle. Defaults to 30 s, about kube-apiserver's (32 s).
+   */
+  requestHeaderTimeoutMs?: number;
+}
+
+/** The defaults of {@linkcode ConnectionLimits}. */
+export const defaultConnectionLimits: Required<ConnectionLimits> = {
+  maxConnections: 1000,
+  requestHeaderTimeoutMs: 30_000,
+};
+
 /** Options of {@linkcode serve}. */
-export interface ServeOptions {
+export interface ServeOptions extends ConnectionLimits {
   /** Address to listen on. Defaults to `0.0.0.0`. */
   hostname?: string;
   /** Port to listen on; `0` picks a free one (see {@linkcode Server.port}). */
@@ -63,6 +86,10 @@ export interface ServeOptions {
   signal?: AbortSignal;
   /** Told of every error thrown by the handler or by a response body. Must not throw. */
   onError?: (error: unknown) => void;
+  /** Told of failed accepts, at once and then at most once per 10 s. Must not throw. */
+  onAcceptFailure?: (report: AcceptFailure) => void;
+  /** Told of connections refused at the cap, at once and then at most once per 10 s. Must not throw. */
+  onRefusal?: (report: Refusal) => void;
 }
 
 /** A listening server. */
@@ -86,11 +113,21 @@ export interface Server {
  * await server.shutdown();
  * ```
  */
-export async function serve(handler: Handler, options: ServeOptions): Promise<Server> {
+export function serve(handler: Handler, options: ServeOptions): Promise<Server> {
+  try {
+    return Promise.resolve(listening(handler, options));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** What {@linkcode serve} resolves with; throws where it rejects. */
+function listening(handler: Handler, options: ServeOptions): Server {
   const { hostname = "0.0.0.0", port, tls, signal, onError } = options;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError(cannot("serve", "'port' must be an integer from 0 to 65535", port));
   }
+  const limits = checkLimits(options);
   if (tls) checkTls(tls);
   signal?.throwIfAborted();
   const report = (error: unknown) => {
@@ -114,15 +151,17 @@ export async function serve(handler: Handler, options: ServeOptions): Promise<Se
   const where = `${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
   let listener: Listener;
   try {
-    listener = tls?.clientCa
-      ? await listenMutualTls(answer, {
-        hostname,
-        port,
-        tls: { ...tls, clientCa: tls.clientCa },
-        identityHeader: remoteUserCnHeader,
-        onError: report,
-      })
-      : listenDeno(answer, hostname, port, tls);
+    listener = listenNode(answer, {
+      hostname,
+      port,
+      ...(tls ? { tls } : {}),
+      identityHeader: remoteUserCnHeader,
+      maxConnections: limits.maxConnections,
+      headTimeoutMs: limits.requestHeaderTimeoutMs,
+      onError: report,
+      ...(options.onAcceptFailure ? { onAcceptFailure: options.onAcceptFailure } : {}),
+      ...(options.onRefusal ? { onRefusal: options.onRefusal } : {}),
+    });
   } catch (error) {
     throw listenError(error, where, port);
   }
@@ -146,36 +185,6 @@ export async function serve(handler: Handler, options: ServeOptions): Promise<Se
     void listener.finished.then(() => signal.removeEventListener("abort", onAbort));
   }
   return server;
-}
-
-/** The plain HTTP or HTTPS listener; removes a client-supplied {@linkcode remoteUserCnHeader}. */
-function listenDeno(
-  answer: (request: Request) => Promise<Response>,
-  hostname: string,
-  port: number,
-  tls: ServeTlsOptions | undefined,
-): Listener {
-  const server: Deno.HttpServer<Deno.NetAddr> = Deno.serve(
-    {
-      hostname,
-      port,
-      ...(tls ? { cert: tls.cert, key: tls.key } : {}),
-      onListen: () => {},
-      // Only body errors get here (`answer` catches the handler's), and
-      // OpenBodies reported them; the default would print them.
-      onError: internalError,
-    },
-    (request) => {
-      if (!request.headers.has(remoteUserCnHeader)) return answer(request);
-      const headers = new Headers(request.headers);
-      headers.delete(remoteUserCnHeader);
-      // Not `new Request(request, ...)`: reading the signal of a Deno.serve
-      // request prints a deprecation warning, and only this rare request loses it.
-      const { method, body } = request;
-      return answer(new Request(request.url, { method, headers, body }));
-    },
-  );
-  return { port: server.addr.port, finished: server.finished, close: () => server.shutdown() };
 }
 
 /**
@@ -237,6 +246,22 @@ class OpenBodies {
     this.#closed = true;
     for (const close of [...this.#closers]) close();
   }
+}
+
+/** The limits of `options`, defaults filled in; throws a RangeError for a bad one. */
+function checkLimits(options: ConnectionLimits): Required<ConnectionLimits> {
+  const { maxConnections, requestHeaderTimeoutMs } = { ...defaultConnectionLimits, ...options };
+  if (!Number.isInteger(maxConnections) || maxConnections < 1) {
+    throw new RangeError(
+      cannot("serve", "'maxConnections' must be a positive integer", maxConnections),
+    );
+  }
+  if (!(requestHeaderTimeoutMs > 0) || !Number.isFinite(requestHeaderTimeoutMs)) {
+    throw new RangeError(
+      cannot("serve", "'requestHeaderTimeoutMs' must be a positive number", requestHeaderTimeoutMs),
+    );
+  }
+  return { maxConnections, requestHeaderTimeoutMs };
 }
 
 const CERTIFICATE_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;

@@ -1,5 +1,7 @@
-import { equal, match, ok, rejects } from "node:assert/strict";
+import { deepEqual, equal, match, ok, rejects } from "node:assert/strict";
 import { holds } from "../../tests/support/holds.ts";
+import { poll } from "../../tests/support/poll.ts";
+import { rawExchange } from "../../tests/support/raw_http.ts";
 import { generatePki, type Pki, withTempDir } from "../../tests/support/kubeconfig_fixtures.ts";
 import {
   remoteUserCnHeader,
@@ -103,6 +105,39 @@ async function readLines(response: Response, lines: number) {
     text += value;
   }
   return { lines: text.split("\n").slice(0, lines), reader };
+}
+
+/** A raw connection to `server` in `mode` (TLS with the client certificate for mtls). */
+async function connect(mode: Mode, server: Server): Promise<Deno.Conn> {
+  const where = { hostname: "127.0.0.1", port: server.port };
+  if (mode === "http") return await Deno.connect(where);
+  const [a] = await twoPkis();
+  const { cert } = await servingCert();
+  return await Deno.connectTls({
+    ...where,
+    caCerts: [cert],
+    ...(mode === "mtls" ? { cert: a.cert, key: a.key } : {}),
+  });
+}
+
+const encoder = new TextEncoder();
+
+/** Reads from `conn` until `until` is in what was read, or the connection ends; all of it. */
+async function readUntil(conn: Deno.Conn, until: string): Promise<string> {
+  const decoder = new TextDecoder();
+  const buffer = new Uint8Array(16 * 1024);
+  let text = "";
+  while (!text.includes(until)) {
+    const read = await conn.read(buffer).catch(() => null);
+    if (read === null) break;
+    text += decoder.decode(buffer.subarray(0, read), { stream: true });
+  }
+  return text;
+}
+
+/** Resolves once the server closed `conn` (its read ends or fails); what it sent first. */
+function closedBy(conn: Deno.Conn): Promise<string> {
+  return readUntil(conn, "\u0000never");
 }
 
 for (const mode of MODES) {
@@ -285,6 +320,114 @@ for (const mode of MODES) {
     }
   });
 
+  Deno.test(`serve() answers several requests on one keep-alive connection, a whole body with its length (${mode})`, async () => {
+    const { server, client } = await start(
+      mode,
+      (request) => new Response(new URL(request.url).pathname),
+    );
+    client.close();
+    const conn = await connect(mode, server);
+    try {
+      for (const path of ["/first", "/second"]) {
+        await conn.write(encoder.encode(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`));
+        const answer = await readUntil(conn, path);
+        match(answer, /^HTTP\/1\.1 200 /);
+        match(answer, new RegExp(`content-length: ${path.length}\r\n`, "i"));
+      }
+    } finally {
+      conn.close();
+      await server.shutdown();
+    }
+  });
+
+  Deno.test(`serve() closes a connection whose request head does not arrive within the bound (${mode})`, async () => {
+    const { server, client } = await start(mode, () => new Response("late"), {
+      requestHeaderTimeoutMs: 300,
+    });
+    client.close();
+    const silent = await connect(mode, server);
+    const slow = await connect(mode, server);
+    try {
+      // The TLS handshake of the silent one never ends: a client that never writes.
+      if (mode !== "http") await (slow as Deno.TlsConn).handshake();
+      const dripping = (async () => {
+        for (const byte of encoder.encode("GET / HTTP/1.1\r\nHost: x\r\n")) {
+          if (await slow.write(Uint8Array.of(byte)).then(() => false, () => true)) return;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      })();
+      equal(await within(closedBy(slow), "the slow head closed"), "");
+      await dripping;
+      equal(await within(closedBy(silent), "the silent connection closed"), "");
+    } finally {
+      silent.close();
+      slow.close();
+      await server.shutdown();
+    }
+  });
+
+  Deno.test(`serve() closes an idle keep-alive connection after the bound, never a long response (${mode})`, async () => {
+    const source = ticker();
+    const { server, client } = await start(
+      mode,
+      (request) =>
+        new URL(request.url).pathname === "/watch" ? new Response(source.body) : new Response("ok"),
+      { requestHeaderTimeoutMs: 300 },
+    );
+    client.close();
+    const idle = await connect(mode, server);
+    const watching = await connect(mode, server);
+    try {
+      await idle.write(encoder.encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+      match(await readUntil(idle, "ok"), /^HTTP\/1\.1 200 /);
+      await watching.write(encoder.encode("GET /watch HTTP/1.1\r\nHost: x\r\n\r\n"));
+      await readUntil(watching, "line 0");
+      await within(closedBy(idle), "the idle connection closed");
+      const lines = source.sent();
+      // Three bounds later the watch still streams.
+      await readUntil(watching, `line ${lines + 90}`);
+      ok(source.sent() > lines + 90, "the long response went on past the bound");
+    } finally {
+      idle.close();
+      watching.close();
+      await server.shutdown();
+    }
+  });
+
+  Deno.test(`serve() closes connections over the cap as soon as they are accepted, and tells (${mode})`, async () => {
+    const refusals: number[] = [];
+    const { server, client } = await start(mode, () => new Response("ok"), {
+      maxConnections: 2,
+      onRefusal: (report) => refusals.push(report.refused, report.maxConnections),
+    });
+    client.close();
+    const held = [await connect(mode, server), await connect(mode, server)];
+    try {
+      // The TLS handshake proves each of the two was accepted and kept.
+      if (mode !== "http") {
+        await Promise.all(held.map((conn) => (conn as Deno.TlsConn).handshake()));
+      }
+      const raw = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+      equal(await within(closedBy(raw), "the third connection closed"), "");
+      raw.close();
+      deepEqual(refusals, [1, 2]);
+      held.pop()?.close();
+      // The slot is free once the server saw the close; until then a new one is refused.
+      const answer = await poll(async () => {
+        const conn = await connect(mode, server);
+        await conn.write(encoder.encode("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+          .catch(() => {});
+        const text = await readUntil(conn, "ok");
+        conn.close();
+        return text.includes("ok") ? text : undefined;
+      }, { description: "an answer once a slot is free", timeoutMs: 5_000 });
+      match(answer, /^HTTP\/1\.1 200 /);
+    } finally {
+      for (const conn of held) conn.close();
+      await server.shutdown();
+    }
+  });
+
   Deno.test(`serve() rejects naming the port when it is in use (${mode})`, async () => {
     const { server, client } = await start(mode, () => new Response());
     client.close();
@@ -300,6 +443,21 @@ for (const mode of MODES) {
     }
   });
 }
+
+Deno.test("serve() gives the handler the request target and method as sent", async () => {
+  const server = await serve((request) => new Response(`${request.method} ${request.url}`), LOCAL);
+  try {
+    for (const method of ["GET", "TRACE", "PURGE"]) {
+      const answer = await rawExchange({ hostname: "127.0.0.1", port: server.port }, {
+        method,
+        target: "/api/v1/../v1/./services#x",
+      });
+      equal(answer.body, `${method} http://127.0.0.1:${server.port}/api/v1/../v1/./services#x`);
+    }
+  } finally {
+    await server.shutdown();
+  }
+});
 
 Deno.test("serve() over TLS is refused by a client that does not trust the certificate", async () => {
   const { server, url, client } = await start("https", () => new Response("secret"));
@@ -343,6 +501,23 @@ Deno.test("serve() rejects an invalid port and an aborted signal", async () => {
     serve(() => new Response(), { port: 0, signal: AbortSignal.abort(reason) }),
     reason,
   );
+});
+
+Deno.test("serve() rejects a connection cap or a head bound that is not positive", async () => {
+  for (const maxConnections of [0, -1, 1.5]) {
+    await rejects(serve(() => new Response(), { ...LOCAL, maxConnections }), {
+      name: "RangeError",
+      message:
+        `Cannot serve as 'maxConnections' must be a positive integer: current value is ${maxConnections}`,
+    });
+  }
+  for (const requestHeaderTimeoutMs of [0, -5, NaN, Infinity]) {
+    await rejects(serve(() => new Response(), { ...LOCAL, requestHeaderTimeoutMs }), {
+      name: "RangeError",
+      message: "Cannot serve as 'requestHeaderTimeoutMs' must be a positive number: " +
+        `current value is ${requestHeaderTimeoutMs}`,
+    });
+  }
 });
 
 Deno.test("serve() rejects unusable TLS material before listening", async () => {

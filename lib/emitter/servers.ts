@@ -10,11 +10,18 @@
  */
 
 import { generateSelfSigned } from "./self_signed.ts";
-import { type Handler, serve, type Server } from "./serve.ts";
+import {
+  type ConnectionLimits,
+  type Handler,
+  serve,
+  type ServeOptions,
+  type Server,
+} from "./serve.ts";
 import { cannot } from "../cannot.ts";
+import type { AcceptFailure, Refusal } from "../net/accept_loop.ts";
 
-/** Options of {@linkcode serveEmitter}. */
-export interface ServeEmitterOptions {
+/** Options of {@linkcode serveEmitter}; the connection limits apply to each port. */
+export interface ServeEmitterOptions extends ConnectionLimits {
   /** Address both ports listen on. Defaults to `0.0.0.0`. */
   bindAddress?: string;
   /** Plain HTTP port; 0 turns it off. */
@@ -33,6 +40,13 @@ export interface ServeEmitterOptions {
   signal?: AbortSignal;
   /** Told of handler and body errors. */
   onError?: (error: unknown) => void;
+  /** Told, rate-limited, of failed accepts, with the port. */
+  onAcceptFailure?: (
+    report: AcceptFailure,
+    port: number,
+  ) => void;
+  /** Told, rate-limited, of connections refused at the cap, with the port. */
+  onRefusal?: (report: Refusal, port: number) => void;
 }
 
 /** The running listeners. */
@@ -72,9 +86,19 @@ export async function serveEmitter(
   }
   const common = {
     hostname: options.bindAddress ?? "0.0.0.0",
+    ...(options.maxConnections ? { maxConnections: options.maxConnections } : {}),
+    ...(options.requestHeaderTimeoutMs
+      ? { requestHeaderTimeoutMs: options.requestHeaderTimeoutMs }
+      : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
   };
+  const { onAcceptFailure, onRefusal } = options;
+  /** The options of the server on `port`: its reports name it. */
+  const on = (port: number): Partial<ServeOptions> => ({
+    ...(onAcceptFailure ? { onAcceptFailure: (report) => onAcceptFailure(report, port) } : {}),
+    ...(onRefusal ? { onRefusal: (report) => onRefusal(report, port) } : {}),
+  });
   let selfSignedFingerprint: string | undefined;
   let tls = options.tls;
   if (securePort !== 0 && !tls) {
@@ -84,11 +108,12 @@ export async function serveEmitter(
   }
   const insecure = insecurePort === 0
     ? undefined
-    : await serve(handler, { ...common, port: insecurePort });
+    : await serve(handler, { ...common, ...on(insecurePort), port: insecurePort });
   let secure: Server | undefined;
   try {
     secure = securePort === 0 || !tls ? undefined : await serve(handler, {
       ...common,
+      ...on(securePort),
       port: securePort,
       tls: { ...tls, ...(options.clientCa ? { clientCa: options.clientCa } : {}) },
     });

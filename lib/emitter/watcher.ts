@@ -21,6 +21,8 @@
  * @module
  */
 
+import { concatBytes } from "../concat_bytes.ts";
+
 /** Options of {@linkcode Watcher}. */
 export interface WatcherOptions {
   /** Bytes of changes queued before the watcher is closed as too slow. */
@@ -104,14 +106,16 @@ export class Watcher {
 
   async #pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
     while (this.#open) {
+      const lines: Uint8Array[] = [];
       let sent = 0;
       while (sent < batchBytes) {
         const line = this.#next();
         if (!line) break;
-        controller.enqueue(line);
+        lines.push(line);
         sent += line.byteLength;
       }
-      if (sent > 0) return;
+      // One chunk per read: the HTTP layer writes each chunk it is given.
+      if (sent > 0) return controller.enqueue(concatBytes(lines));
       if (this.#ending) return this.end();
       await new Promise<void>((resolve) => this.#wake = resolve);
     }

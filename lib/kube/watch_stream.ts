@@ -14,6 +14,7 @@
 
 import { cannot } from "../cannot.ts";
 import { bodyChunks } from "./_body_chunks.ts";
+import { concatBytes } from "../concat_bytes.ts";
 
 /** Event types of a Kubernetes watch. */
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
@@ -93,7 +94,7 @@ export class LineSplitter {
       }
       const line = this.#pieces.length === 0
         ? chunk.subarray(start, end)
-        : concat([...this.#pieces, chunk.subarray(start, end)]);
+        : concatBytes([...this.#pieces, chunk.subarray(start, end)]);
       this.#pieces = [];
       this.#pending = 0;
       start = end + 1;
@@ -178,16 +179,6 @@ function decodeEvent(decoder: TextDecoder, line: Uint8Array): WatchEvent<unknown
     );
   }
   return event as WatchEvent<unknown>;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((length, part) => length + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 function preview(line: Uint8Array): string {

@@ -37,6 +37,8 @@ const descriptions: Record<string, string> = {
     "The command as a process: start to ready, idle RSS against a bare `Deno.serve` process, RSS with 1,000 mirrors, shutdown, and leader failover (SIGTERM and SIGKILL, three times each).",
   emitter:
     "Emitter fan-out of 5,000 Services: one change delivered to 200 watchers; the RSS of 1,000 idle watches and of 100 watch-lists.",
+  serve:
+    "What the servers' connection bounds cost per request: `serve()` (bounded accept loop, head deadlines, `node:http`) against a bare `Deno.serve`, same handler, on loopback, six rounds alternating which goes first.",
   sources:
     "Twenty sources: 19 Emitters' 950 Services through a sources file, then a source added, a no-op reload and a source removed.",
   waiting:

@@ -23,6 +23,7 @@ import { startCluster } from "../cluster/mod.ts";
 import { adminConfig } from "../support/client_configs.ts";
 import { poll } from "../support/poll.ts";
 import { Emitter } from "../../lib/emitter/emitter.ts";
+import { serve } from "../../lib/emitter/serve.ts";
 import { parseLabelSelector } from "../../lib/kube/label_selector.ts";
 import { namespaces, services } from "../../lib/kube/resource.ts";
 import { RestClient } from "../../lib/kube/rest.ts";
@@ -86,11 +87,13 @@ export async function benchEmitter(options: EmitterBenchOptions = {}): Promise<B
   });
   const controller = new AbortController();
   const running = emitter.run(controller.signal);
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    emitter.handler,
-  );
-  const url = `http://127.0.0.1:${server.addr.port}`;
+  // As the command serves it: the connection cap above every watch of the run.
+  const server = await serve(emitter.handler, {
+    hostname: "127.0.0.1",
+    port: 0,
+    maxConnections: watchers + idleWatchers + watchListWatchers + 10,
+  });
+  const url = `http://127.0.0.1:${server.port}`;
   try {
     await poll(() => emitter.ready || undefined, {
       description: "the Emitter to sync",

@@ -22,6 +22,7 @@ import { benchChurn } from "./churn.ts";
 import { writeBenchmarkDocs } from "./docs.ts";
 import { benchInitialSync } from "./initial_sync.ts";
 import { benchMemory } from "./memory.ts";
+import { benchServe } from "./serve.ts";
 import { benchSources } from "./sources.ts";
 import { benchWaiting } from "./waiting.ts";
 
@@ -41,6 +42,7 @@ const benchmarks: Record<string, (context: BenchContext) => Promise<BenchOutcome
   churn: ({ signal, reflectorCmd }) =>
     benchChurn({ signal, ...(reflectorCmd ? { reflectorCmd } : {}) }),
   waiting: async ({ signal }) => ({ cases: await benchWaiting({ signal }) }),
+  serve: async ({ signal }) => ({ cases: await benchServe({ signal }) }),
   sources: async ({ signal }) => ({ cases: await benchSources({ signal }) }),
   memory: async ({ signal }) => ({ cases: await benchMemory({ signal }) }),
   initial_sync: ({ signal, reflectorCmd }) =>

@@ -16,3 +16,15 @@ export async function noteTiming(log: string, name: string, ms: number): Promise
   const line = JSON.stringify({ case: name, ms: Math.round(ms), at: new Date().toISOString() });
   await Deno.writeTextFile(file, line + "\n", { append: true });
 }
+
+/** Appends the figures of case `name` (e.g. bytes, counts) to `.cache/<log>.jsonl`. */
+export async function noteFigures(
+  log: string,
+  name: string,
+  figures: Record<string, number>,
+): Promise<void> {
+  const file = new URL(`${log}.jsonl`, cache);
+  await Deno.mkdir(new URL(".", file), { recursive: true });
+  const line = JSON.stringify({ case: name, ...figures, at: new Date().toISOString() });
+  await Deno.writeTextFile(file, line + "\n", { append: true });
+}

@@ -1,12 +1,13 @@
 /**
- * An Emitter of a test cluster, serving plain HTTP on loopback, for tests
- * that reflect through one.
+ * An Emitter of a test cluster, serving plain HTTP on loopback through the
+ * command's own `serve()`, for tests that reflect through one.
  *
  * @module
  */
 
 import type { Cluster } from "../cluster/mod.ts";
 import { Emitter } from "../../lib/emitter/emitter.ts";
+import { serve } from "../../lib/emitter/serve.ts";
 import { type ClientConfig, configFromUrl } from "../../lib/kube/config/client_config.ts";
 import { parseLabelSelector } from "../../lib/kube/label_selector.ts";
 import { RestClient } from "../../lib/kube/rest.ts";
@@ -46,8 +47,8 @@ export async function runningEmitter(
   const controller = new AbortController();
   const running = emitter.run(controller.signal);
   await poll(() => emitter.ready || undefined, { description: "the Emitter's caches to sync" });
-  const server = Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, emitter.handler);
-  const url = `http://127.0.0.1:${server.addr.port}`;
+  const server = await serve(emitter.handler, { hostname: "127.0.0.1", port });
+  const url = `http://127.0.0.1:${server.port}`;
   let stopped: Promise<void> | undefined;
   const stop = () =>
     stopped ??= (async () => {
