@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { SourceState } from "../reflector/reflector.ts";
+import type { SourceState } from "../reflector/source_state.ts";
 
 /**
  * E.g. `up, synced, last contact 2s ago, https://east:6443/`,

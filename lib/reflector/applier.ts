@@ -54,7 +54,6 @@ import {
 import { compare } from "./_desired_endpoints.ts";
 import { byService } from "./_informers.ts";
 import type { DesiredMirror } from "./desired.ts";
-import type { ReflectorObserver } from "./observer.ts";
 import {
   coreEndpointsProjection,
   mergedService,
@@ -143,6 +142,18 @@ export interface ApplyResult {
   selectorRemoved: boolean;
 }
 
+/** What an {@linkcode Applier} tells of its writes (part of the Reflector's observer). */
+export interface WriteObserver {
+  /** A write to the host was accepted by its server. */
+  onWrite?(write: Write): void;
+  /**
+   * The host refused a write for want of a permission (`error` is its
+   * 401 or 403); the reconcile fails with it and the key is retried. A
+   * later `onWrite` of the same verb and resource tells it is allowed again.
+   */
+  onWriteDenied?(write: Write, error: StatusError): void;
+}
+
 /** Options of {@linkcode Applier}. */
 export interface ApplierOptions {
   /** Client of the host cluster. */
@@ -152,7 +163,7 @@ export interface ApplierOptions {
   /** Field manager recorded on writes. Defaults to `service-reflector`. */
   fieldManager?: string;
   /** Told of every write (`onWrite`), and of each refused for want of a permission (`onWriteDenied`). */
-  observer?: ReflectorObserver;
+  observer?: WriteObserver;
 }
 
 /** Options of {@linkcode Applier.apply}. */

@@ -12,7 +12,7 @@ import type { KubeObject } from "../kube/object.ts";
 import { StatusError } from "../kube/status_error.ts";
 import { TransportError } from "../kube/transport.ts";
 import { WatchStreamError } from "../kube/watch_stream.ts";
-import type { SourceState } from "./reflector.ts";
+import type { SourceState } from "./source_state.ts";
 import type { NameClash, Write } from "./applier.ts";
 import type { InformerFailure, ReflectorObserver } from "./observer.ts";
 import type { InvalidObject } from "./_source_admission.ts";

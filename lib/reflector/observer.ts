@@ -27,42 +27,21 @@
  */
 
 import type { Attempt } from "../controller/controller.ts";
-import type { InformerPhase } from "../kube/informer.ts";
 import type { KubeObject } from "../kube/object.ts";
-import type { StatusError } from "../kube/status_error.ts";
-import type { NameClash, Write } from "./applier.ts";
+import type { NameClash, WriteObserver } from "./applier.ts";
 import type { MergeConflict } from "./desired.ts";
-import type { EndpointsMode } from "./source.ts";
-import type { InvalidObject } from "./_source_admission.ts";
+import type { SourceObserver } from "./source.ts";
 
-/** A failure the Reflector recovers from by itself, by cluster. */
-export interface InformerFailure {
-  /** `host` or a source's name. */
-  cluster: string;
-  /** The cluster's server URL, where known (always for a source). */
-  url?: string;
-  /**
-   * Where: an informer's `list`, `watch` or `handler`, a source's
-   * `discovery`, or (as `handler`, in the host) a NotOwned Event that could
-   * not be recorded.
-   */
-  phase: InformerPhase | "discovery";
-  /** What was thrown. */
-  error: unknown;
-}
+export type { InformerFailure } from "./informer_failure.ts";
 
-/** Told of what a Reflector does; every method is optional. See the module doc for the contract. */
-export interface ReflectorObserver {
+/**
+ * Told of what a Reflector does; every method is optional. See the module
+ * doc for the contract. The parts' own events are theirs: writes
+ * ({@linkcode WriteObserver}) and sources' health ({@linkcode SourceObserver}).
+ */
+export interface ReflectorObserver extends WriteObserver, SourceObserver {
   /** A reconcile attempt ended; its outcome has been applied to the queue. */
   onAttempt?(attempt: Attempt): void;
-  /** A write to the host was accepted by its server. */
-  onWrite?(write: Write): void;
-  /**
-   * The host refused a write for want of a permission (`error` is its
-   * 401 or 403); the reconcile fails with it and the key is retried. A
-   * later `onWrite` of the same verb and resource tells it is allowed again.
-   */
-  onWriteDenied?(write: Write, error: StatusError): void;
   /** A source exports `key`, but the same-named host Service is not the Reflector's: it is left alone. */
   onUnowned?(key: string): void;
   /**
@@ -99,26 +78,6 @@ export interface ReflectorObserver {
    * told once per namespace while it is missing, with the first key.
    */
   onNamespaceMissing?(namespace: string, key: string): void;
-  /**
-   * An informer, a source's discovery or an Event write failed; it is
-   * retried. A source that sent more than a bound allows fails with a
-   * `SourceLimitError` (`source_limits.ts`).
-   */
-  onInformerError?(failure: InformerFailure): void;
-  /**
-   * A source sent an object that is not shaped as the Reflector reads it:
-   * it is skipped (its cache keeps the version it had). Told once per
-   * object version.
-   */
-  onInvalidObject?(invalid: InvalidObject): void;
-  /**
-   * Source `source` (at `url`) stopped answering round trips (`error`
-   * says which and why), or, with `error` undefined, answers again. Told
-   * once per change.
-   */
-  onReachability?(source: string, url: string, error: unknown): void;
-  /** Source `source` reads its endpoints through `mode`, decided once per run. */
-  onMode?(source: string, mode: EndpointsMode): void;
   /** Shutdown progress, for logs: `workers` once the workers have stopped and the informers stop. */
   onStopping?(phase: "workers"): void;
 }

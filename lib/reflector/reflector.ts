@@ -22,7 +22,7 @@ import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { runController } from "../controller/controller.ts";
 import { done, type Outcome, requeueAfter, terminal } from "../controller/reconcile.ts";
 import { type Clock, realClock } from "../clock.ts";
-import type { Informer, InformerHealth, InformerPhase } from "../kube/informer.ts";
+import type { Informer, InformerPhase } from "../kube/informer.ts";
 import { type KubeObject, objectKey, sliceServiceKeys, splitObjectKey } from "../kube/object.ts";
 import {
   endpoints,
@@ -53,6 +53,9 @@ import { type SourceChanges, SourceSet } from "./_source_set.ts";
 import { type NameClaim, settleClaims, type SettledClaims } from "./_name_claims.ts";
 import { MirrorNaming } from "./mirror_names.ts";
 import { hostServiceShape } from "./_host_service_shape.ts";
+import type { SourceState } from "./source_state.ts";
+
+export type { SourceState } from "./source_state.ts";
 
 /** Options of {@linkcode Reflector}. */
 export interface ReflectorOptions {
@@ -111,26 +114,6 @@ export interface ReflectorOptions {
   clock?: Clock;
   /** Told of what the Reflector does (see `observer.ts`). Defaults to none. */
   observer?: ReflectorObserver;
-}
-
-/** What {@linkcode Reflector.sourceStates} tells of one source. */
-export interface SourceState extends InformerHealth {
-  /** The source's name. */
-  name: string;
-  /** Its server URL. */
-  url: string;
-  /** Whether its caches have synced (once; they stay synced while it is unreachable). */
-  synced: boolean;
-  /** Whether it is stale: unreachable past `staleAfterMs`, its endpoints withdrawn. */
-  stale: boolean;
-  /** Whether it was removed and still counts, stopped, for the remove grace. */
-  removing: boolean;
-  /** Services it exports (selected, not mirrors themselves). */
-  exported: number;
-  /** Mirrors its Services make, as last reconciled. */
-  contributed: number;
-  /** Mirrors in conflict that it is one of the sources of, as last reconciled. */
-  conflicts: number;
 }
 
 /** Options of {@linkcode Reflector.run}. */

@@ -37,8 +37,8 @@ import { byMirror, byService, keyedInformer, type Runnable, sliceIndexers } from
 import { MirrorNaming } from "./mirror_names.ts";
 import type { NameClaim } from "./_name_claims.ts";
 import type { SourceObjects } from "./desired.ts";
-import type { ReflectorObserver } from "./observer.ts";
-import { admission } from "./_source_admission.ts";
+import type { InformerFailure } from "./informer_failure.ts";
+import { admission, type InvalidObject } from "./_source_admission.ts";
 import { blamingSource, defaultSourceLimits, type SourceLimits } from "./source_limits.ts";
 import {
   endpointSliceProblems,
@@ -75,12 +75,36 @@ export interface SourceOptions {
   naming?: MirrorNaming;
 }
 
+/** What a {@linkcode Source} tells of its health (part of the Reflector's observer). */
+export interface SourceObserver {
+  /**
+   * An informer, a source's discovery or an Event write failed; it is
+   * retried. A source that sent more than a bound allows fails with a
+   * `SourceLimitError` (`source_limits.ts`).
+   */
+  onInformerError?(failure: InformerFailure): void;
+  /**
+   * A source sent an object that is not shaped as the Reflector reads it:
+   * it is skipped (its cache keeps the version it had). Told once per
+   * object version.
+   */
+  onInvalidObject?(invalid: InvalidObject): void;
+  /**
+   * Source `source` (at `url`) stopped answering round trips (`error`
+   * says which and why), or, with `error` undefined, answers again. Told
+   * once per change.
+   */
+  onReachability?(source: string, url: string, error: unknown): void;
+  /** Source `source` reads its endpoints through `mode`, decided once per run. */
+  onMode?(source: string, mode: EndpointsMode): void;
+}
+
 /** A source cluster's selected Services and endpoints. */
 export class Source {
   /** The source's name. */
   readonly name: string;
   readonly #options: SourceOptions;
-  readonly #observer: ReflectorObserver;
+  readonly #observer: SourceObserver;
   readonly #transport: Transport;
   readonly #rest: RestClient;
   readonly #listeners = new Set<(key: string) => void>();
@@ -101,7 +125,7 @@ export class Source {
    * `observer` is told of its failures (`onInformerError`, with the
    * source's name as the cluster) and of its endpoints API (`onMode`).
    */
-  constructor(options: SourceOptions, observer: ReflectorObserver = {}) {
+  constructor(options: SourceOptions, observer: SourceObserver = {}) {
     this.name = options.name;
     this.#options = options;
     this.#observer = observer;

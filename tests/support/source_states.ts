@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { SourceState } from "../../lib/reflector/reflector.ts";
+import type { SourceState } from "../../lib/reflector/source_state.ts";
 
 /** Source `east` at `https://east.example:6443/`, never reached, with `overrides` over that. */
 export function sourceState(overrides: Partial<SourceState> = {}): SourceState {
