@@ -13,14 +13,15 @@ import type { KubeObject } from "./kube/object.ts";
 export const managedByLabel = "app.kubernetes.io/managed-by";
 /** Value of {@linkcode managedByLabel}. */
 export const managedByValue = "service-reflector";
-/** Label naming the source a mirror was reflected from. */
-export const sourceLabel = "service-reflector.squat.ai/source";
+/**
+ * Label and annotation naming the source a mirror was reflected from (the
+ * original's annotation, and this project's label of the same key).
+ */
+export const sourceKey = "service-reflector.squat.ai/source";
 /** The original's annotation marking a reflected object (`"true"`). */
 export const reflectedAnnotation = "service-reflector.squat.ai/reflected";
 /** Annotation of a mirror whose sources disagree: their names, the winning one first, comma-separated. */
 export const conflictAnnotation = "service-reflector.squat.ai/conflicting-sources";
-/** The original's annotation naming the source. */
-export const sourceAnnotation = "service-reflector.squat.ai/source";
 /**
  * Annotation of a source Service choosing its mirror's name: `merged` (one
  * mirror of its own name for every source) or `per-source` (one mirror per
@@ -58,3 +59,22 @@ export function isReflected(object: KubeObject): boolean {
  * endpoints of a slice come from; a Reflector sets it to the source name.
  */
 export const sourceClusterLabel = "multicluster.kubernetes.io/source-cluster";
+
+/** Whether `slice` is an EndpointSlice a Reflector wrote (its controller label says so). */
+export function isOurSlice(slice: KubeObject): boolean {
+  return slice.metadata?.labels?.[endpointSliceManagedByLabel] === endpointSliceControllerName;
+}
+
+/** Whether `object` is core Endpoints a Reflector wrote. */
+export function isOurEndpoints(object: KubeObject): boolean {
+  return object.metadata?.labels?.[managedByLabel] === managedByValue;
+}
+
+/**
+ * The source a Reflector's slice holds the endpoints of: its
+ * {@linkcode sourceClusterLabel}, the one label every reader goes by ("" when
+ * it has none). The slice also bears {@linkcode sourceKey}, of the same value.
+ */
+export function sliceSource(slice: KubeObject): string {
+  return slice.metadata?.labels?.[sourceClusterLabel] ?? "";
+}

@@ -15,13 +15,7 @@ import type {
   EndpointSubset,
 } from "kubernetes-types/core/v1.d.ts";
 import type { Endpoint, EndpointPort as SlicePort } from "kubernetes-types/discovery/v1.d.ts";
-import {
-  managedByLabel,
-  managedByValue,
-  reflectedAnnotation,
-  sourceAnnotation,
-  sourceLabel,
-} from "../ownership.ts";
+import { managedByLabel, managedByValue, reflectedAnnotation, sourceKey } from "../ownership.ts";
 import { compare, endpointGroups, preferredEndpoint } from "./_desired_endpoints.ts";
 import {
   endpointSources,
@@ -81,10 +75,10 @@ export function mirrorEndpoints(
       namespace: first.service.metadata?.namespace as string,
       labels: sortedByKey({
         [managedByLabel]: managedByValue,
-        [sourceLabel]: first.source,
+        [sourceKey]: first.source,
         [skipMirrorLabel]: "true",
       }),
-      annotations: sortedByKey({ [reflectedAnnotation]: "true", [sourceAnnotation]: first.source }),
+      annotations: sortedByKey({ [reflectedAnnotation]: "true", [sourceKey]: first.source }),
       ownerReferences: [ownerReference(owner)],
     },
     subsets: [...subsets.entries()]

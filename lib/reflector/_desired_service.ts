@@ -14,9 +14,8 @@ import {
   endpointSliceManagedByLabel,
   managedByLabel,
   reflectedAnnotation,
-  sourceAnnotation,
   sourceClusterLabel,
-  sourceLabel,
+  sourceKey,
   sourceServiceAnnotation,
 } from "../ownership.ts";
 
@@ -29,9 +28,8 @@ const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
 export const strippedKeys: ReadonlySet<string> = new Set([
   lastAppliedAnnotation,
   managedByLabel,
-  sourceLabel,
+  sourceKey,
   reflectedAnnotation,
-  sourceAnnotation,
   endpointSliceManagedByLabel,
   sourceClusterLabel,
   conflictAnnotation,

@@ -42,13 +42,14 @@ import type { RestClient } from "../kube/rest.ts";
 import { isAlreadyExists, isNotFound, StatusError } from "../kube/status_error.ts";
 import type { ReadonlyStore } from "../kube/store.ts";
 import {
-  endpointSliceControllerName,
-  endpointSliceManagedByLabel,
+  isOurEndpoints,
+  isOurSlice,
   isReflected,
   managedByLabel,
   managedByValue,
   reflectedAnnotation,
   sliceSlotLabel,
+  sliceSource,
   sourceClusterLabel,
 } from "../ownership.ts";
 import { compare } from "./_desired_endpoints.ts";
@@ -268,7 +269,7 @@ export class Applier {
     const { keep = new Set<string>(), signal } = options;
     const { host } = this.#options;
     for (const slice of host.endpointSlices.byIndex(byService, key)) {
-      if (!isOurSlice(slice) || keep.has(slice.metadata?.labels?.[sourceClusterLabel] ?? "")) {
+      if (!isOurSlice(slice) || keep.has(sliceSource(slice))) {
         continue;
       }
       await this.#delete(endpointSlices, slice, signal);
@@ -344,7 +345,7 @@ export class Applier {
   ): Promise<NameClash[]> {
     const { bySlot, stale } = slicesBySlot(
       this.#options.host.endpointSlices.byIndex(byService, key)
-        .filter((slice) => !keep.has(slice.metadata?.labels?.[sourceClusterLabel] ?? "")),
+        .filter((slice) => !keep.has(sliceSource(slice))),
     );
     const clashes: NameClash[] = [];
     for (const slice of desired) {
@@ -546,16 +547,6 @@ function slotOf(slice: EndpointSlice): string | undefined {
     labels[label]
   );
   return parts.every((part) => part !== undefined) ? JSON.stringify(parts) : undefined;
-}
-
-/** Whether `slice` is one of the Reflector's. */
-function isOurSlice(slice: EndpointSlice): boolean {
-  return slice.metadata?.labels?.[endpointSliceManagedByLabel] === endpointSliceControllerName;
-}
-
-/** Whether `object` is core Endpoints of the Reflector's. */
-function isOurEndpoints(object: Endpoints): boolean {
-  return object.metadata?.labels?.[managedByLabel] === managedByValue;
 }
 
 /**

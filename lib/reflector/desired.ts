@@ -48,9 +48,8 @@ import {
   managedByValue,
   reflectedAnnotation,
   sliceSlotLabel,
-  sourceAnnotation,
   sourceClusterLabel,
-  sourceLabel,
+  sourceKey,
   sourceServiceAnnotation,
 } from "../ownership.ts";
 import { compare, endpointGroups } from "./_desired_endpoints.ts";
@@ -118,12 +117,12 @@ function mergedMirror(inputs: readonly SourceObjects[]): {
       labels: sortedByKey({
         ...copied(metadata.labels),
         [managedByLabel]: managedByValue,
-        [sourceLabel]: source,
+        [sourceKey]: source,
       }),
       annotations: sortedByKey({
         ...copied(metadata.annotations),
         [reflectedAnnotation]: "true",
-        [sourceAnnotation]: source,
+        [sourceKey]: source,
         ...(renamedFrom ? { [sourceServiceAnnotation]: renamedFrom } : {}),
         ...(conflicting.length > 0 ? { [conflictAnnotation]: conflicting.join(",") } : {}),
       }),
@@ -185,7 +184,7 @@ export function mirrorEndpointSlices(
               [sliceSlotLabel]: slot,
               [endpointSliceManagedByLabel]: endpointSliceControllerName,
               [managedByLabel]: managedByValue,
-              [sourceLabel]: source,
+              [sourceKey]: source,
               [sourceClusterLabel]: source,
             }),
             ownerReferences: [{ ...reference }],

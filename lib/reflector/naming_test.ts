@@ -21,12 +21,7 @@ import { mirrorOf } from "../../tests/support/reflector_mirror.ts";
 import { services } from "../kube/resource.ts";
 import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
-import {
-  isReflected,
-  namingAnnotation,
-  sourceLabel,
-  sourceServiceAnnotation,
-} from "../ownership.ts";
+import { isReflected, namingAnnotation, sourceKey, sourceServiceAnnotation } from "../ownership.ts";
 import { MirrorNaming, rendered } from "./mirror_names.ts";
 
 const namespace = "shop";
@@ -106,7 +101,7 @@ Deno.test("per-source names: one mirror per source, merged by annotation, long n
       ) {
         const mirror = await mirrorOf(rest, namespace, name ?? "");
         deepStrictEqual(mirror.endpoints, [`${address}:true`], name);
-        deepStrictEqual(mirror.slices.map((slice) => slice.metadata?.labels?.[sourceLabel]), [
+        deepStrictEqual(mirror.slices.map((slice) => slice.metadata?.labels?.[sourceKey]), [
           source,
         ]);
         equal(mirror.service?.metadata?.annotations?.[sourceServiceAnnotation], "web");

@@ -39,7 +39,7 @@ import {
   isReflected,
   managedByLabel,
   managedByValue,
-  sourceLabel,
+  sliceSource,
 } from "../ownership.ts";
 import { keyedInformer, type KeyedInformerOptions, sliceIndexers } from "./_informers.ts";
 import { Applier, type ApplyResult, type NameClash, NameTakenError } from "./applier.ts";
@@ -350,9 +350,7 @@ export class Reflector {
 
   /** Queues `keys` and the key of every host slice of the source `name`. */
   #requeueSource(name: string, keys: readonly string[]): void {
-    const slices = this.#hostSlices.store.list().filter((slice) =>
-      slice.metadata?.labels?.[sourceLabel] === name
-    );
+    const slices = this.#hostSlices.store.list().filter((slice) => sliceSource(slice) === name);
     for (const key of new Set([...keys, ...slices.flatMap(sliceServiceKeys)])) {
       this.#queue.add(key);
     }

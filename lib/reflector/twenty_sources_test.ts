@@ -17,7 +17,7 @@ import { teamServiceList } from "../../tests/support/team_services.ts";
 import { endpointSlices, services } from "../kube/resource.ts";
 import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
-import { isReflected, sourceLabel } from "../ownership.ts";
+import { isReflected, sourceKey } from "../ownership.ts";
 
 const namespace = "shop";
 const teams = Array.from({ length: 20 }, (_, index) => index + 1);
@@ -29,7 +29,7 @@ async function versionsBySource(host: RestClient): Promise<Map<string, string[]>
   const { items: slices } = await host.list<EndpointSlice>(endpointSlices, { namespace });
   const bySource = new Map<string, string[]>();
   for (const object of [...mirrors, ...slices].filter(isReflected)) {
-    const source = object.metadata?.labels?.[sourceLabel] ?? "";
+    const source = object.metadata?.labels?.[sourceKey] ?? "";
     const version = `${object.kind}/${object.metadata?.name}@${object.metadata?.resourceVersion}`;
     bySource.set(source, [...bySource.get(source) ?? [], version].sort());
   }

@@ -22,7 +22,7 @@ import { type RunningEmitter, runningEmitter } from "../support/running_emitter.
 import { teamServiceList } from "../support/team_services.ts";
 import { RestClient } from "../../lib/kube/rest.ts";
 import { Transport } from "../../lib/kube/transport.ts";
-import { sourceLabel } from "../../lib/ownership.ts";
+import { sourceKey } from "../../lib/ownership.ts";
 import type { BenchCase } from "./report.ts";
 import { residentBytes } from "./_process_stats.ts";
 import { type HostWatch, watchHost } from "./_host_watch.ts";
@@ -50,7 +50,7 @@ const listing = (emitters: RunningEmitter[]) =>
 function mirrorsBySource(watched: HostWatch): Map<string, number> {
   const counts = new Map<string, number>();
   for (const service of watched.mirrors()) {
-    const source = service.metadata?.labels?.[sourceLabel] ?? "";
+    const source = service.metadata?.labels?.[sourceKey] ?? "";
     counts.set(source, (counts.get(source) ?? 0) + 1);
   }
   return counts;
