@@ -9,7 +9,7 @@
 
 import { isIP } from "node:net";
 import parseDurationText from "parse-duration";
-import { type StaleAction, staleActions } from "../reflector/_stale.ts";
+import { type StaleAction, staleActions } from "../reflector/stale_action.ts";
 import { parseLabelSelector, SelectorError } from "../kube/label_selector.ts";
 import { checkNameTemplate, NameTemplateError } from "../reflector/mirror_names.ts";
 

@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { StaleAction } from "../reflector/_stale.ts";
+import type { StaleAction } from "../reflector/stale_action.ts";
 import { CommanderError } from "@commander-js/extra-typings";
 import { commanderMessage, flagValues, name, normalize, program } from "./_program.ts";
 import { FlagReader } from "./_flag_reader.ts";

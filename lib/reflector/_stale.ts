@@ -11,12 +11,7 @@
 
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import type { SourceObjects } from "./_desired_inputs.ts";
-
-/** What becomes of a stale source's endpoints. */
-export type StaleAction = "not-ready" | "delete";
-
-/** The stale actions, as the flag takes them. */
-export const staleActions: readonly StaleAction[] = ["not-ready", "delete"];
+import type { StaleAction } from "./stale_action.ts";
 
 /** `objects` of a stale source, its endpoints withdrawn by `action`. */
 export function withdrawnEndpoints(objects: SourceObjects, action: StaleAction): SourceObjects {

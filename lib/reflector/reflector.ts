@@ -45,7 +45,8 @@ import { keyedInformer, type KeyedInformerOptions, sliceIndexers } from "./_info
 import { Applier, type ApplyResult, type NameClash, NameTakenError } from "./applier.ts";
 import { desiredMirror, type MergeConflict } from "./desired.ts";
 import { EventRecorder, serviceReference } from "./events.ts";
-import { type StaleAction, withdrawnEndpoints } from "./_stale.ts";
+import { withdrawnEndpoints } from "./_stale.ts";
+import type { StaleAction } from "./stale_action.ts";
 import { fanOut, type ReflectorObserver } from "./observer.ts";
 import { invalidObjectEvents } from "./_invalid_object_events.ts";
 import { Source, type SourceOptions } from "./source.ts";
