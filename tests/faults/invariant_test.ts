@@ -8,23 +8,38 @@ import { adminConfig } from "../support/client_configs.ts";
 import { exportSelector, faultWorld } from "./fault_world.ts";
 import { converged } from "./invariant.ts";
 
-Deno.test("the invariant rejects missing mirrors and names unowned objects changed, deleted or created", async () => {
+Deno.test("the invariant rejects missing mirrors and endpoints the host has not followed, and names unowned objects changed, deleted or created", async () => {
   await faultWorld(async ({ east, west, host, sources, guard }) => {
     await rejects(converged(host, sources, { timeoutMs: 1_000 }), (error: Error) => {
       match(error.message, /sources say: .*shop\/svc-0.*\n {2}host holds: {2}\[\]/s);
       return true;
     });
-    const reflector = startReflector({
-      host: west,
-      sources: [{ name: "east", config: adminConfig(east), selector: exportSelector }],
-    });
+    const reflect = () =>
+      startReflector({
+        host: west,
+        sources: [{ name: "east", config: adminConfig(east), selector: exportSelector }],
+      });
+    const first = reflect();
     try {
       await converged(host, sources);
-      // A source change the host has not followed yet is a difference too.
-      await east.kubectl("delete", "endpointslice", "svc-1-a", "-n", "shop");
+    } finally {
+      await first.stop();
+    }
+    // A source change the host has not followed yet (no Reflector runs) is a difference too.
+    await east.kubectl("delete", "endpointslice", "svc-1-a", "-n", "shop");
+    await rejects(converged(host, sources, { timeoutMs: 1_000 }), (error: Error) => {
+      match(error.message, /sources say: .*\["shop\/svc-1",\["http\/80\/TCP"\],\{\}\]/);
+      match(
+        error.message,
+        /host holds: .*\["shop\/svc-1",\["http\/80\/TCP"\],\{"east":\["10\.0\.1\.1:true","10\.0\.1\.2:true"\]\}\]/,
+      );
+      return true;
+    });
+    const second = reflect();
+    try {
       await converged(host, sources);
     } finally {
-      await reflector.stop();
+      await second.stop();
     }
     await guard.untouched();
     await west.kubectl("label", "service", "local", "-n", "shop", "touched=yes");
