@@ -2,12 +2,13 @@
  * service-reflector as users run it: `main.ts` in its own process, with
  * flags only, between two real clusters.
  */
-import { equal, match, ok } from "node:assert/strict";
+import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import type { Lease } from "kubernetes-types/coordination/v1.d.ts";
 import type { Service } from "kubernetes-types/core/v1.d.ts";
 import { withClusters } from "./tests/cluster/mod.ts";
 import { freePorts } from "./tests/cluster/ports.ts";
+import { type AdminAccount, adminAccount } from "./tests/support/admin_account.ts";
 import {
   compiledRunFlags,
   leaderIndex,
@@ -15,6 +16,7 @@ import {
   startCommand,
 } from "./tests/support/command.ts";
 import { poll } from "./tests/support/poll.ts";
+import { describeWrite, markServerWrites } from "./tests/support/server_writes.ts";
 import { untilGone, writeHangingPlugin } from "./tests/support/hanging_plugin.ts";
 import { execV1, kubeconfig, withTempDir, writeYaml } from "./tests/support/kubeconfig_fixtures.ts";
 
@@ -274,10 +276,16 @@ Deno.test("two replicas with --leader-elect: one Reflector writes, the other tak
     await source.kubectl("create", "namespace", "shop");
     await source.kubectl("create", "service", "clusterip", "web", "-n", "shop", "--tcp=80:8080");
     await source.kubectl("label", "service", "web", "-n", "shop", "export=yes");
-    const replica = () =>
+    // Each replica is an admin of its own, so that the host's audit log tells their writes apart.
+    const accounts = [
+      await adminAccount(host, "replica-1"),
+      await adminAccount(host, "replica-2"),
+    ] as const;
+    const replica = (account: AdminAccount) =>
       startBetween({
         host,
         source,
+        hostKubeconfig: account.kubeconfig,
         args: [
           "--leader-elect",
           // A lease far longer than the takeover allowed below: only a release explains it.
@@ -297,8 +305,9 @@ Deno.test("two replicas with --leader-elect: one Reflector writes, the other tak
       (JSON.parse(
         await host.kubectl("get", "lease", "service-reflector", "-n", "default", "-o", "json"),
       ) as Lease).spec ?? {};
-    await using first = await replica();
-    await using second = await replica();
+    const started = await markServerWrites(host);
+    await using first = await replica(accounts[0]);
+    await using second = await replica(accounts[1]);
     const replicas = [first, second];
     // Leader or standby, each replica's Emitter serves, so each is ready.
     for (const each of replicas) await each.ready();
@@ -308,10 +317,15 @@ Deno.test("two replicas with --leader-elect: one Reflector writes, the other tak
     await mirrored("web");
     const lease = await readLease();
     ok(lease.holderIdentity, "the Lease names its holder");
-    ok((await leader.metric("service_reflector_writes_total") ?? 0) >= 2, "the leader wrote");
-    equal(
-      await standby.metric("service_reflector_writes_total") ?? 0,
-      0,
+    // Counted at the host's apiserver, by user: everything but the election's Lease.
+    const writtenBy = async (account: AdminAccount) =>
+      (await started.writes({ username: account.username, exceptResources: ["leases"] }))
+        .map(describeWrite);
+    const leaderWrites = await writtenBy(accounts[leading] as AdminAccount);
+    ok(leaderWrites.length >= 2, `the leader wrote: ${leaderWrites.join("; ")}`);
+    deepStrictEqual(
+      await writtenBy(accounts[1 - leading] as AdminAccount),
+      [],
       "the standby wrote nothing",
     );
     equal(await standby.metric("service_reflector_leader"), 0, "the standby says so");

@@ -6,7 +6,9 @@
  * changed selector restarts that source only, a reload that changes nothing
  * writes nothing, a file that does not load changes nothing and is
  * reported, a source removed takes its mirrors away and leaves the other's
- * untouched, and only the leader ever writes. And a
+ * untouched, and only the leader ever writes. Writes are counted at the
+ * host's apiserver (its audit log), by user: each replica runs as an admin
+ * ServiceAccount of its own. And a
  * source of the file reaches an Emitter (the command's own) over HTTPS with
  * the CA and token files beside the sources file.
  */
@@ -16,12 +18,14 @@ import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { withClusters } from "./cluster/mod.ts";
 import { converged, guardUnowned, type SourceView } from "./faults/invariant.ts";
 import { noteConvergence } from "./faults/convergence_log.ts";
+import { type AdminAccount, adminAccount } from "./support/admin_account.ts";
 import { adminConfig } from "./support/client_configs.ts";
 import { adminViews } from "./support/source_views.ts";
 import { type CommandProcess, leaderIndex, startCommand } from "./support/command.ts";
 import { configMapDir } from "./support/configmap_dir.ts";
 import { exportByHand, exportOneEach } from "./support/hand_exported.ts";
 import { delay, poll } from "./support/poll.ts";
+import { describeWrite, markServerWrites, type WritesMark } from "./support/server_writes.ts";
 import { freePorts } from "./cluster/ports.ts";
 import { endpointSlices, services } from "../lib/kube/resource.ts";
 import { RestClient } from "../lib/kube/rest.ts";
@@ -71,10 +75,10 @@ Deno.test("two replicas follow a ConfigMap-mounted sources file: add, no-op, inv
     const [eastView, northView] = sources.views as [SourceView, SourceView];
     await using mounted = await configMapDir({ "sources.yaml": "sources: [{name: east}]\n" });
     const sourcesFile = `--reflector.sources-file=${mounted.path("sources.yaml")}`;
-    const replica = () => {
+    const replica = (kubeconfig = host.kubeconfig) => {
       const [emitterPort] = freePorts(1) as [number];
       return startCommand([
-        `--kubeconfig=${host.kubeconfig}`,
+        `--kubeconfig=${kubeconfig}`,
         "--emitter.bind-address=127.0.0.1",
         `--emitter.insecure-port=${emitterPort}`,
         "--emitter.secure-port=0",
@@ -97,13 +101,25 @@ Deno.test("two replicas follow a ConfigMap-mounted sources file: add, no-op, inv
     ok(refused.logs().includes("must have exactly one of url and kubeconfig"), refused.logs());
 
     await mounted.update({ "sources.yaml": listing({ east: east.kubeconfig }) });
-    await using first = await replica();
-    await using second = await replica();
+    const accounts = [
+      await adminAccount(host, "replica-1"),
+      await adminAccount(host, "replica-2"),
+    ] as const;
+    const started = await markServerWrites(host);
+    await using first = await replica(accounts[0].kubeconfig);
+    await using second = await replica(accounts[1].kubeconfig);
     const replicas = [first, second];
     for (const each of replicas) await each.ready();
-    const leader = replicas[await leaderIndex(replicas)] as CommandProcess;
-    const standby = replicas.find((each) => each !== leader) as CommandProcess;
+    const leading = await leaderIndex(replicas);
+    const leader = replicas[leading] as CommandProcess;
+    const standby = replicas[1 - leading] as CommandProcess;
+    const leaderUser = (accounts[leading] as AdminAccount).username;
+    const standbyUser = (accounts[1 - leading] as AdminAccount).username;
+    /** What `username` wrote since `mark`, as the host's apiserver received it, but its Lease. */
+    const writtenBy = async (username: string, mark: WritesMark) =>
+      (await mark.writes({ username, exceptResources: ["leases"] })).map(describeWrite);
     await converged(rest, [eastView]);
+    ok((await writtenBy(leaderUser, started)).length > 0, "the leader's writes are told apart");
 
     // Added: north's Services are mirrored, counted from the swap.
     const swapped = performance.now();
@@ -136,8 +152,9 @@ Deno.test("two replicas follow a ConfigMap-mounted sources file: add, no-op, inv
     });
     await converged(rest, [eastView, northView]);
 
-    // A new version whose sources are the same writes nothing.
-    const writes = await leader.metric("service_reflector_writes_total");
+    // A new version whose sources are the same writes nothing, not even an Event (the
+    // leader's Lease renewals go on: they are its election's, not the reload's).
+    const reloaded = await markServerWrites(host);
     const versions = await mirrorVersions(rest, ["from-east", "from-north"]);
     await mounted.update({
       "sources.yaml": `# reordered, same sources\n${
@@ -152,11 +169,7 @@ Deno.test("two replicas follow a ConfigMap-mounted sources file: add, no-op, inv
       },
     );
     await delay(1_000);
-    equal(
-      await leader.metric("service_reflector_writes_total"),
-      writes,
-      "a no-op reload writes nothing",
-    );
+    deepStrictEqual(await writtenBy(leaderUser, reloaded), [], "a no-op reload writes nothing");
     deepStrictEqual(await mirrorVersions(rest, ["from-east", "from-north"]), versions);
 
     // A file that does not load changes nothing, and says so on both replicas.
@@ -199,10 +212,11 @@ Deno.test("two replicas follow a ConfigMap-mounted sources file: add, no-op, inv
     deepStrictEqual(states.map((each) => each.split(":")[0]), ["[i]source north"]);
     ok((await verbose(standby)).includes("[i]source north: not read by this replica (standby)"));
 
-    equal(
-      await standby.metric("service_reflector_writes_total") ?? 0,
-      0,
-      "the standby wrote nothing",
+    deepStrictEqual(await writtenBy(standbyUser, started), [], "the standby wrote nothing");
+    const standbyLease = await started.writes({ username: standbyUser, resources: ["leases"] });
+    ok(
+      standbyLease.every((write) => write.code >= 400),
+      `the standby never took the Lease: ${standbyLease.map(describeWrite).join("; ")}`,
     );
     await guard.untouched();
   });

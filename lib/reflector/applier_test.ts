@@ -3,6 +3,8 @@
  * up: each case hands it empty caches while the host already holds the
  * objects, which is what a worker sees when its own earlier write has not
  * reached the informers yet, or when a name is taken by someone else.
+ * "No write" is counted at the host's apiserver (its audit log): the
+ * applier's requests carry a user agent of their own.
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import type { Endpoints, Namespace, Service } from "kubernetes-types/core/v1.d.ts";
@@ -10,6 +12,11 @@ import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { type Cluster, withClusters } from "../../tests/cluster/mod.ts";
 import { adminConfig, tokenConfig } from "../../tests/support/client_configs.ts";
 import { endpoint, service, slice } from "../../tests/support/desired_fixtures.ts";
+import {
+  describeWrite,
+  markServerWrites,
+  type WritesMark,
+} from "../../tests/support/server_writes.ts";
 import { RestClient } from "../kube/rest.ts";
 import type { KubeObject } from "../kube/object.ts";
 import { endpoints, endpointSlices, type ResourceType, services } from "../kube/resource.ts";
@@ -36,13 +43,28 @@ function lagging(rest: RestClient): { applier: Applier; writes: Write[] } {
   return { applier, writes };
 }
 
-/** Runs `body` with a fresh host cluster that has namespace `shop`, and an admin client of it. */
-async function onHost(body: (west: Cluster, rest: RestClient) => Promise<void>): Promise<void> {
+/** The user agent of {@linkcode onHost}'s `applying` client. */
+const applierAgent = `applier under test ${crypto.randomUUID()}`;
+
+/** The writes of the `applying` client since `mark`, as the apiserver received them. */
+async function applied(mark: WritesMark): Promise<string[]> {
+  return (await mark.writes({ userAgent: applierAgent })).map(describeWrite);
+}
+
+/**
+ * Runs `body` with a fresh host cluster that has namespace `shop`, an admin
+ * client of it, and another (`applying`) whose requests the apiserver logs
+ * as {@linkcode applierAgent}'s.
+ */
+async function onHost(
+  body: (west: Cluster, rest: RestClient, applying: RestClient) => Promise<void>,
+): Promise<void> {
   await withClusters(["west"], async ([west]) => {
     if (!west) throw new Error("cluster missing");
     using transport = new Transport(adminConfig(west));
+    using applierTransport = new Transport(adminConfig(west), { userAgent: applierAgent });
     await west.kubectl("create", "namespace", "shop");
-    await body(west, new RestClient(transport));
+    await body(west, new RestClient(transport), new RestClient(applierTransport));
   });
 }
 
@@ -54,31 +76,50 @@ const mirror = () =>
   }], { legacyEndpoints: true });
 
 Deno.test("a create that answers AlreadyExists reads the object and compares it instead of failing", async () => {
-  await onHost(async (_west, rest) => {
-    const first = lagging(rest);
+  await onHost(async (west, _rest, applying) => {
+    const empty = await markServerWrites(west);
+    const first = lagging(applying);
     await first.applier.apply(mirror());
+    const created = ["create endpoints", "create endpointslices", "create services"];
+    deepStrictEqual(first.writes.map((write) => `${write.verb} ${write.resource}`).sort(), created);
     deepStrictEqual(
-      first.writes.map((write) => `${write.verb} ${write.resource}`).sort(),
-      ["create endpoints", "create endpointslices", "create services"],
+      (await empty.writes({ userAgent: applierAgent }))
+        .map((write) => `${write.verb} ${write.resource}`).sort(),
+      created,
+      "the apiserver received what was told, no more",
     );
 
-    // The same mirror again, through caches that have seen none of it.
-    const second = lagging(rest);
+    // The same mirror again, through caches that have seen none of it: the creates are
+    // answered AlreadyExists, and nothing else is sent.
+    const again = await markServerWrites(west);
+    const second = lagging(applying);
     await second.applier.apply(mirror());
-    deepStrictEqual(second.writes, [], "what the host holds already is the mirror: no write");
+    deepStrictEqual(second.writes, [], "none told");
+    deepStrictEqual(
+      (await again.writes({ userAgent: applierAgent }))
+        .map((write) => `${write.verb} ${write.resource}: ${write.code}`).sort(),
+      created.map((write) => `${write}: 409`),
+      "what the host holds already is the mirror: no write",
+    );
   });
 });
 
 Deno.test("a name taken by an object the Reflector does not own is a NameTakenError, and nothing is written over it", async () => {
-  await onHost(async (west, rest) => {
+  await onHost(async (west, rest, applying) => {
     await west.kubectl("create", "service", "clusterip", "web", "-n", "shop", "--tcp=1234:1234");
-    const { applier, writes } = lagging(rest);
+    const mark = await markServerWrites(west);
+    const { applier, writes } = lagging(applying);
     const error = await applier.apply(mirror()).catch((error) => error);
     ok(error instanceof NameTakenError, String(error));
     equal(error.resource, "services");
     equal(error.key, "shop/web");
     equal(error.object.metadata?.labels?.["app.kubernetes.io/managed-by"], undefined);
     deepStrictEqual(writes, []);
+    deepStrictEqual(
+      await applied(mark),
+      ["create services shop/web by " + applierAgent + ": 409"],
+      "one create, refused as the name is taken; nothing else sent",
+    );
     const untouched = await rest.get<Service>(services, "web", { namespace: "shop" });
     equal(untouched.spec?.ports?.[0]?.port, 1234, "the host's own Service is left as it was");
   });
@@ -169,7 +210,7 @@ Deno.test("a write the host refuses for want of a permission is told as denied, 
 });
 
 Deno.test("a slice name taken by a foreign EndpointSlice: ours is written under a generated name, the foreign one is left alone", async () => {
-  await onHost(async (_west, rest) => {
+  await onHost(async (west, rest, applying) => {
     const wanted = mirror();
     const name = wanted.endpointsFor({ name: "web", uid: "u" }).endpointSlices[0]?.metadata?.name;
     ok(name);
@@ -190,9 +231,11 @@ Deno.test("a slice name taken by a foreign EndpointSlice: ours is written under 
     deepStrictEqual(await sliceAddresses(rest), { [name]: ["10.9.9.9"], [written]: ["10.1.0.1"] });
 
     // Once the caches have seen it, the renamed slice is the mirror's: nothing more is written.
-    const again = await caughtUp(rest);
+    const mark = await markServerWrites(west);
+    const again = await caughtUp(applying);
     deepStrictEqual((await again.applier.apply(mirror())).clashes, []);
     deepStrictEqual(again.writes, []);
+    deepStrictEqual(await applied(mark), [], "nothing sent");
   });
 });
 

@@ -4,7 +4,8 @@
  * never end, whose events are huge, that hold too many objects, or whose
  * objects are wrongly typed. Each hostile source fails alone, with an error
  * naming it, the request and the bound with its flag; east keeps being
- * mirrored; nothing is written to the host on a hostile source's account.
+ * mirrored; nothing is written to the host on a hostile source's account
+ * (counted at the host's apiserver, by the Reflector's user agent).
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import type { Namespace, Service } from "kubernetes-types/core/v1.d.ts";
@@ -25,9 +26,22 @@ import { poll } from "../../tests/support/poll.ts";
 import type { RunningReflector } from "../../tests/support/reflector_harness.ts";
 import { mirrorOf } from "../../tests/support/reflector_mirror.ts";
 import { scenario, scenarioNamespace } from "../../tests/support/reflector_scenario.ts";
+import {
+  describeWrite,
+  markServerWrites,
+  type ServerWrite,
+} from "../../tests/support/server_writes.ts";
 import { SourceLimitError } from "./source_limits.ts";
 
 const namespace = scenarioNamespace;
+
+/** Whether `write` creates `namespace`, or is of the mirror `name` in it (Service, slices, Endpoints). */
+function ofMirror(write: ServerWrite, name: string): boolean {
+  if (write.resource === "namespaces") return write.verb === "create" && write.name === namespace;
+  return write.namespace === namespace && write.resource !== "events" &&
+    (write.name === name || write.name?.startsWith(`${name}.`) === true ||
+      write.name?.startsWith(`${name}-`) === true);
+}
 
 function serviceNamed(
   name: string,
@@ -59,7 +73,7 @@ function limitErrors(reflector: RunningReflector, source: string): SourceLimitEr
 }
 
 Deno.test("hostile sources each fail at their bound while the healthy source is mirrored", async () => {
-  await scenario(async ({ east, host, eastSource, start }) => {
+  await scenario(async ({ east, west, host, eastSource, start }) => {
     await exportService(east, { namespace, name: "web", ips: ["10.1.0.1"] });
     const bodyBytes: number[] = [];
     // Services in pages that never end.
@@ -94,6 +108,7 @@ Deno.test("hostile sources each fail at their bound while the healthy source is 
       return listOf([1, 2, 3, 4].map((index) => serviceNamed(`s${index}`, "many")));
     }, { maxObjects: 3 });
     const hostile = [pages, body, huge, many];
+    const started = await markServerWrites(west);
     const reflector = start({ sources: [eastSource, ...hostile.map((source) => source.options)] });
     try {
       await poll(async () => {
@@ -168,11 +183,13 @@ Deno.test("hostile sources each fail at their bound while the healthy source is 
       );
       // Nothing of the hostile sources reached the host.
       deepStrictEqual(await hostNamespaces(host), [namespace]);
-      ok(
-        reflector.writes.every((write) =>
-          write.key.startsWith(`${namespace}/web`) || write.key === `/${namespace}`
-        ),
-        JSON.stringify(reflector.writes),
+      ok(reflector.userAgent);
+      const written = await started.writes({ userAgent: reflector.userAgent });
+      ok(written.some((write) => ofMirror(write, "web")), "east's mirror is written");
+      deepStrictEqual(
+        written.filter((write) => !ofMirror(write, "web")).map(describeWrite),
+        [],
+        "nothing else, not even an Event",
       );
     } finally {
       await reflector.stop();
@@ -213,7 +230,7 @@ const goodSlice = (resourceVersion: string, address: string): EndpointSlice => (
 });
 
 Deno.test("invalid source objects are skipped, reported once and never written to the host", async () => {
-  await scenario(async ({ host, eastSource, start }) => {
+  await scenario(async ({ west, host, eastSource, start }) => {
     const good = serviceNamed("good", namespace, "1", [{ name: "http", port: 80 }]);
     let broken = false;
     await using malformed = hostileSource("malformed", (request) => {
@@ -234,6 +251,7 @@ Deno.test("invalid source objects are skipped, reported once and never written t
       const modified = goodSlice("2", "999.0.0.1");
       return watchOf(broken ? [eventLine("MODIFIED", modified)] : [], { closeAfterMs: 1_100 });
     });
+    const started = await markServerWrites(west);
     const reflector = start({ sources: [eastSource, malformed.options] });
     try {
       const mirror = await poll(async () => {
@@ -277,11 +295,17 @@ Deno.test("invalid source objects are skipped, reported once and never written t
         all.items.map((item) => `${item.metadata?.namespace}/${item.metadata?.name}`),
         [`${namespace}/good`],
       );
-      ok(
-        reflector.writes.every((write) =>
-          write.key.startsWith(`${namespace}/good`) || write.key === `/${namespace}`
-        ),
-        JSON.stringify(reflector.writes),
+      ok(reflector.userAgent);
+      const written = await started.writes({ userAgent: reflector.userAgent });
+      ok(written.some((write) => ofMirror(write, "good")), "the mirror of good is written");
+      // Events of the mirror (below, InvalidSourceObject) are the only others.
+      deepStrictEqual(
+        written.filter((write) =>
+          !ofMirror(write, "good") &&
+          !(write.resource === "events" && write.verb === "create" && write.namespace === namespace)
+        ).map(describeWrite),
+        [],
+        "nothing else",
       );
       ok(reflector.failures.length === 0, JSON.stringify(reflector.failures));
       // The mirror says why it no longer follows its source.

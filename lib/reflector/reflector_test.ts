@@ -3,6 +3,8 @@
  * the host. Pods in east have no kubelet; tests set their status, and
  * east's real EndpointSlice controller turns them into endpoints. Each
  * scenario has clusters of its own, so that one failing hides no other.
+ * "Writes nothing" is counted at west's apiserver (its audit log), by the
+ * Reflector's user agent.
  */
 import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
 import type { Namespace, Service } from "kubernetes-types/core/v1.d.ts";
@@ -14,6 +16,8 @@ import { delay, poll } from "../../tests/support/poll.ts";
 import { reportedEvents } from "../../tests/support/reported_events.ts";
 import { reflectorHarness, type RunningReflector } from "../../tests/support/reflector_harness.ts";
 import { mirrorOf, unlessNotFound } from "../../tests/support/reflector_mirror.ts";
+import { untilServerQuiet } from "../../tests/support/server_quiet.ts";
+import { describeWrite, markServerWrites } from "../../tests/support/server_writes.ts";
 import {
   type Scenario,
   scenario,
@@ -428,13 +432,17 @@ Deno.test("the periodic resync writes what no event tells, and nothing once conv
     await poll(() => reflector.clashes.find((clash) => clash.resource === "endpoints"), {
       description: "the foreign Endpoints reported",
     });
-    // Once the reconciles its own writes caused are over (a quiet moment between resyncs),
+    // Once the reconciles its own writes caused are over (a quiet moment between resyncs:
+    // for longer than the 300 ms wait, no attempt of the key and no write at the host),
     // nothing the Reflector watches tells of this deletion: only a resync finds it.
+    const { userAgent } = reflector;
+    ok(userAgent, "the harness names the Reflector's requests");
     await poll(async () => {
       const before = reflector.attempts.get(key);
+      const mark = await markServerWrites(west);
       await delay(500);
-      return reflector.attempts.get(key) === before && reflector.reflector.queueLength === 0 ||
-        undefined;
+      return reflector.attempts.get(key) === before &&
+          (await mark.writes({ userAgent })).length === 0 || undefined;
     }, { description: "a quiet moment" });
     await west.kubectl("delete", "endpoints", "web", "-n", namespace);
     const legacy = () =>
@@ -445,12 +453,17 @@ Deno.test("the periodic resync writes what no event tells, and nothing once conv
         ? written
         : undefined;
     }, { description: "the mirror's own Endpoints, written by a resync" });
-    const writes = reflector.writes.length;
+    const converged = await markServerWrites(west);
     const attempts = reflector.attempts.get(key) ?? 0;
     await poll(() => (reflector.attempts.get(key) ?? 0) >= attempts + 2 || undefined, {
       description: "two more resyncs of the key",
     });
-    deepStrictEqual(reflector.writes.slice(writes), [], "a converged resync writes nothing");
+    // Nothing at all: no mirror object and no Event either.
+    deepStrictEqual(
+      (await converged.writes({ userAgent })).map(describeWrite),
+      [],
+      "a converged resync writes nothing",
+    );
   });
 });
 
@@ -577,6 +590,7 @@ Deno.test("a restarted Reflector writes nothing when the host has converged", as
     await exportWeb(east);
     await exportShapes(east);
     await takenInBoth(east, west);
+    const began = await markServerWrites(west);
     const first = start();
     await until(host, "web", ["10.1.0.1:true", "10.1.0.2:true"], "web mirrored");
     await notReady(east, "web-2");
@@ -596,27 +610,38 @@ Deno.test("a restarted Reflector writes nothing when the host has converged", as
     await poll(() => keys.every((key) => first.settled.has(key)) || undefined, {
       description: "every key to be reconciled by the first Reflector",
     });
-    await quiet(first);
+    ok(first.userAgent, "the harness names the Reflector's requests");
+    ok(
+      (await began.writes({ userAgent: first.userAgent })).length > 0,
+      "the first Reflector's writes are told apart",
+    );
+    await untilServerQuiet(west, {
+      description: "the first Reflector",
+      userAgent: first.userAgent,
+      forMs: 2_000,
+    });
     await first.stop();
 
+    const restarted = await markServerWrites(west);
     const second = start();
+    ok(second.userAgent && second.userAgent !== first.userAgent);
     await poll(() => keys.every((key) => second.settled.has(key)) || undefined, {
       description: "every mirrored key to be reconciled after the restart",
     });
-    deepStrictEqual(second.writes, []);
+    const writes = await restarted.writes({ userAgent: second.userAgent });
+    deepStrictEqual(
+      writes.filter((write) => write.resource !== "events").map(describeWrite),
+      [],
+      "no mirror object written",
+    );
+    // Events are not mirror state: each process tells once why `taken` is not mirrored.
+    deepStrictEqual(
+      writes.filter((write) => write.resource === "events").map((write) => write.verb),
+      ["create"],
+      "one Event, of the unowned Service",
+    );
   });
 });
-
-/** Waits until `reflector` has an empty queue and wrote nothing for a second. */
-async function quiet(reflector: RunningReflector): Promise<void> {
-  let seen = -1;
-  await poll(() => {
-    const writes = reflector.writes.length;
-    const idle = writes === seen && reflector.reflector.queueLength === 0;
-    seen = writes;
-    return idle || undefined;
-  }, { description: "the first Reflector to be idle", intervalMs: 1_000 });
-}
 
 Deno.test("deleting or unselecting a source Service removes its mirror", async () => {
   await scenario(async ({ east, host, start }) => {

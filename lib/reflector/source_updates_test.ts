@@ -3,7 +3,8 @@
  * ("east", "north", "host"): a source added is mirrored, a changed selector
  * restarts only that source, a removed source's mirrors stay for the grace
  * and then go, an update that changes nothing changes nothing, and no
- * update writes to another source's mirrors.
+ * update writes to another source's mirrors. Writes are counted at the
+ * host's apiserver (its audit log), by the Reflector's user agent.
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { withClusters } from "../../tests/cluster/mod.ts";
@@ -12,6 +13,11 @@ import { exportByHand } from "../../tests/support/hand_exported.ts";
 import { delay } from "../../tests/support/poll.ts";
 import { startReflector } from "../../tests/support/reflector_harness.ts";
 import { mirrorOf } from "../../tests/support/reflector_mirror.ts";
+import {
+  describeWrite,
+  markServerWrites,
+  type WritesMark,
+} from "../../tests/support/server_writes.ts";
 import { converged, guardUnowned } from "../../tests/faults/invariant.ts";
 import { adminViews } from "../../tests/support/source_views.ts";
 import { RestClient } from "../kube/rest.ts";
@@ -52,16 +58,25 @@ Deno.test("sources added, changed and removed while the Reflector runs touch onl
     });
     const eastView = sources.view("east");
     const northView = (selector: string) => sources.view("north", selector);
+    const started = await markServerWrites(host);
     const running = startReflector({ host, sources: [eastSource], removeGraceMs: 2_000 });
-    const { reflector } = running;
-    const writesTo = (key: string, since: number) =>
-      running.writes.slice(since).filter((write) =>
-        write.key === key || write.key.startsWith(`${key}-`)
-      ).length;
+    const { reflector, userAgent } = running;
+    ok(userAgent, "the harness names the Reflector's requests");
+    /** The Reflector's writes since `mark`, as the host's apiserver received them. */
+    const written = async (mark: WritesMark) =>
+      (await mark.writes({ userAgent })).map(describeWrite);
+    /** Those of the mirror `name` of `namespace`: its Service, slices and core Endpoints. */
+    const writtenTo = async (name: string, mark: WritesMark) =>
+      (await mark.writes({ userAgent })).filter((write) =>
+        write.namespace === namespace &&
+        (write.name === name || write.name?.startsWith(`${name}.`) ||
+          write.name?.startsWith(`${name}-`))
+      ).map(describeWrite);
     try {
       await converged(rest, [eastView]);
+      ok((await writtenTo("a", started)).length > 0, "the Reflector's writes are told apart");
 
-      let mark = running.writes.length;
+      let mark = await markServerWrites(host);
       deepStrictEqual(reflector.updateSources([eastSource, northSource(gold)]), {
         added: ["north"],
         removed: [],
@@ -76,17 +91,21 @@ Deno.test("sources added, changed and removed while the Reflector runs touch onl
         changed: ["north"],
       });
       await converged(rest, [eastView, northView(silver)]);
-      equal(writesTo("shop/a", mark), 0, "east's mirror is not written by north's changes");
+      deepStrictEqual(
+        await writtenTo("a", mark),
+        [],
+        "east's mirror is not written by north's changes",
+      );
 
-      // Nothing changed: nothing restarts, nothing is written.
-      mark = running.writes.length;
+      // Nothing changed: nothing restarts, nothing is written, not even an Event.
+      mark = await markServerWrites(host);
       deepStrictEqual(reflector.updateSources([eastSource, northSource(silver)]), {
         added: [],
         removed: [],
         changed: [],
       });
       await delay(1_000);
-      deepStrictEqual(running.writes.slice(mark), [], "a no-op update writes nothing");
+      deepStrictEqual(await written(mark), [], "a no-op update writes nothing");
 
       deepStrictEqual(reflector.updateSources([northSource(silver)]), {
         added: [],
@@ -98,7 +117,11 @@ Deno.test("sources added, changed and removed while the Reflector runs touch onl
       await delay(1_000);
       ok((await mirrorOf(rest, namespace, "a")).service, "east's mirror stays for the grace");
       await converged(rest, [northView(silver)]);
-      equal(writesTo("shop/c", mark), 0, "north's mirror is not written by east's removal");
+      deepStrictEqual(
+        await writtenTo("c", mark),
+        [],
+        "north's mirror is not written by east's removal",
+      );
       deepStrictEqual(reflector.sourceStates.map((state) => state.name), ["north"]);
       await guard.untouched();
     } finally {

@@ -2,7 +2,8 @@
  * The benchmarks' harness works end to end at a tiny size: each scenario
  * runs on real clusters and returns every case with finite samples. No
  * timing is asserted; only what must hold at any size (a reload that
- * changes nothing writes nothing).
+ * changes nothing writes nothing: counted at the host's apiserver, once
+ * the reload is seen to happen, `sources.ts`).
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { compiledRunFlags } from "../support/command.ts";

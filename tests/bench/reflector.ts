@@ -25,6 +25,7 @@ import { type Cluster, startCluster } from "../cluster/mod.ts";
 import { adminConfig } from "../support/client_configs.ts";
 import { delay, poll } from "../support/poll.ts";
 import { startReflector } from "../support/reflector_harness.ts";
+import { untilServerQuiet } from "../support/server_quiet.ts";
 import { cannot } from "../../lib/cannot.ts";
 import type { Write } from "../../lib/reflector/applier.ts";
 import { endpointSlices, namespaces, pods, services } from "../../lib/kube/resource.ts";
@@ -323,13 +324,17 @@ export async function benchReflector(options: ReflectorBenchOptions = {}): Promi
         servicesSeconds.toFixed(1)
       } s), ${initialWrites} host writes: ${writeCounts(reflector.writes)}`,
     );
-    // Let any trailing reconcile finish so its writes are not counted as a change's.
-    await poll(() => reflector.reflector.queueLength === 0 || undefined, {
-      description: "the Reflector's queue to drain",
+    // Let any trailing reconcile finish so its writes are not counted as a change's: the
+    // host received none of the Reflector's writes for two seconds.
+    const { userAgent } = reflector;
+    if (userAgent === undefined) throw new Error("Cannot tell the Reflector's writes apart");
+    await untilServerQuiet(host, {
+      description: "the Reflector",
+      userAgent,
+      forMs: 2_000,
       timeoutMs: 60_000,
       ...signalOption,
     });
-    await delay(1_000, signal);
 
     // 2. Propagation delay of readiness flips.
     const listed = await hostRest.list<EndpointSlice>(endpointSlices, {

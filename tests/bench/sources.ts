@@ -7,7 +7,10 @@
  *   written, and the command's RSS then and at its peak (from `/proc`);
  * - time from the twentieth source's addition (the `..data` swap) to its
  *   first mirror, and to all of them;
- * - host writes during a reload that changes nothing (must be 0);
+ * - host writes during a reload that changes nothing (must be 0), counted
+ *   at the host's apiserver (its audit log) by the command's user agent,
+ *   Events included; the reload must be seen to happen (logged once, shown
+ *   live on `/readyz?verbose`, its metrics read and present);
  * - time from that source's removal to its last mirror gone.
  *
  * @module
@@ -15,9 +18,16 @@
 
 import { type Cluster, startCluster } from "../cluster/mod.ts";
 import { adminConfig } from "../support/client_configs.ts";
-import { type CommandProcess, startCommand } from "../support/command.ts";
+import {
+  type CommandProcess,
+  commandUserAgent,
+  requiredMetric,
+  startCommand,
+} from "../support/command.ts";
 import { configMapDir } from "../support/configmap_dir.ts";
 import { delay, poll } from "../support/poll.ts";
+import { untilServerQuiet } from "../support/server_quiet.ts";
+import { describeWrite, markServerWrites } from "../support/server_writes.ts";
 import { type RunningEmitter, runningEmitter } from "../support/running_emitter.ts";
 import { teamServiceList } from "../support/team_services.ts";
 import { RestClient } from "../../lib/kube/rest.ts";
@@ -56,19 +66,34 @@ function mirrorsBySource(watched: HostWatch): Map<string, number> {
   return counts;
 }
 
-/** Runs the benchmark on fresh clusters and returns its cases. */
-/** The command's write count, once two readings a second apart agree. */
-async function settledWrites(command: CommandProcess, signal?: AbortSignal): Promise<number> {
-  let last = await command.metric("service_reflector_writes_total") ?? 0;
-  for (let reading = 0; reading < 30; reading++) {
-    await delay(1_000, signal);
-    const now = await command.metric("service_reflector_writes_total") ?? 0;
-    if (now === last) return now;
-    last = now;
-  }
-  throw new Error(`The command's writes did not settle within 30 s (last count ${last})`);
+/** How many times the command logged that it applied a new text of its sources file. */
+function reloadsLogged(command: CommandProcess): number {
+  return command.logs().split("\n").filter((line) => {
+    if (!line.startsWith("{")) return false;
+    return (JSON.parse(line) as { msg?: string }).msg === "sources file reloaded";
+  }).length;
 }
 
+/** `/readyz?verbose`'s sources-file line: how many sources, loaded how many seconds ago. */
+async function loadedSources(command: CommandProcess): Promise<{ count: number; agoS: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${command.listen}/readyz?verbose`)).text();
+  const found = /^\[i\]sources-file: (\d+) sources loaded (\d+)s ago/m.exec(text);
+  if (!found) throw new Error(`/readyz?verbose shows no loaded sources file:\n${text}`);
+  return { count: Number(found[1]), agoS: Number(found[2]) };
+}
+
+/** The no-op reload was not seen to happen, so its zero writes would prove nothing. */
+class ReloadNotSeenError extends Error {
+  constructor(what: string, options?: ErrorOptions) {
+    super(
+      `Cannot count the writes of a no-op reload as it was not seen to happen: ${what}`,
+      options,
+    );
+    this.name = "ReloadNotSeenError";
+  }
+}
+
+/** Runs the benchmark on fresh clusters and returns its cases. */
 export async function benchSources(options: SourcesBenchOptions = {}): Promise<BenchCase[]> {
   const { sources = 20, perSource = 50, signal } = options;
   const log = options.log ?? progressLine;
@@ -102,6 +127,7 @@ export async function benchSources(options: SourcesBenchOptions = {}): Promise<B
     log(`${sources} Emitters of ${perSource} Services each`);
     await using mounted = await configMapDir({ "sources.yaml": listing(emitters.slice(0, -1)) });
     await using watched = watchHost(rest, namespace);
+    const startedWrites = await markServerWrites(host);
     const started = performance.now();
     await using command = await startCommand([
       `--kubeconfig=${host.kubeconfig}`,
@@ -134,12 +160,59 @@ export async function benchSources(options: SourcesBenchOptions = {}): Promise<B
     );
     const allMirrorsMs = performance.now() - added;
 
+    // The command's writes are told by its user agent: they must be found, or none found
+    // later would prove nothing.
+    const mirrorWrites = (await startedWrites.writes({ userAgent: commandUserAgent })).length;
+    if (mirrorWrites < sources * perSource) {
+      throw new Error(
+        `Cannot tell the command's writes: ${mirrorWrites} logged for ${
+          sources * perSource
+        } mirrors`,
+      );
+    }
     // Its last mirrors' slices may still be in flight once their Services are seen: the
-    // no-op window opens once the write count held still for a second.
-    const writes = await settledWrites(command, signal);
+    // no-op window opens once the host received none of its writes for a second.
+    await untilServerQuiet(host, {
+      description: "the command",
+      userAgent: commandUserAgent,
+      forMs: 1_000,
+      timeoutMs: 30_000,
+      ...(signal ? { signal } : {}),
+    });
+    const reloadErrors = "service_reflector_config_reload_errors_total";
+    const reloadSuccessful = "service_reflector_config_last_reload_successful";
+    const errorsBefore = await requiredMetric(command, reloadErrors);
+    const reloadsBefore = reloadsLogged(command);
+    const noOp = await markServerWrites(host);
+    const swapped = performance.now();
     await mounted.update({ "sources.yaml": `# the same sources\n${listing(emitters)}` });
+    await poll(() => reloadsLogged(command) > reloadsBefore || undefined, {
+      description: "the same sources reloaded",
+      timeoutMs: 30_000,
+      ...(signal ? { signal } : {}),
+    }).catch((cause) => {
+      throw new ReloadNotSeenError("no reload logged within 30 s", { cause });
+    });
     await delay(3_000, signal);
-    const noOpWrites = (await command.metric("service_reflector_writes_total") ?? 0) - writes;
+    const reloads = reloadsLogged(command) - reloadsBefore;
+    if (reloads !== 1) throw new ReloadNotSeenError(`${reloads} reloads logged, not 1`);
+    if (await requiredMetric(command, reloadSuccessful) !== 1) {
+      throw new ReloadNotSeenError(`${reloadSuccessful} is not 1`);
+    }
+    if (await requiredMetric(command, reloadErrors) !== errorsBefore) {
+      throw new ReloadNotSeenError(`${reloadErrors} moved`);
+    }
+    const live = await loadedSources(command);
+    if (live.count !== sources || live.agoS > (performance.now() - swapped) / 1000) {
+      throw new ReloadNotSeenError(
+        `/readyz?verbose shows ${live.count} sources loaded ${live.agoS}s ago`,
+      );
+    }
+    const noOpWritten = await noOp.writes({ userAgent: commandUserAgent });
+    if (noOpWritten.length > 0) {
+      log(`writes of the no-op reload: ${noOpWritten.slice(0, 10).map(describeWrite).join("; ")}`);
+    }
+    const noOpWrites = noOpWritten.length;
 
     const removed = performance.now();
     await mounted.update({ "sources.yaml": listing(emitters.slice(0, -1)) });

@@ -7,7 +7,8 @@
  * What runs:
  * - kube-apiserver with client-certificate and static-token authentication,
  *   RBAC authorization, ServiceAccount token signing (the TokenRequest API
- *   works), dual-stack Service ranges, and no endpoint reconciler.
+ *   works), dual-stack Service ranges, no endpoint reconciler, and an audit
+ *   log of every write request ({@linkcode Cluster.auditLogPath}).
  * - kube-controller-manager with the namespace, endpoints, endpointslice,
  *   endpointslice-mirroring, garbage-collector and serviceaccount controllers,
  *   without leader election.
@@ -92,6 +93,16 @@ export interface Cluster extends AsyncDisposable {
   readonly token: string;
   /** etcd client URL. */
   readonly etcdEndpoint: string;
+  /**
+   * kube-apiserver's audit log: one JSON line (audit.k8s.io/v1 Event, level
+   * Metadata, stage ResponseComplete) per write request (create, update,
+   * patch, delete, deletecollection), whatever its outcome, and nothing
+   * else (access and token reviews are not writes). It is written in
+   * blocking mode, so a request's line is in the file before its response
+   * ends; restarts of kube-apiserver append to it. Read it through
+   * `tests/support/server_writes.ts`.
+   */
+  readonly auditLogPath: string;
   /** Where the cluster's CoreDNS answers; undefined without `dataPlane`. */
   readonly nameServer: NameServer | undefined;
   /** Runs kubectl as admin and returns its stdout; throws {@linkcode KubectlError} on failure. */
@@ -131,6 +142,30 @@ export class KubectlError extends Error {
 }
 
 const namePattern = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
+/**
+ * The writes, at Metadata level (who, what, outcome; no bodies), each once:
+ * when it completed. Reviews (access, token, self) are created but stored
+ * nowhere, so they are questions, not writes.
+ */
+const auditPolicy = {
+  apiVersion: "audit.k8s.io/v1",
+  kind: "Policy",
+  omitStages: ["RequestReceived"],
+  rules: [
+    {
+      level: "None",
+      resources: [{ group: "authorization.k8s.io" }, { group: "authentication.k8s.io" }],
+    },
+    { level: "Metadata", verbs: ["create", "update", "patch", "delete", "deletecollection"] },
+    { level: "None" },
+  ],
+};
+/**
+ * Past this size kube-apiserver would rotate the audit log, which its
+ * readers refuse (see `server_writes.ts`); a line is under 2 KiB, so this
+ * is millions of writes.
+ */
+const auditLogMaxMegabytes = 4_096;
 const kubectlTimeoutMs = 60_000;
 const controllers = [
   "namespace-controller",
@@ -193,6 +228,7 @@ class LocalCluster implements Cluster {
   readonly kubeconfig: string;
   readonly caPath: string;
   readonly etcdEndpoint: string;
+  readonly auditLogPath: string;
   readonly token: string;
   ca = "";
   admin: ClientCertificate = { cert: "", key: "" };
@@ -217,6 +253,7 @@ class LocalCluster implements Cluster {
     this.etcdEndpoint = `http://127.0.0.1:${etcdClientPort}`;
     this.kubeconfig = `${dir}/admin.kubeconfig`;
     this.caPath = `${dir}/pki/ca.crt`;
+    this.auditLogPath = `${dir}/logs/audit.jsonl`;
     this.token = crypto.randomUUID();
 
     const log = (component: string) => `${dir}/logs/${component}.log`;
@@ -259,6 +296,11 @@ class LocalCluster implements Cluster {
         `--watch-cache=${options.watchCache ?? true}`,
         "--enable-priority-and-fairness=false",
         "--profiling=false",
+        `--audit-policy-file=${dir}/audit-policy.json`,
+        `--audit-log-path=${this.auditLogPath}`,
+        "--audit-log-format=json",
+        "--audit-log-mode=blocking",
+        `--audit-log-maxsize=${auditLogMaxMegabytes}`,
       ],
     });
     this.#controllerManager = new Component("kube-controller-manager", {
@@ -305,6 +347,7 @@ class LocalCluster implements Cluster {
       cert: await Deno.readTextFile(`${dir}/pki/admin.crt`),
       key: await Deno.readTextFile(`${dir}/pki/admin.key`),
     };
+    await Deno.writeTextFile(`${dir}/audit-policy.json`, JSON.stringify(auditPolicy));
     await Deno.writeTextFile(
       `${dir}/tokens.csv`,
       `${this.token},token-admin,token-admin,"system:masters"\n`,

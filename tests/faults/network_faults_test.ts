@@ -19,6 +19,7 @@ import { recordEndpointReadiness } from "../support/endpoint_readiness.ts";
 import { holds } from "../support/holds.ts";
 import { delay, poll } from "../support/poll.ts";
 import { type RunningReflector, startReflector } from "../support/reflector_harness.ts";
+import { markServerWrites } from "../support/server_writes.ts";
 import type { ClientConfig } from "../../lib/kube/config/client_config.ts";
 import { noteConvergence } from "./convergence_log.ts";
 import {
@@ -146,8 +147,11 @@ Deno.test("fault: a Reflector started while its source is cut off keeps the mirr
       await first.stop();
     }
     await using partition = await dropPackets({ address: eastAddress, port: port(world) });
+    const restarted = await markServerWrites(world.west);
     const second = reflecting(world, 5_000);
+    const { userAgent } = second;
     try {
+      ok(userAgent, "the harness names the Reflector's requests");
       await using readiness = await recordEndpointReadiness(world.host, shop);
       // Discovery gets no answer: the source is never reached, its part of the host stays.
       await poll(() => second.informerErrors.length > 0 || undefined, {
@@ -157,15 +161,18 @@ Deno.test("fault: a Reflector started while its source is cut off keeps the mirr
         String(second.informerErrors[0]?.error).includes("no answer within"),
         String(second.informerErrors[0]?.error),
       );
+      // Writes counted at the host's apiserver, Events included.
       await holds(
-        () =>
-          second.writes.length === 0 && readiness.notReady.length === 0 &&
+        async () =>
+          (await restarted.writes({ userAgent })).length === 0 &&
+          readiness.notReady.length === 0 &&
           second.reflector.sourceStates[0]?.synced === false,
         { forMs: 6_000, description: "nothing written while east was never reached" },
       );
       await changeSource(world);
       await partition.heal();
       await invariantHolds("cut off at start, then healed", world);
+      ok((await restarted.writes({ userAgent })).length > 0, "its writes, once healed, are seen");
     } finally {
       await second.stop();
     }

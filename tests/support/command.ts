@@ -9,6 +9,7 @@
 
 import type { Cluster } from "../cluster/mod.ts";
 import { freePorts } from "../cluster/ports.ts";
+import { version } from "../../lib/version.ts";
 import { poll } from "./poll.ts";
 
 const root = new URL("../../", import.meta.url);
@@ -30,6 +31,36 @@ export async function compiledRunFlags(task: CompileTask = "compile"): Promise<s
   return line.split(/\s+/).filter((word) =>
     word.startsWith("--allow-") || word === "--no-prompt" || word.startsWith("--v8-flags=")
   );
+}
+
+/**
+ * The `User-Agent` of every request the command sends to a cluster: the
+ * default of `lib/kube/transport.ts`, in the Deno that runs it (this one).
+ * A check that counts the command's writes by it must also see it match
+ * some (a drift would make "wrote nothing" pass for nothing).
+ */
+export const commandUserAgent = `service-reflector/${version} (Deno ${Deno.version.deno})`;
+
+/** A metric a check reads has no series: renamed, or never registered. */
+export class MissingMetricError extends Error {
+  /** The metric's name. */
+  readonly metric: string;
+
+  constructor(metric: string, listen: number) {
+    super(`Cannot read metric ${metric} of main.ts on ${listen} as it has no series`);
+    this.name = "MissingMetricError";
+    this.metric = metric;
+  }
+}
+
+/**
+ * {@linkcode CommandProcess.metric}, but a metric without series throws
+ * {@linkcode MissingMetricError} instead of reading as undefined.
+ */
+export async function requiredMetric(command: CommandProcess, name: string): Promise<number> {
+  const value = await command.metric(name);
+  if (value === undefined) throw new MissingMetricError(name, command.listen);
+  return value;
 }
 
 /** A running `main.ts`. */
@@ -156,6 +187,8 @@ export interface StartBetweenOptions {
   source: Cluster;
   /** The source's name. Defaults to `source`. */
   sourceName?: string;
+  /** How to reach `host`. Defaults to its admin kubeconfig. */
+  hostKubeconfig?: string;
   /** More flags. */
   args?: string[];
 }
@@ -165,7 +198,7 @@ export async function startBetween(options: StartBetweenOptions): Promise<Reflec
   const { host, source, sourceName = "source", args = [] } = options;
   const [emitterPort] = freePorts(1) as [number];
   const command = await startCommand([
-    `--kubeconfig=${host.kubeconfig}`,
+    `--kubeconfig=${options.hostKubeconfig ?? host.kubeconfig}`,
     "--emitter.bind-address=127.0.0.1",
     `--emitter.insecure-port=${emitterPort}`,
     "--emitter.secure-port=0",

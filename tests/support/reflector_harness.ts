@@ -4,6 +4,11 @@
  * registry of its own), and by the caller's observer if any, through
  * `fanOut`, as the command composes its own.
  *
+ * Given a cluster as host, each harness reaches it with a user agent of its
+ * own ({@linkcode ReflectorHarness.userAgent}): the host's audit log then
+ * tells this Reflector's writes from the test's own and from another
+ * Reflector's (`server_writes.ts`), though all use the same credentials.
+ *
  * @module
  */
 
@@ -22,6 +27,7 @@ import {
 import { Reflector, type ReflectorOptions } from "../../lib/reflector/reflector.ts";
 import type { EndpointsMode } from "../../lib/reflector/source.ts";
 import type { InvalidObject } from "../../lib/reflector/_source_admission.ts";
+import { version } from "../../lib/version.ts";
 import type { Cluster } from "../cluster/mod.ts";
 import { adminConfig } from "./client_configs.ts";
 
@@ -74,6 +80,12 @@ export interface ReflectorHarness extends Recorded {
   readonly reflector: Reflector;
   /** Its metrics, and only its. */
   readonly registry: Registry;
+  /**
+   * The `User-Agent` of every request it sends to a cluster host, unique to
+   * this harness; undefined when the host was given as a RestClient, whose
+   * transport's agent is the caller's.
+   */
+  readonly userAgent: string | undefined;
   /** Closes what the harness opened (the admin transport of a cluster host); after `run` ended. */
   close(): void;
 }
@@ -123,7 +135,13 @@ function recorder(): Recorded & { observer: ReflectorObserver } {
 /** Builds a Reflector observed by a recorder, the metrics and `options.observer`. */
 export function reflectorHarness(options: ReflectorHarnessOptions): ReflectorHarness {
   const { host, observer, drainMs: _, ...rest } = options;
-  const transport = host instanceof RestClient ? undefined : new Transport(adminConfig(host));
+  let userAgent: string | undefined;
+  let transport: Transport | undefined;
+  if (!(host instanceof RestClient)) {
+    userAgent =
+      `service-reflector/${version} (Deno ${Deno.version.deno}; harness ${crypto.randomUUID()})`;
+    transport = new Transport(adminConfig(host), { userAgent });
+  }
   const registry = new Registry();
   const metrics = reflectorMetrics(registry);
   const { observer: recording, ...recorded } = recorder();
@@ -136,7 +154,7 @@ export function reflectorHarness(options: ReflectorHarnessOptions): ReflectorHar
     observer: fanOut(recording, metrics, ...(observer ? [observer] : [])),
   });
   metrics.observe(reflector);
-  return { ...recorded, reflector, registry, close: () => transport?.close() };
+  return { ...recorded, reflector, registry, userAgent, close: () => transport?.close() };
 }
 
 /** Builds a Reflector as {@linkcode reflectorHarness} does and runs it until `stop()`. */
