@@ -18,14 +18,14 @@ import {
   type WritesMark,
 } from "../../tests/support/server_writes.ts";
 import { RestClient } from "../kube/rest.ts";
-import type { KubeObject } from "../kube/object.ts";
-import { endpoints, endpointSlices, type ResourceType, services } from "../kube/resource.ts";
+import { endpoints, endpointSlices, services } from "../kube/resource.ts";
 import { StatusError } from "../kube/status_error.ts";
 import { Store } from "../kube/store.ts";
 import { Transport } from "../kube/transport.ts";
 import { sliceIndexers } from "./_informers.ts";
 import { Applier, NameTakenError, type Write } from "./applier.ts";
 import { desiredMirror } from "./desired.ts";
+import { caughtUpApplier } from "../../tests/support/host_applier.ts";
 
 /** An applier of `rest` whose host caches are empty, recording its writes. */
 function lagging(rest: RestClient): { applier: Applier; writes: Write[] } {
@@ -125,26 +125,10 @@ Deno.test("a name taken by an object the Reflector does not own is a NameTakenEr
   });
 });
 
-/** An applier of `rest` whose host caches hold what the host holds in `shop` now. */
+/** An applier of `rest` whose host caches hold what the host holds in `shop` now, recording its writes. */
 async function caughtUp(rest: RestClient): Promise<{ applier: Applier; writes: Write[] }> {
   const writes: Write[] = [];
-  const filled = async <T extends KubeObject>(type: ResourceType, store: Store<T>) => {
-    for (const item of (await rest.list<T>(type, { namespace: "shop" })).items) store.set(item);
-    return store;
-  };
-  const applier = new Applier({
-    rest,
-    host: {
-      services: await filled(services, new Store<Service>()),
-      endpointSlices: await filled(
-        endpointSlices,
-        new Store<EndpointSlice>({ indexers: sliceIndexers }),
-      ),
-      endpoints: await filled(endpoints, new Store<Endpoints>()),
-      namespaces: new Store<Namespace>(),
-    },
-    observer: { onWrite: (write) => writes.push(write) },
-  });
+  const applier = await caughtUpApplier(rest, { onWrite: (write) => writes.push(write) });
   return { applier, writes };
 }
 

@@ -17,7 +17,7 @@ import { endpoints, endpointSlices, type ResourceType, services } from "../../li
 import { Store } from "../../lib/kube/store.ts";
 import { Transport } from "../../lib/kube/transport.ts";
 import { sliceIndexers } from "../../lib/reflector/_informers.ts";
-import { Applier } from "../../lib/reflector/applier.ts";
+import { Applier, type WriteObserver } from "../../lib/reflector/applier.ts";
 
 /** Runs `body` with a fresh host cluster that has namespace `shop`, and an admin client of it. */
 export async function onHost(
@@ -32,7 +32,10 @@ export async function onHost(
 }
 
 /** An applier of `rest` whose caches hold what the host's namespace `shop` holds now. */
-export async function caughtUpApplier(rest: RestClient): Promise<Applier> {
+export async function caughtUpApplier(
+  rest: RestClient,
+  observer?: WriteObserver,
+): Promise<Applier> {
   const filled = async <T extends KubeObject>(type: ResourceType, store: Store<T>) => {
     for (const item of (await rest.list<T>(type, { namespace: "shop" })).items) store.set(item);
     return store;
@@ -48,5 +51,6 @@ export async function caughtUpApplier(rest: RestClient): Promise<Applier> {
       endpoints: await filled(endpoints, new Store<Endpoints>()),
       namespaces: new Store<Namespace>(),
     },
+    ...(observer ? { observer } : {}),
   });
 }
