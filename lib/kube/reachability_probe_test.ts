@@ -75,10 +75,14 @@ Deno.test("ReachabilityProbe counts contact lost from the first unanswered probe
   await withProbe({}, async ({ probe, asked, told, answer }) => {
     await poll(() => probe.lastAnswerMs, { description: "a first answer" });
     equal(probe.lostSinceMs, undefined);
-    const before = realClock.now();
     answer.now = "hang";
     const lostAt = await poll(() => probe.lostSinceMs, { description: "contact lost" });
-    ok(lostAt >= before, "lost at a probe sent after the server stopped answering");
+    const seenAt = realClock.now();
+    // Probes are sequential: the first unanswered one was sent after the last answer,
+    // and known unanswered only once its 200 ms timeout ran out (10 ms for timer rounding).
+    const lastAnswer = probe.lastAnswerMs ?? Infinity;
+    ok(lostAt >= lastAnswer, `lost at ${lostAt}, before the last answer at ${lastAnswer}`);
+    ok(seenAt - lostAt >= 190, `lost at ${lostAt}, the probe's send time, seen at ${seenAt}`);
     const probes = asked.length;
     await poll(() => asked.length >= probes + 2 || undefined, { description: "more probes" });
     equal(probe.lostSinceMs, lostAt, "still lost since the first unanswered probe");
