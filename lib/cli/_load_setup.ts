@@ -31,7 +31,7 @@ import { defaultIdentity, LeaderElector } from "../kube/leader_election.ts";
 import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
 import type { Logger } from "../log/logger.ts";
-import type { SourceOptions } from "../reflector/source.ts";
+import type { SourceConfig } from "../reflector/source_config.ts";
 import type { Config, EmitterConfig, LeaderElectionConfig, ReflectorConfig } from "./flags.ts";
 import type { Started } from "./_started.ts";
 import { blaming } from "./_startup_error.ts";
@@ -54,7 +54,7 @@ export interface ReflectorSetup {
   /** Client of this cluster, where mirrors are written. */
   host: RestClient;
   /** Every source with its client config: the flags', in order, then the sources file's. */
-  sources: readonly SourceOptions[];
+  sources: readonly SourceConfig[];
   /** Under `--reflector.sources-file`: the file as loaded, to be kept live. */
   sourcesFile?: SourcesFile;
   /** Under `--leader-elect`: the candidate, and the pause between its terms. */
@@ -187,8 +187,8 @@ async function readEmitterFiles(
 async function loadSources(
   config: ReflectorConfig,
   lifetime: { signal?: AbortSignal },
-): Promise<SourceOptions[]> {
-  const sources: SourceOptions[] = [];
+): Promise<SourceConfig[]> {
+  const sources: SourceConfig[] = [];
   for (const source of config.sources) {
     const client = "url" in source
       ? source.config

@@ -12,7 +12,7 @@ import type { ReflectorMetrics } from "../reflector/metrics.ts";
 import { fanOut, type ReflectorObserver } from "../reflector/observer.ts";
 import { Reflector } from "../reflector/reflector.ts";
 import { describeProblems } from "../reflector/source_shape.ts";
-import type { SourceOptions } from "../reflector/source.ts";
+import type { SourceConfig } from "../reflector/source_config.ts";
 import type { ReflectorConfig } from "./flags.ts";
 
 /** Options of {@linkcode commandReflector}. */
@@ -20,7 +20,7 @@ export interface CommandReflectorOptions {
   /** Client of the host cluster. */
   host: RestClient;
   /** The sources, already loaded. */
-  sources: readonly SourceOptions[];
+  sources: readonly SourceConfig[];
   /** The `--reflector.*` settings. */
   config: ReflectorConfig;
   /** `--namespace`; omitted for all. */

@@ -15,7 +15,7 @@ import { configFromUrl } from "../kube/config/client_config.ts";
 import { loadKubeconfig } from "../kube/config/kubeconfig.ts";
 import { tokenFileCredentials } from "../kube/config/token_file.ts";
 import type { SourceLimits } from "../reflector/source_limits.ts";
-import type { SourceOptions } from "../reflector/source.ts";
+import type { SourceConfig } from "../reflector/source_config.ts";
 import { shown } from "../cannot.ts";
 import { type SourcesFileEntry, SourcesFileError } from "./_sources_file.ts";
 
@@ -39,9 +39,9 @@ export async function loadSourceEntries(
   path: string,
   entries: readonly SourcesFileEntry[],
   defaults: SourceDefaults,
-): Promise<SourceOptions[]> {
+): Promise<SourceConfig[]> {
   const base = dirname(path);
-  const sources: SourceOptions[] = [];
+  const sources: SourceConfig[] = [];
   for (const [index, entry] of entries.entries()) {
     const at = `sources[${index}] (${shown(entry.name)})`;
     if (defaults.namespace && entry.namespace && entry.namespace !== defaults.namespace) {
@@ -66,7 +66,7 @@ async function loadEntry(
   entry: SourcesFileEntry,
   base: string,
   defaults: SourceDefaults,
-): Promise<SourceOptions> {
+): Promise<SourceConfig> {
   const at = (file: string) => resolve(base, file);
   const common = {
     name: entry.name,

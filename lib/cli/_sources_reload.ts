@@ -29,7 +29,7 @@ import { Counter, Gauge, type Registry } from "prom-client";
 import { type Clock, realClock } from "../clock.ts";
 import { shown } from "../cannot.ts";
 import type { Logger } from "../log/logger.ts";
-import type { SourceOptions } from "../reflector/source.ts";
+import type { SourceConfig } from "../reflector/source_config.ts";
 import { BoundedReader, UnreadableFileError } from "./_bounded_read.ts";
 import { watchFileChanges } from "./_file_changes.ts";
 import { parseSourcesFile, SourcesFileError } from "./_sources_file.ts";
@@ -54,7 +54,7 @@ export interface SourcesFileOptions {
   /** The file (`--reflector.sources-file`). */
   path: string;
   /** The sources of the flags, which the file's may not rename. */
-  fixed: readonly SourceOptions[];
+  fixed: readonly SourceConfig[];
   /** What the file's sources share unless their entry says otherwise. */
   defaults: SourceDefaults;
   /** `--reflector.remove-grace`, in ms, for the warning on a file emptied. Defaults to 0. */
@@ -68,7 +68,7 @@ export interface SourcesFileRunOptions {
   /** Watching stops once it aborts. */
   signal: AbortSignal;
   /** Told every list of sources a changed file loads to. */
-  apply(sources: readonly SourceOptions[]): void;
+  apply(sources: readonly SourceConfig[]): void;
   /** Reload outcomes are logged here. */
   logger: Logger;
   /** Where the reload metrics are registered (once per registry). */
@@ -84,7 +84,7 @@ type Reload =
   /** The text is the one loaded last again, after a failure: the failure is over. */
   | { kind: "recovered" }
   /** A new text loaded to `sources`; `emptied` names the file's sources it dropped, all of them. */
-  | { kind: "loaded"; sources: SourceOptions[]; emptied?: string[] };
+  | { kind: "loaded"; sources: SourceConfig[]; emptied?: string[] };
 
 /** The sources file as last loaded. */
 export class SourcesFile {
@@ -92,7 +92,7 @@ export class SourcesFile {
   readonly #reader: BoundedReader;
   /** The text of the last load that loaded. */
   #text: string;
-  #sources: readonly SourceOptions[];
+  #sources: readonly SourceConfig[];
   #loadedAtMs: number;
   /** The failure since the last load, and the text that failed to load, if it was read. */
   #failure: { error: Error; atMs: number; text?: string } | undefined;
@@ -100,7 +100,7 @@ export class SourcesFile {
   #emptied: { names: string[]; atMs: number } | undefined;
 
   /** Holds `loaded`, the file's `text` and its sources; {@linkcode SourcesFile.load} makes both. */
-  constructor(options: SourcesFileOptions, loaded: { text: string; sources: SourceOptions[] }) {
+  constructor(options: SourcesFileOptions, loaded: { text: string; sources: SourceConfig[] }) {
     this.#options = options;
     this.#reader = sourcesFileReader(options.clock);
     this.#text = loaded.text;
@@ -119,7 +119,7 @@ export class SourcesFile {
   }
 
   /** Every source: the flags', then the file's as last loaded. */
-  get sources(): readonly SourceOptions[] {
+  get sources(): readonly SourceConfig[] {
     return [...this.#options.fixed, ...this.#sources];
   }
 
@@ -222,7 +222,7 @@ export class SourcesFile {
       if (again === text) break;
       text = again;
     }
-    let sources: SourceOptions[];
+    let sources: SourceConfig[];
     try {
       sources = await loadText(this.#options, text);
     } catch (error) {
@@ -280,7 +280,7 @@ async function readText(reader: BoundedReader, path: string): Promise<string> {
 }
 
 /** The file's sources in `text`, named apart from the fixed sources. */
-async function loadText(options: SourcesFileOptions, text: string): Promise<SourceOptions[]> {
+async function loadText(options: SourcesFileOptions, text: string): Promise<SourceConfig[]> {
   const { path, fixed, defaults } = options;
   const entries = parseSourcesFile(path, text);
   const taken = new Set(fixed.map((source) => source.name));

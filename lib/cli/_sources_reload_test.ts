@@ -6,13 +6,13 @@ import { makeFifo } from "../../tests/support/fifo.ts";
 import { delay, poll } from "../../tests/support/poll.ts";
 import { createLogger } from "../log/logger.ts";
 import { defaultSourceLimits } from "../reflector/source_limits.ts";
-import type { SourceOptions } from "../reflector/source.ts";
+import type { SourceConfig } from "../reflector/source_config.ts";
 import { configFromUrl } from "../kube/config/client_config.ts";
 import { SourcesFileError } from "./_sources_file.ts";
 import { maxSourcesFileBytes, SourcesFile, sourcesFileStableMs } from "./_sources_reload.ts";
 
 const defaults = { selector: "export=yes", limits: defaultSourceLimits };
-const fixed: SourceOptions[] = [{
+const fixed: SourceConfig[] = [{
   name: "flagged",
   config: configFromUrl("http://127.0.0.1:1"),
   selector: "export=yes",

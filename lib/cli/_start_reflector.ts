@@ -42,7 +42,7 @@ import type { Started } from "./_started.ts";
 import { describeSource } from "./_source_state.ts";
 import type { HealthInfo } from "./listen_server.ts";
 import { realClock } from "../clock.ts";
-import type { SourceOptions } from "../reflector/source.ts";
+import type { SourceConfig } from "../reflector/source_config.ts";
 
 /**
  * How long the keys in hand may finish their writes once a clean shutdown
@@ -206,7 +206,7 @@ interface ReflectorTerms {
   /** The Reflector of the term in progress. */
   readonly current: Reflector | undefined;
   /** The sources a term starting now reads. */
-  sources(): readonly SourceOptions[];
+  sources(): readonly SourceConfig[];
   /** The kinds of write the host refuses in the term in progress. */
   readonly denied: DeniedWrites;
 }

@@ -21,12 +21,13 @@
  */
 
 import { type Clock, realClock } from "../clock.ts";
-import type { Source, SourceOptions } from "./source.ts";
+import type { Source } from "./source.ts";
+import { type SourceConfig, sourceFingerprint } from "./source_config.ts";
 
 /** Options of {@linkcode SourceSet}. */
 export interface SourceSetOptions {
   /** Makes the running source of `options`. */
-  make(options: SourceOptions): Source;
+  make(options: SourceConfig): Source;
   /** How long a removed source still counts; 0 retires it at once. */
   removeGraceMs: number;
   /** Told once a source has synced, with the keys its predecessor of the same name had (if any). */
@@ -59,25 +60,6 @@ interface Member {
   predecessor: Source | undefined;
 }
 
-/**
- * What identifies a source's configuration: two options with the same
- * fingerprint run the same source. The client config's credentials are
- * opaque here; `revision` is how a caller tells that they changed.
- */
-export function sourceFingerprint(options: SourceOptions): string {
-  const { name, config, selector, namespace, limits, revision } = options;
-  return JSON.stringify({
-    name,
-    server: config.server.href,
-    caCerts: config.caCerts,
-    origin: config.origin,
-    selector,
-    namespace,
-    limits,
-    revision,
-  });
-}
-
 /** The sources of one Reflector. */
 export class SourceSet {
   readonly #options: SourceSetOptions;
@@ -93,7 +75,7 @@ export class SourceSet {
   readonly #failure = Promise.withResolvers<never>();
 
   /** Creates the set holding `initial`, which start with {@linkcode SourceSet.run}. */
-  constructor(initial: readonly SourceOptions[], options: SourceSetOptions) {
+  constructor(initial: readonly SourceConfig[], options: SourceSetOptions) {
     this.#options = options;
     this.#failure.promise.catch(() => {}); // surfaced by run()
     this.update(initial);
@@ -135,7 +117,7 @@ export class SourceSet {
    * sources, restarts the changed ones, and stops the ones not wanted,
    * which are retired after the grace. Unchanged sources go on untouched.
    */
-  update(wanted: readonly SourceOptions[]): SourceChanges {
+  update(wanted: readonly SourceConfig[]): SourceChanges {
     const names = new Set(wanted.map((options) => options.name));
     const removed: string[] = [];
     for (const [name, member] of this.#running) {
@@ -191,7 +173,7 @@ export class SourceSet {
     }
   }
 
-  #add(options: SourceOptions, fingerprint: string, replaced: Source | undefined): void {
+  #add(options: SourceConfig, fingerprint: string, replaced: Source | undefined): void {
     const source = this.#options.make(options);
     const inherited = replaced?.keys() ?? [];
     const member: Member = {

@@ -1,17 +1,18 @@
 import { deepStrictEqual, equal } from "node:assert/strict";
 import { FakeClock } from "../../tests/support/fake_clock.ts";
 import { configFromUrl } from "../kube/config/client_config.ts";
-import { Source, type SourceOptions } from "./source.ts";
+import { Source } from "./source.ts";
+import type { SourceConfig } from "./source_config.ts";
 import { SourceSet, type SourceSetOptions } from "./_source_set.ts";
 
 // Nothing listens on port 1: the sources run, never reach it, and never sync.
-const at = (name: string, selector = "export=yes"): SourceOptions => ({
+const at = (name: string, selector = "export=yes"): SourceConfig => ({
   name,
   config: configFromUrl("http://127.0.0.1:1"),
   selector,
 });
 
-function recordingSet(initial: SourceOptions[], removeGraceMs: number) {
+function recordingSet(initial: SourceConfig[], removeGraceMs: number) {
   const clock = new FakeClock();
   const retired: string[] = [];
   const options: SourceSetOptions = {

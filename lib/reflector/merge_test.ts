@@ -21,7 +21,7 @@ import { Transport } from "../kube/transport.ts";
 import { conflictAnnotation } from "../ownership.ts";
 import { configFromUrl } from "../kube/config/client_config.ts";
 import type { MergeConflict } from "./desired.ts";
-import type { SourceOptions } from "./source.ts";
+import type { SourceConfig } from "./source_config.ts";
 
 const namespace = "shop";
 
@@ -87,7 +87,7 @@ Deno.test("a Service exported by two sources is one mirror: ports merged, the ol
 
       // East restarted where it cannot sync: its last state stands in, so a change of north's
       // endpoints is mirrored while east's ports, endpoints and win are kept as they were.
-      const [eastSource, northSource] = configured as [SourceOptions, SourceOptions];
+      const [eastSource, northSource] = configured as [SourceConfig, SourceConfig];
       const unreachable = { ...eastSource, config: configFromUrl("http://127.0.0.1:1") };
       deepStrictEqual(reflector.reflector.updateSources([unreachable, northSource]).changed, [
         "east",

@@ -49,7 +49,8 @@ import { withdrawnEndpoints } from "./_stale.ts";
 import type { StaleAction } from "./stale_action.ts";
 import { fanOut, type ReflectorObserver } from "./observer.ts";
 import { invalidObjectEvents } from "./_invalid_object_events.ts";
-import { Source, type SourceOptions } from "./source.ts";
+import { Source } from "./source.ts";
+import type { SourceConfig } from "./source_config.ts";
 import { type SourceChanges, SourceSet } from "./_source_set.ts";
 import { type NameClaim, settleClaims, type SettledClaims } from "./_name_claims.ts";
 import { MirrorNaming } from "./mirror_names.ts";
@@ -67,7 +68,7 @@ export interface ReflectorOptions {
    * value that tells one source's slices from another's; the command checks
    * it once, where the names are made, in `lib/cli/_sources.ts`).
    */
-  sources: SourceOptions[];
+  sources: SourceConfig[];
   /**
    * How long a source removed by {@linkcode Reflector.updateSources} still
    * counts, with what it last had, before its part of the host goes.
@@ -342,7 +343,7 @@ export class Reflector {
    * revision) restart, unchanged ones go on untouched, and removed ones
    * stop at once, their part of the host going after `removeGraceMs`.
    */
-  updateSources(sources: readonly SourceOptions[]): SourceChanges {
+  updateSources(sources: readonly SourceConfig[]): SourceChanges {
     const changes = this.#sources.update(sources);
     // A restarted source is judged afresh; a removed one stays as it was until retired.
     for (const name of changes.changed) this.#stale.delete(name);

@@ -23,7 +23,6 @@
 import type { Endpoints, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { Backoff } from "../kube/backoff.ts";
-import type { ClientConfig } from "../kube/config/client_config.ts";
 import { type Clock, realClock } from "../clock.ts";
 import { servesResource } from "../kube/discovery.ts";
 import type { Informer, InformerHealth, InformerPhase } from "../kube/informer.ts";
@@ -38,6 +37,7 @@ import { MirrorNaming } from "./mirror_names.ts";
 import type { NameClaim } from "./_name_claims.ts";
 import type { SourceObjects } from "./desired.ts";
 import type { InformerFailure } from "./informer_failure.ts";
+import type { SourceConfig } from "./source_config.ts";
 import { admission, type InvalidObject } from "./_source_admission.ts";
 import { blamingSource, defaultSourceLimits, type SourceLimits } from "./source_limits.ts";
 import {
@@ -50,25 +50,8 @@ import {
 /** How a source's endpoints are read. */
 export type EndpointsMode = "endpointslices" | "endpoints";
 
-/** Options of {@linkcode Source}. */
-export interface SourceOptions {
-  /** Source name: a label value naming the source on every mirror. */
-  name: string;
-  /** How to reach the source. */
-  config: ClientConfig;
-  /** Label selector on the source's Services (`--reflector.selector`). */
-  selector: string;
-  /** Only this namespace of the source; omitted for all. */
-  namespace?: string;
-  /** Bounds on what the source may send; each omitted one is its default. */
-  limits?: Partial<SourceLimits>;
-  /**
-   * Changes whenever the source's configuration changes in a way the other
-   * options do not show (e.g. the text of its kubeconfig, whose credentials
-   * are opaque in `config`). A source whose options and revision are
-   * unchanged goes on running when the Reflector's sources are updated.
-   */
-  revision?: string;
+/** Options of {@linkcode Source}: its config and the Reflector's wiring. */
+export interface SourceOptions extends SourceConfig {
   /** Time source. */
   clock?: Clock;
   /** How its Services' mirrors are named (the Reflector's); defaults to merged, the Services' own names. */

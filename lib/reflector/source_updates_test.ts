@@ -22,7 +22,7 @@ import { converged, guardUnowned } from "../../tests/faults/invariant.ts";
 import { adminViews } from "../../tests/support/source_views.ts";
 import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
-import type { SourceOptions } from "./source.ts";
+import type { SourceConfig } from "./source_config.ts";
 
 const namespace = "shop";
 const gold = "export=yes,tier=gold";
@@ -51,7 +51,7 @@ Deno.test("sources added, changed and removed while the Reflector runs touch onl
     const rest = new RestClient(hostTransport);
     const guard = await guardUnowned(rest);
     const eastSource = { name: "east", config: adminConfig(east), selector: "export=yes" };
-    const northSource = (selector: string): SourceOptions => ({
+    const northSource = (selector: string): SourceConfig => ({
       name: "north",
       config: adminConfig(north),
       selector,

@@ -10,7 +10,7 @@
 
 import { configFromUrl } from "../../lib/kube/config/client_config.ts";
 import type { SourceLimits } from "../../lib/reflector/source_limits.ts";
-import type { SourceOptions } from "../../lib/reflector/source.ts";
+import type { SourceConfig } from "../../lib/reflector/source_config.ts";
 
 /** One list or watch request the source got. */
 export interface HostileRequest {
@@ -27,7 +27,7 @@ export interface HostileRequest {
 /** A hostile source running on loopback; `await using` stops it. */
 export interface HostileSource extends AsyncDisposable {
   /** The source as a Reflector takes it. */
-  options: SourceOptions;
+  options: SourceConfig;
   /** Every list and watch request, in order. */
   requests: HostileRequest[];
 }

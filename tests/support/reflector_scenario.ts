@@ -9,7 +9,7 @@
 
 import { withClusters } from "../cluster/mod.ts";
 import type { Cluster } from "../cluster/mod.ts";
-import type { SourceOptions } from "../../lib/reflector/source.ts";
+import type { SourceConfig } from "../../lib/reflector/source_config.ts";
 import { loadKubeconfig } from "../../lib/kube/config/kubeconfig.ts";
 import { RestClient } from "../../lib/kube/rest.ts";
 import { Transport } from "../../lib/kube/transport.ts";
@@ -32,7 +32,7 @@ export interface Scenario {
   /** The host, as admin. */
   host: RestClient;
   /** East as a source named `east` selecting `export=yes`, reached through its kubeconfig. */
-  eastSource: SourceOptions;
+  eastSource: SourceConfig;
   /** Starts a Reflector of west reading east (or `options.sources`); stopped at the end. */
   start(options?: Partial<ReflectorHarnessOptions>): RunningReflector;
 }
