@@ -13,6 +13,7 @@ import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import type { OwnerReference } from "kubernetes-types/meta/v1.d.ts";
 import { cannot } from "../cannot.ts";
 import { compare } from "./_desired_endpoints.ts";
+import type { HostOwner } from "./desired_host.ts";
 
 /** The objects of one key in one source. */
 export interface SourceObjects {
@@ -32,13 +33,8 @@ export interface SourceObjects {
   renamedFrom?: string;
 }
 
-/** The host mirror Service that owns the endpoint objects. */
-export interface MirrorOwner {
-  /** The mirror's name (the Service's name). */
-  name: string;
-  /** The mirror's uid in the host cluster. */
-  uid: string;
-}
+/** The host mirror Service that owns the endpoint objects: its name and uid. */
+export type MirrorOwner = HostOwner;
 
 const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 

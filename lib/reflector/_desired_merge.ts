@@ -11,15 +11,10 @@
 
 import type { ServicePort, ServiceSpec } from "kubernetes-types/core/v1.d.ts";
 import type { SourceObjects } from "./_desired_inputs.ts";
+import type { MergeConflict } from "./desired_host.ts";
 import { mirrorSpec } from "./_desired_service.ts";
 
-/** Sources that disagree on one field of the mirror; the first one's value is the mirror's. */
-export interface MergeConflict {
-  /** The field, e.g. `type`, `sessionAffinity`, `ports[http]`. */
-  field: string;
-  /** The winning source, then each source that disagrees with it, in age order. */
-  sources: string[];
-}
+export type { MergeConflict };
 
 /** A merged spec and its conflicts. */
 export interface MergedSpec {

@@ -14,8 +14,14 @@
  *   a new one at once; until the new one has synced, the old one counts in
  *   its place with the cache it had (so a restart changes no mirror: not
  *   a port of a merged mirror, not the winner of a conflict), and then
- *   `onSynced` tells the keys the old one had, to be looked at again. A
+ *   `onSynced` tells which one it replaced, to be looked at again. A
  *   source added back inside its grace replaces the removed one the same way.
+ *
+ * The set also owns each source's staleness: a synced source unreachable
+ * for `staleAfterMs`, counted from the loss of contact (never from its last
+ * event: a quiet source is not an unreachable one), is stale until it is
+ * reached again. Staleness belongs to one running source: a restarted
+ * source is judged afresh, and a removed one stays as it was until retired.
  *
  * @module
  */
@@ -26,15 +32,24 @@ import { type SourceConfig, sourceFingerprint } from "./source_config.ts";
 
 /** Options of {@linkcode SourceSet}. */
 export interface SourceSetOptions {
-  /** Makes the running source of `options`. */
-  make(options: SourceConfig): Source;
+  /** Makes the running source of `config`. */
+  make(config: SourceConfig): Source;
   /** How long a removed source still counts; 0 retires it at once. */
   removeGraceMs: number;
-  /** Told once a source has synced, with the keys its predecessor of the same name had (if any). */
-  onSynced(source: Source, inherited: readonly string[]): void;
-  /** Told once a removed source no longer counts, with the keys it had. */
-  onRetired(source: Source, keys: readonly string[]): void;
-  /** Time source of the grace. */
+  /**
+   * Told once a source has synced, with the stopped source of the same
+   * name it replaced, if any, which no longer counts from now on.
+   */
+  onSynced(source: Source, replaced: Source | undefined): void;
+  /** Told once a removed source no longer counts. */
+  onRetired(source: Source): void;
+  /** Told of a source replaced before it synced: it never counted. */
+  onDiscarded?(source: Source): void;
+  /** A synced source unreachable this long is stale; omitted or 0: never. */
+  staleAfterMs?: number;
+  /** Told when a source becomes stale, or fresh again. */
+  onStale?(source: Source, stale: boolean): void;
+  /** Time source of the grace and the staleness. */
   clock?: Clock;
 }
 
@@ -54,8 +69,6 @@ interface Member {
   /** What its options say, to tell a changed source from an unchanged one. */
   readonly fingerprint: string;
   readonly stop: AbortController;
-  /** The keys of the source it replaced. */
-  readonly inherited: readonly string[];
   /** The stopped source it replaced, counted in its place until it has synced. */
   predecessor: Source | undefined;
 }
@@ -73,6 +86,8 @@ export class SourceSet {
   #signal: AbortSignal | undefined;
   /** Rejects with the first failure of a source's run (a bug, e.g. a throwing observer). */
   readonly #failure = Promise.withResolvers<never>();
+  /** The sources that are stale now, running or retiring. */
+  readonly #stale = new Set<Source>();
 
   /** Creates the set holding `initial`, which start with {@linkcode SourceSet.run}. */
   constructor(initial: readonly SourceConfig[], options: SourceSetOptions) {
@@ -112,6 +127,11 @@ export class SourceSet {
     return this.#retiring.has(name);
   }
 
+  /** Whether `source` is stale: its endpoints are to be withdrawn. */
+  stale(source: Source): boolean {
+    return this.#stale.has(source);
+  }
+
   /**
    * Makes the set hold exactly `wanted` (unique names): starts the new
    * sources, restarts the changed ones, and stops the ones not wanted,
@@ -136,6 +156,8 @@ export class SourceSet {
         member.stop.abort();
         // A source replaced before it synced hands on what it stood in for.
         replaced = member.source.synced ? member.source : member.predecessor ?? member.source;
+        if (replaced !== member.source) this.#discard(member.source);
+        else this.#stale.delete(replaced);
         changed.push(options.name);
       } else {
         added.push(options.name);
@@ -145,6 +167,7 @@ export class SourceSet {
         this.#retiring.delete(options.name);
         retiring.cancel.abort();
         replaced = retiring.source;
+        this.#stale.delete(replaced);
       }
       this.#add(options, fingerprint, replaced);
     }
@@ -164,6 +187,8 @@ export class SourceSet {
       if (signal.aborted) resolve();
       else signal.addEventListener("abort", () => resolve(), { once: true });
     });
+    const { staleAfterMs = 0 } = this.#options;
+    if (staleAfterMs > 0) this.#track(this.#judgeStaleness(staleAfterMs, signal));
     try {
       await Promise.race([aborted, this.#failure.promise]);
     } finally {
@@ -175,18 +200,16 @@ export class SourceSet {
 
   #add(options: SourceConfig, fingerprint: string, replaced: Source | undefined): void {
     const source = this.#options.make(options);
-    const inherited = replaced?.keys() ?? [];
     const member: Member = {
       source,
       fingerprint,
       stop: new AbortController(),
-      inherited,
       predecessor: replaced,
     };
     source.onSynced(() => {
       if (this.#running.get(source.name) !== member) return;
       member.predecessor = undefined;
-      this.#options.onSynced(source, inherited);
+      this.#options.onSynced(source, replaced);
     });
     this.#running.set(options.name, member);
     if (this.#signal) this.#start(member, this.#signal);
@@ -207,7 +230,8 @@ export class SourceSet {
     const ended = () => {
       if (this.#retiring.get(source.name)?.source !== source) return;
       this.#retiring.delete(source.name);
-      this.#options.onRetired(source, source.keys());
+      this.#stale.delete(source);
+      this.#options.onRetired(source);
     };
     const { removeGraceMs } = this.#options;
     if (removeGraceMs <= 0) return ended();
@@ -216,6 +240,38 @@ export class SourceSet {
     // The sleep rejects only when the grace is cut short: by the source's
     // return, or by the run's end, after which nothing is written anyway.
     this.#track(clock.sleep(removeGraceMs, AbortSignal.any(signals)).then(ended, () => {}));
+  }
+
+  /** Forgets `source`, replaced before it synced. */
+  #discard(source: Source): void {
+    this.#stale.delete(source);
+    this.#options.onDiscarded?.(source);
+  }
+
+  /**
+   * Until `signal` aborts, marks a synced running source stale once it has
+   * been unreachable for `staleAfterMs` since contact was lost, and fresh
+   * once it is reached; each change is told. Checked four times per
+   * `staleAfterMs`, at most once a second.
+   */
+  async #judgeStaleness(staleAfterMs: number, signal: AbortSignal): Promise<void> {
+    const clock = this.#options.clock ?? realClock;
+    while (!signal.aborted) {
+      try {
+        await clock.sleep(Math.min(1_000, staleAfterMs / 4), signal);
+      } catch {
+        return; // sleep() rejects only when `signal` aborts.
+      }
+      for (const source of this.running) {
+        const { connected, lostSinceMs } = source.health;
+        const stale = source.synced && !connected && lostSinceMs !== undefined &&
+          clock.now() - lostSinceMs >= staleAfterMs;
+        if (stale === this.#stale.has(source)) continue;
+        if (stale) this.#stale.add(source);
+        else this.#stale.delete(source);
+        this.#options.onStale?.(source, stale);
+      }
+    }
   }
 
   #track(task: Promise<void>): void {

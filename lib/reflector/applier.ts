@@ -1,15 +1,17 @@
 /**
- * Makes the host match a desired mirror (`desired.ts`), writing only what
- * differs (compared through `projection.ts`, so a no-op resync writes
- * nothing), and never touching what the Reflector does not own:
+ * Makes the host match what a host model wants for one key
+ * (`desired_host.ts`), writing only what differs (compared by each kind's
+ * field tables, `host_kind.ts`, so a no-op resync writes nothing), and never
+ * touching what the Reflector does not own:
  *
- * - A host Service is ours if it carries this project's managed-by label or
- *   the original Go project's `reflected` annotation (adopted). Deciding
- *   what to do about one that is not ours is the reconcile's job: the
- *   applier refuses to write it.
- * - EndpointSlices and Endpoints are ours only through their labels. The
- *   host caches the applier reads should hold nothing else, and whatever
- *   else they hold is never written or deleted.
+ * - Whether an object is ours is its kind's to say (`../ownership.ts`).
+ *   Deciding what to do about an owner object that is not ours is the
+ *   reconcile's job: the applier refuses to write it. An owned object's
+ *   name held by something not ours is a clash: a slotted object is written
+ *   under a name the server generates, a single one is not written.
+ * - The host caches the applier reads should hold only the Reflector's
+ *   objects (but owners, whose name matters), and whatever else they hold
+ *   is never written or deleted.
  * - Writes carry the resourceVersion read (updates) or the UID (deletes),
  *   so a concurrent change makes them fail with 409, and the key is retried
  *   from fresh caches rather than overwriting what it did not see.
@@ -22,58 +24,29 @@
  * @module
  */
 
-import type { Endpoints, Namespace, Service } from "kubernetes-types/core/v1.d.ts";
-import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
-import {
-  type KubeObject,
-  objectKey,
-  serviceNameLabel,
-  sliceServiceKeys,
-  splitObjectKey,
-} from "../kube/object.ts";
-import {
-  endpoints,
-  endpointSlices,
-  namespaces,
-  type ResourceType,
-  services,
-} from "../kube/resource.ts";
+import type { Namespace } from "kubernetes-types/core/v1.d.ts";
+import { type KubeObject, objectKey } from "../kube/object.ts";
+import { namespaces, type ResourceType } from "../kube/resource.ts";
 import type { RestClient } from "../kube/rest.ts";
 import { isAlreadyExists, isNotFound, StatusError } from "../kube/status_error.ts";
 import type { ReadonlyStore } from "../kube/store.ts";
-import {
-  isOurEndpoints,
-  isOurSlice,
-  isReflected,
-  managedByLabel,
-  managedByValue,
-  reflectedAnnotation,
-  sliceSlotLabel,
-  sliceSource,
-  sourceClusterLabel,
-} from "../ownership.ts";
+import { managedByLabel, managedByValue, reflectedAnnotation } from "../ownership.ts";
 import { compare } from "./_desired_endpoints.ts";
 import { byService } from "./_informers.ts";
-import type { DesiredMirror } from "./desired.ts";
-import {
-  coreEndpointsProjection,
-  mergedService,
-  sameProjection,
-  serviceProjection,
-  sliceProjection,
-  updatableInPlace,
-} from "./projection.ts";
+import type { DesiredHost, HostLayout } from "./desired_host.ts";
+import type { HostKind, SlottedKind } from "./host_kind.ts";
 
 /** Host caches the applier reads. */
 export interface HostCaches {
   /** The host's namespaces (only the Reflector's one, under `--namespace`). */
   namespaces: ReadonlyStore<Namespace>;
-  /** Every Service in the Reflector's scope (to see unowned ones too). */
-  services: ReadonlyStore<Service>;
-  /** The Reflector's own EndpointSlices, indexed by Service key (`byService`, `_informers.ts`). */
-  endpointSlices: ReadonlyStore<EndpointSlice>;
-  /** The Reflector's own Endpoints. */
-  endpoints: ReadonlyStore<Endpoints>;
+  /**
+   * The cache of each resource a kind writes, by resource name: every
+   * owner object in the Reflector's scope (to see unowned ones too), the
+   * Reflector's own other objects (slotted ones indexed by Service key,
+   * `byService` of `_informers.ts`).
+   */
+  objects(resource: string): ReadonlyStore<KubeObject>;
 }
 
 /** A write the applier sent, for metrics and tests. */
@@ -84,7 +57,7 @@ export interface Write {
   resource: string;
   /** `namespace/name` of the object (`/name` for a namespace). */
   key: string;
-  /** The key of the mirror the object belongs to (its own for a Service; none for a namespace). */
+  /** The key the object was written for (none for a namespace). */
   mirror: string;
 }
 
@@ -131,16 +104,10 @@ export interface NameClash {
 
 /** What {@linkcode Applier.apply} did, beyond its writes. */
 export interface ApplyResult {
-  /** The mirror Service as the host holds it after the apply. */
-  service: Service;
-  /** Names the mirror asked for that were taken, in the order met. */
+  /** The owner object as the host holds it after the apply. */
+  owner: KubeObject;
+  /** Names the key's objects asked for that were taken, in the order met. */
   clashes: NameClash[];
-  /**
-   * Whether the apply removed a selector someone had added to the mirror
-   * Service. The host's own controllers may have written endpoints for it
-   * meanwhile, which they leave behind (see {@linkcode Applier.strays}).
-   */
-  selectorRemoved: boolean;
 }
 
 /** What an {@linkcode Applier} tells of its writes (part of the Reflector's observer). */
@@ -167,15 +134,15 @@ export interface ApplierOptions {
   observer?: WriteObserver;
 }
 
-/** Options of {@linkcode Applier.apply}. */
+/** Options of {@linkcode Applier.apply} and {@linkcode Applier.remove}. */
 export interface ApplyOptions {
-  /** Sources whose slices are left exactly as they are (not synced: their part is unknown). */
+  /** Sources whose slotted objects are left exactly as they are (not synced: their part is unknown). */
   keep?: ReadonlySet<string>;
   /** Aborts the writes in flight. */
   signal?: AbortSignal;
 }
 
-/** Writes desired mirrors to the host. */
+/** Writes desired host objects. */
 export class Applier {
   readonly #options: ApplierOptions;
 
@@ -185,100 +152,66 @@ export class Applier {
   }
 
   /**
-   * Makes the host mirror of `mirror`'s key match it: its Service first
-   * (created, replaced when a change cannot be made in place, or updated),
-   * then the endpoint objects owned by the Service so written. Slices of
-   * the sources in `options.keep` are left exactly as they are.
+   * Makes the host objects of `desired`'s key match it: its owner first
+   * (created, replaced when its kind cannot change it in place, or
+   * updated), then the objects owned by the owner so written: each set by
+   * slot (a kept source's left exactly as they are), each single at its key.
    *
-   * The caller's duty: the host Service of the key, if any, is ours, and
-   * the key's namespace exists (see {@linkcode Applier.hasNamespace}).
+   * The caller's duty: the host's owner object of the key, if any, is
+   * ours, and the key's namespace exists (see {@linkcode Applier.hasNamespace}).
    *
-   * A slice whose name is taken by an object that is not ours is written
-   * under a name the server generates; core Endpoints, which must bear the
-   * Service's name, are then not written. Both are told in the result.
-   *
-   * @throws {NameTakenError} If the host holds a Service of the mirror's name that is not ours
-   * (nothing is written over it).
+   * @throws {NameTakenError} If the host holds an owner object of the key's
+   * name that is not ours (nothing is written over it).
    */
-  async apply(mirror: DesiredMirror, options: ApplyOptions = {}): Promise<ApplyResult> {
+  async apply(desired: DesiredHost, options: ApplyOptions = {}): Promise<ApplyResult> {
     const { keep = new Set<string>(), signal } = options;
-    const key = objectKey(mirror.service);
-    const existing = this.#options.host.services.get(key);
-    if (existing && !isReflected(existing)) throw new NameTakenError(services.resource, existing);
-    const selected = Object.keys(existing?.spec?.selector ?? {}).length > 0;
-    const current = await this.#syncService(existing, mirror.service, signal);
-    const owned = mirror.endpointsFor({
-      name: mirror.service.metadata?.name ?? "",
-      uid: current.metadata?.uid ?? "",
+    const { layout } = desired;
+    const write = { key: layout.key, ...(signal ? { signal } : {}) };
+    const existing = this.#cached(layout.owner, layout.key);
+    if (existing && !layout.owner.owns(existing)) {
+      throw new NameTakenError(layout.owner.type.resource, existing);
+    }
+    const owner = await this.#syncOwner(layout.owner, existing, desired.owner, write);
+    const owned = desired.ownedBy({
+      name: desired.owner.metadata?.name ?? "",
+      uid: owner.metadata?.uid ?? "",
     });
-    const clashes = await this.#syncSlices(key, owned.endpointSlices, keep, signal);
-    const clash = await this.#syncEndpoints(key, owned.endpoints, signal);
-    return {
-      service: current,
-      clashes: clash ? [...clashes, clash] : clashes,
-      selectorRemoved: selected && Object.keys(current.spec?.selector ?? {}).length === 0,
-    };
+    const clashes: NameClash[] = [];
+    for (const [index, set] of layout.sets.entries()) {
+      const wanted = owned.sets[index] ?? [];
+      clashes.push(...await this.#syncSet(set.kind, set.serviceKey, wanted, keep, write));
+    }
+    for (const [index, single] of layout.singles.entries()) {
+      const clash = await this.#syncSingle(single.kind, single.key, owned.singles[index], write);
+      if (clash) clashes.push(clash);
+    }
+    return { owner, clashes };
   }
 
   /**
-   * The endpoint objects of the mirror Service `key` that are not the
-   * Reflector's: EndpointSlices labelled with its name and core Endpoints of
-   * its name. The host's own controllers write them while a selector is on
-   * the Service and leave them once it is gone, and kube-proxy then routes
-   * the mirror's traffic to them too. They are never written or deleted
-   * here; read from the server, as the host caches hold only the
-   * Reflector's own.
+   * Withdraws every source's part of the objects of `layout` but the parts
+   * of the sources in `options.keep` (not synced: they may still export
+   * the key). With nothing kept, everything goes: the Reflector's slotted
+   * and single objects, then the owner if that is ours (one that is not is
+   * left alone). While a source is kept, its slotted objects, the owner and
+   * the singles (one object for every source, so no source's part can be
+   * told apart in it) stay as they are.
    */
-  async strays(key: string, options: { signal?: AbortSignal } = {}): Promise<KubeObject[]> {
-    const { namespace = "", name = "" } = splitObjectKey(key);
-    const signal = options.signal ? { signal: options.signal } : {};
-    const { items } = await this.#options.rest.list<EndpointSlice>(endpointSlices, {
-      namespace,
-      labelSelector: `${serviceNameLabel}=${name}`,
-      ...signal,
-    });
-    const legacy = await this.#options.rest.get<Endpoints>(endpoints, name, {
-      namespace,
-      ...signal,
-    })
-      .catch((error) => {
-        if (isNotFound(error)) return undefined;
-        throw error;
-      });
-    return [
-      // List items carry no kind; the report names it.
-      ...items.filter((slice) => !isOurSlice(slice)).map((slice) => ({
-        ...slice,
-        apiVersion: "discovery.k8s.io/v1",
-        kind: "EndpointSlice",
-      })),
-      ...(legacy && !isOurEndpoints(legacy) ? [legacy] : []),
-    ];
-  }
-
-  /**
-   * Withdraws every source's part of the mirror of `key` but the parts of
-   * the sources in `options.keep` (not synced: they may still export it).
-   * With nothing kept, the whole mirror goes: the Reflector's slices and
-   * Endpoints of it, then its Service if that is ours (a same-named one
-   * that is not is left alone). While a source is kept, its slices, the
-   * Service and the core Endpoints (one object that merges every source,
-   * so no source's part can be told apart in it) stay as they are.
-   */
-  async remove(key: string, options: ApplyOptions = {}): Promise<void> {
+  async remove(layout: HostLayout, options: ApplyOptions = {}): Promise<void> {
     const { keep = new Set<string>(), signal } = options;
-    const { host } = this.#options;
-    for (const slice of host.endpointSlices.byIndex(byService, key)) {
-      if (!isOurSlice(slice) || keep.has(sliceSource(slice))) {
-        continue;
+    const write = { key: layout.key, ...(signal ? { signal } : {}) };
+    for (const { kind, serviceKey } of layout.sets) {
+      for (const object of this.#cachedSet(kind, serviceKey)) {
+        if (kind.owns(object) && !keep.has(kind.source(object))) {
+          await this.#delete(kind.type, object, write);
+        }
       }
-      await this.#delete(endpointSlices, slice, signal);
     }
     if (keep.size > 0) return;
-    const legacy = host.endpoints.get(key);
-    if (legacy && isOurEndpoints(legacy)) await this.#delete(endpoints, legacy, signal);
-    const service = host.services.get(key);
-    if (service && isReflected(service)) await this.#delete(services, service, signal);
+    for (const { kind, key } of [...layout.singles, { kind: layout.owner, key: layout.key }]) {
+      const object = this.#cached(kind, key);
+      if (object && kind.owns(object)) await this.#delete(kind.type, object, write);
+    }
   }
 
   /** Whether the host's namespace cache holds `namespace`. */
@@ -299,135 +232,143 @@ export class Applier {
           labels: { [managedByLabel]: managedByValue },
           annotations: { [reflectedAnnotation]: "true" },
         },
-      }, options.signal);
+      }, { key: "", ...(options.signal ? { signal: options.signal } : {}) });
     } catch (error) {
       if (!isAlreadyExists(error)) throw error;
     }
   }
 
-  /** The host Service after making `existing` (ours, or none) match `desired`. */
-  async #syncService(
-    cached: Service | undefined,
-    desired: Service,
-    signal?: AbortSignal,
-  ): Promise<Service> {
+  #cached(kind: HostKind, key: string): KubeObject | undefined {
+    return this.#options.host.objects(kind.type.resource).get(key);
+  }
+
+  #cachedSet(kind: SlottedKind, serviceKey: string): KubeObject[] {
+    return this.#options.host.objects(kind.type.resource).byIndex(byService, serviceKey);
+  }
+
+  /** The owner after making `cached` (ours, or none) match `desired`. */
+  async #syncOwner(
+    kind: HostKind,
+    cached: KubeObject | undefined,
+    desired: KubeObject,
+    write: WriteContext,
+  ): Promise<KubeObject> {
     let existing = cached;
     if (!existing) {
-      const result = await this.#createOrRead(services, desired, isReflected, signal);
+      const result = await this.#createOrRead(kind, desired, (found) => kind.owns(found), write);
       if ("created" in result) return result.created;
       existing = result.found;
     }
-    if (!updatableInPlace(existing, desired)) {
-      await this.#delete(services, existing, signal);
-      return await this.#write("create", services, desired, signal);
+    if (kind.replaces?.(existing, desired)) {
+      await this.#delete(kind.type, existing, write);
+      return await this.#write("create", kind.type, desired, write);
     }
-    const same = sameProjection(
-      serviceProjection(existing, desired),
-      serviceProjection(desired, desired),
-    );
-    if (same) return existing;
-    return await this.#write("update", services, mergedService(existing, desired), signal);
+    if (kind.matches(existing, desired)) return existing;
+    return await this.#write("update", kind.type, kind.updated(existing, desired), write);
   }
 
   /**
-   * Makes the Reflector's slices of `key` (but the kept sources') match
-   * `desired`. A host slice stands for the desired slice of the same source
-   * and slot, whatever its name; every other one (a slot no longer wanted,
-   * a second slice of one slot, one written before slots were labelled) is
-   * deleted once the wanted ones are written, so endpoints never go missing
-   * in between.
+   * Makes the Reflector's objects of `kind` of `serviceKey` (but the kept
+   * sources') match `desired`. A host object stands for the desired one of
+   * the same slot, whatever its name; every other one (a slot no longer
+   * wanted, a second object of one slot, one without a slot) is deleted
+   * once the wanted ones are written, so endpoints never go missing in
+   * between.
    */
-  async #syncSlices(
-    key: string,
-    desired: EndpointSlice[],
+  async #syncSet(
+    kind: SlottedKind,
+    serviceKey: string,
+    desired: readonly KubeObject[],
     keep: ReadonlySet<string>,
-    signal?: AbortSignal,
+    write: WriteContext,
   ): Promise<NameClash[]> {
-    const { bySlot, stale } = slicesBySlot(
-      this.#options.host.endpointSlices.byIndex(byService, key)
-        .filter((slice) => !keep.has(sliceSource(slice))),
+    const { bySlot, extra } = bySlotOf(
+      kind,
+      this.#cachedSet(kind, serviceKey).filter((object) => !keep.has(kind.source(object))),
     );
     const clashes: NameClash[] = [];
-    for (const slice of desired) {
-      const slot = slotOf(slice) ?? "";
+    for (const object of desired) {
+      const slot = kind.slot(object) ?? "";
       let current = bySlot.get(slot);
       bySlot.delete(slot);
       if (!current) {
-        const created = await this.#createSlice(slice, signal);
+        const created = await this.#createSlotted(kind, object, write);
         if (created.clash) clashes.push(created.clash);
         current = created.found;
       }
-      if (current && !sameProjection(sliceProjection(current), sliceProjection(slice))) {
-        await this.#write("update", endpointSlices, withVersion(slice, current), signal);
+      if (current && !kind.matches(current, object)) {
+        await this.#write("update", kind.type, kind.updated(current, object), write);
       }
     }
-    for (const unwanted of [...bySlot.values(), ...stale]) {
-      await this.#delete(endpointSlices, unwanted, signal);
+    for (const unwanted of [...bySlot.values(), ...extra]) {
+      await this.#delete(kind.type, unwanted, write);
     }
     return clashes;
   }
 
   /**
-   * Creates `slice` under the name it asks for. When that name is held by
-   * the Reflector's slice of the same slot (written by an earlier attempt
-   * the cache has not seen yet), that slice is returned as `found`, for the
-   * caller to compare. When anything else holds it, the slice is created
+   * Creates `object` under the name it asks for. When that name is held by
+   * the Reflector's object of the same slot (written by an earlier attempt
+   * the cache has not seen yet), that one is returned as `found`, for the
+   * caller to compare. When anything else holds it, the object is created
    * under a name the server generates from the wanted one, so no foreign
-   * object can keep a mirror from its endpoints, and the clash is returned.
+   * object can keep a key from its endpoints, and the clash is returned.
    */
-  async #createSlice(
-    slice: EndpointSlice,
-    signal?: AbortSignal,
-  ): Promise<{ found?: EndpointSlice; clash?: NameClash }> {
-    const slot = slotOf(slice);
-    const sameSlot = (found: EndpointSlice) => slotOf(found) === slot;
+  async #createSlotted(
+    kind: SlottedKind,
+    object: KubeObject,
+    write: WriteContext,
+  ): Promise<{ found?: KubeObject; clash?: NameClash }> {
+    const slot = kind.slot(object);
+    const sameSlot = (found: KubeObject) => kind.slot(found) === slot;
     try {
-      const result = await this.#createOrRead(endpointSlices, slice, sameSlot, signal);
+      const result = await this.#createOrRead(kind, object, sameSlot, write);
       return "found" in result ? { found: result.found } : {};
     } catch (error) {
       if (!(error instanceof NameTakenError)) throw error;
-      const wanted = slice.metadata?.name ?? "";
-      const { name: _, ...metadata } = slice.metadata ?? {};
-      const renamed = await this.#write("create", endpointSlices, {
-        ...slice,
+      const wanted = object.metadata?.name ?? "";
+      const { name: _, ...metadata } = object.metadata ?? {};
+      const renamed = await this.#write("create", kind.type, {
+        ...object,
         metadata: { ...metadata, generateName: `${wanted}-` },
-      }, signal);
+      }, write);
       return {
-        clash: {
-          resource: endpointSlices.resource,
-          wanted,
-          holder: error.object,
-          written: renamed,
-        },
+        clash: { resource: kind.type.resource, wanted, holder: error.object, written: renamed },
       };
     }
   }
 
-  async #syncEndpoints(
+  /**
+   * Makes the Reflector's object of `kind` at `key` match `desired`
+   * (undefined: deleted). A name held by an object that is not ours is a
+   * clash when one is wanted: nothing is written over it.
+   */
+  async #syncSingle(
+    kind: HostKind,
     key: string,
-    desired: Endpoints | undefined,
-    signal?: AbortSignal,
+    desired: KubeObject | undefined,
+    write: WriteContext,
   ): Promise<NameClash | undefined> {
-    let current = this.#options.host.endpoints.get(key);
-    if (current && !isOurEndpoints(current)) {
-      return desired && { resource: endpoints.resource, wanted: key, holder: current };
+    let current = this.#cached(kind, key);
+    if (current && !kind.owns(current)) {
+      return desired && { resource: kind.type.resource, wanted: key, holder: current };
     }
     if (!desired) {
-      if (current) await this.#delete(endpoints, current, signal);
+      if (current) await this.#delete(kind.type, current, write);
       return undefined;
     }
     if (!current) {
       try {
-        const result = await this.#createOrRead(endpoints, desired, isOurEndpoints, signal);
+        const result = await this.#createOrRead(kind, desired, (found) => kind.owns(found), write);
         if ("created" in result) return undefined;
         current = result.found;
       } catch (error) {
         if (!(error instanceof NameTakenError)) throw error;
-        return { resource: endpoints.resource, wanted: error.key, holder: error.object };
+        return { resource: kind.type.resource, wanted: error.key, holder: error.object };
       }
     }
-    if (!sameProjection(coreEndpointsProjection(current), coreEndpointsProjection(desired))) {
-      await this.#write("update", endpoints, withVersion(desired, current), signal);
+    if (!kind.matches(current, desired)) {
+      await this.#write("update", kind.type, kind.updated(current, desired), write);
     }
     return undefined;
   }
@@ -437,11 +378,11 @@ export class Applier {
     verb: "create" | "update",
     type: ResourceType,
     object: T,
-    signal?: AbortSignal,
+    write: WriteContext,
   ): Promise<T> {
     const options = {
       fieldManager: this.#options.fieldManager ?? "service-reflector",
-      ...(signal ? { signal } : {}),
+      ...(write.signal ? { signal: write.signal } : {}),
     };
     const rest = this.#options.rest;
     try {
@@ -449,10 +390,10 @@ export class Applier {
         ? await rest.create(type, object, options)
         : await rest.update(type, object, options);
       // The server's answer names it, even when it generated the name.
-      this.#written(verb, type, written);
+      this.#written(verb, type, written, write);
       return written;
     } catch (error) {
-      this.#denied(error, verb, type, object);
+      this.#denied(error, verb, type, object, write);
       throw error;
     }
   }
@@ -464,110 +405,98 @@ export class Applier {
    * caller to compare, anything else is a {@linkcode NameTakenError}. So a
    * lagging cache costs one read, never a failed reconcile.
    */
-  async #createOrRead<T extends KubeObject>(
-    type: ResourceType,
-    object: T,
-    ours: (found: T) => boolean,
-    signal?: AbortSignal,
-  ): Promise<{ created: T } | { found: T }> {
+  async #createOrRead(
+    kind: HostKind,
+    object: KubeObject,
+    ours: (found: KubeObject) => boolean,
+    write: WriteContext,
+  ): Promise<{ created: KubeObject } | { found: KubeObject }> {
     try {
-      return { created: await this.#write("create", type, object, signal) };
+      return { created: await this.#write("create", kind.type, object, write) };
     } catch (error) {
       if (!isAlreadyExists(error)) throw error;
     }
-    const found = await this.#options.rest.get<T>(type, object.metadata?.name ?? "", {
-      namespace: object.metadata?.namespace ?? "",
-      ...(signal ? { signal } : {}),
-    });
-    if (!ours(found)) throw new NameTakenError(type.resource, found);
+    const found = await this.#options.rest.get<KubeObject>(
+      kind.type,
+      object.metadata?.name ?? "",
+      {
+        namespace: object.metadata?.namespace ?? "",
+        ...(write.signal ? { signal: write.signal } : {}),
+      },
+    );
+    if (!ours(found)) throw new NameTakenError(kind.type.resource, found);
     return { found };
   }
 
-  async #delete(type: ResourceType, object: KubeObject, signal?: AbortSignal): Promise<void> {
+  async #delete(type: ResourceType, object: KubeObject, write: WriteContext): Promise<void> {
     try {
       await this.#options.rest.delete(type, object.metadata?.name ?? "", {
         ...(object.metadata?.namespace ? { namespace: object.metadata.namespace } : {}),
         preconditions: { uid: object.metadata?.uid ?? "" },
-        ...(signal ? { signal } : {}),
+        ...(write.signal ? { signal: write.signal } : {}),
       });
     } catch (error) {
       // Already gone is the goal reached.
       if (!isNotFound(error)) {
-        this.#denied(error, "delete", type, object);
+        this.#denied(error, "delete", type, object, write);
         throw error;
       }
     }
-    this.#written("delete", type, object);
+    this.#written("delete", type, object, write);
   }
 
-  #written(verb: Write["verb"], type: ResourceType, object: KubeObject): void {
-    this.#options.observer?.onWrite?.(writeOf(verb, type, object));
+  #written(verb: Write["verb"], type: ResourceType, object: KubeObject, write: WriteContext): void {
+    this.#options.observer?.onWrite?.(writeOf(verb, type, object, write.key));
   }
 
   /** Tells the observer of `error` if it is the host refusing the write for want of a permission. */
-  #denied(error: unknown, verb: Write["verb"], type: ResourceType, object: KubeObject): void {
+  #denied(
+    error: unknown,
+    verb: Write["verb"],
+    type: ResourceType,
+    object: KubeObject,
+    write: WriteContext,
+  ): void {
     if (!(error instanceof StatusError) || (error.code !== 401 && error.code !== 403)) return;
-    this.#options.observer?.onWriteDenied?.(writeOf(verb, type, object), error);
+    this.#options.observer?.onWriteDenied?.(writeOf(verb, type, object, write.key), error);
   }
 }
 
-/** The {@linkcode Write} of `verb` on `object` of `type`. */
-function writeOf(verb: Write["verb"], type: ResourceType, object: KubeObject): Write {
-  const key = `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
-  const mirror = type === endpointSlices
-    ? sliceServiceKeys(object)[0] ?? ""
-    : type === namespaces
-    ? ""
-    : key;
-  return { verb, resource: type.resource, key, mirror };
+/** What every write of one call shares: the key written for, and what aborts it. */
+interface WriteContext {
+  readonly key: string;
+  readonly signal?: AbortSignal;
 }
 
-/** `desired` carrying `current`'s name, identity and version, for an update. */
-function withVersion<T extends KubeObject>(desired: T, current: T): T {
+/** The {@linkcode Write} of `verb` on `object` of `type`, written for `key`. */
+function writeOf(verb: Write["verb"], type: ResourceType, object: KubeObject, key: string): Write {
   return {
-    ...desired,
-    metadata: {
-      ...desired.metadata,
-      name: current.metadata?.name ?? "",
-      resourceVersion: current.metadata?.resourceVersion ?? "",
-      uid: current.metadata?.uid ?? "",
-    },
+    verb,
+    resource: type.resource,
+    key: `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`,
+    mirror: key,
   };
 }
 
 /**
- * What identifies one of the Reflector's slices among all of them: its
- * Service, source and slot labels; undefined for a slice that is not the
- * Reflector's or carries no slot.
+ * The Reflector's `objects` of `kind` by slot, one per slot (the one of
+ * the lowest name, so every attempt keeps the same one), and the rest of
+ * its own: objects without a slot and further objects of a slot. Objects
+ * that are not the Reflector's are in neither.
  */
-function slotOf(slice: EndpointSlice): string | undefined {
-  if (!isOurSlice(slice)) return undefined;
-  const labels = slice.metadata?.labels ?? {};
-  const parts = [serviceNameLabel, sourceClusterLabel, sliceSlotLabel].map((label) =>
-    labels[label]
-  );
-  return parts.every((part) => part !== undefined) ? JSON.stringify(parts) : undefined;
-}
-
-/**
- * The Reflector's `slices` by slot, one per slot (the one of the lowest
- * name, so every attempt keeps the same one), and the rest of its own:
- * slices without a slot and further slices of a slot. Slices that are not
- * the Reflector's are in neither.
- */
-function slicesBySlot(slices: readonly EndpointSlice[]): {
-  bySlot: Map<string, EndpointSlice>;
-  stale: EndpointSlice[];
+function bySlotOf(kind: SlottedKind, objects: readonly KubeObject[]): {
+  bySlot: Map<string, KubeObject>;
+  extra: KubeObject[];
 } {
-  const bySlot = new Map<string, EndpointSlice>();
-  const stale: EndpointSlice[] = [];
-  const byName = [...slices].sort((a, b) =>
+  const bySlot = new Map<string, KubeObject>();
+  const extra: KubeObject[] = [];
+  const byName = [...objects].sort((a, b) =>
     compare(a.metadata?.name ?? "", b.metadata?.name ?? "")
   );
-  for (const slice of byName.filter(isOurSlice)) {
-    const slot = slotOf(slice);
-    if (slot === undefined || bySlot.has(slot)) stale.push(slice);
-    else bySlot.set(slot, slice);
+  for (const object of byName.filter((each) => kind.owns(each))) {
+    const slot = kind.slot(object);
+    if (slot === undefined || bySlot.has(slot)) extra.push(object);
+    else bySlot.set(slot, object);
   }
-  return { bySlot, stale };
+  return { bySlot, extra };
 }

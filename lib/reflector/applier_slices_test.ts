@@ -16,6 +16,7 @@ import type { RestClient } from "../kube/rest.ts";
 import { endpoints, endpointSlices, services } from "../kube/resource.ts";
 import { sourceClusterLabel } from "../ownership.ts";
 import { desiredMirror } from "./desired.ts";
+import { mirrorLayout } from "./mirror_kinds.ts";
 
 /** The mirror `shop/web` as exported by `sources`, each with one IPv4 endpoint of its own. */
 const exportedBy = (...sources: string[]) =>
@@ -72,12 +73,14 @@ Deno.test("remove() with a kept source deletes only the others' slices, keeping 
     const legacy = await versionOf(rest, endpoints);
     ok(service !== "none" && legacy !== "none");
 
-    await (await caughtUpApplier(rest)).remove("shop/web", { keep: new Set(["north"]) });
+    await (await caughtUpApplier(rest)).remove(mirrorLayout("shop/web"), {
+      keep: new Set(["north"]),
+    });
     deepStrictEqual(await slicesBySource(rest), { north: slices["north"] });
     equal(await versionOf(rest, services), service, "the Service untouched");
     equal(await versionOf(rest, endpoints), legacy, "the core Endpoints untouched");
 
-    await (await caughtUpApplier(rest)).remove("shop/web");
+    await (await caughtUpApplier(rest)).remove(mirrorLayout("shop/web"));
     deepStrictEqual(await slicesBySource(rest), {});
     equal(await versionOf(rest, services), "none");
     equal(await versionOf(rest, endpoints), "none");

@@ -7,7 +7,7 @@
  * applier's requests carry a user agent of their own.
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
-import type { Endpoints, Namespace, Service } from "kubernetes-types/core/v1.d.ts";
+import type { Endpoints, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { type Cluster, withClusters } from "../../tests/cluster/mod.ts";
 import { adminConfig, tokenConfig } from "../../tests/support/client_configs.ts";
@@ -20,24 +20,17 @@ import {
 import { RestClient } from "../kube/rest.ts";
 import { endpoints, endpointSlices, services } from "../kube/resource.ts";
 import { StatusError } from "../kube/status_error.ts";
-import { Store } from "../kube/store.ts";
 import { Transport } from "../kube/transport.ts";
-import { sliceIndexers } from "./_informers.ts";
 import { Applier, NameTakenError, type Write } from "./applier.ts";
 import { desiredMirror } from "./desired.ts";
-import { caughtUpApplier } from "../../tests/support/host_applier.ts";
+import { caughtUpApplier, hostCaches } from "../../tests/support/host_applier.ts";
 
 /** An applier of `rest` whose host caches are empty, recording its writes. */
 function lagging(rest: RestClient): { applier: Applier; writes: Write[] } {
   const writes: Write[] = [];
   const applier = new Applier({
     rest,
-    host: {
-      services: new Store<Service>(),
-      endpointSlices: new Store<EndpointSlice>({ indexers: sliceIndexers }),
-      endpoints: new Store<Endpoints>(),
-      namespaces: new Store<Namespace>(),
-    },
+    host: hostCaches(),
     observer: { onWrite: (write) => writes.push(write) },
   });
   return { applier, writes };
@@ -173,12 +166,7 @@ Deno.test("a write the host refuses for want of a permission is told as denied, 
     const denied: string[] = [];
     const applier = new Applier({
       rest: new RestClient(transport),
-      host: {
-        services: new Store<Service>(),
-        endpointSlices: new Store<EndpointSlice>({ indexers: sliceIndexers }),
-        endpoints: new Store<Endpoints>(),
-        namespaces: new Store<Namespace>(),
-      },
+      host: hostCaches(),
       observer: {
         onWrite: (write) => writes.push(`${write.verb} ${write.resource}`),
         onWriteDenied: (write, error) =>

@@ -38,7 +38,7 @@
 
 import type { Endpoints, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
-import { serviceNameLabel } from "../kube/object.ts";
+import { objectKey, serviceNameLabel } from "../kube/object.ts";
 import { cannot } from "../cannot.ts";
 import {
   conflictAnnotation,
@@ -64,6 +64,8 @@ import { sliceName } from "./_desired_name.ts";
 import { copied, sortedByKey } from "./_desired_service.ts";
 import { type MergeConflict, mergedSpec } from "./_desired_merge.ts";
 import { mirrorEndpoints } from "./_desired_core_endpoints.ts";
+import type { DesiredHost } from "./desired_host.ts";
+import { mirrorLayout } from "./mirror_kinds.ts";
 
 export { mirrorEndpoints };
 export type { MergeConflict, MirrorOwner, SourceObjects };
@@ -209,11 +211,9 @@ export interface MirrorEndpointObjects {
 }
 
 /** The desired host state of one exported key, as the applier takes it. */
-export interface DesiredMirror {
+export interface DesiredMirror extends DesiredHost {
   /** The mirror Service, as {@linkcode mirrorService} gives it. */
   readonly service: Service;
-  /** Where its sources disagree (the winner's value is the mirror's); empty when they agree. */
-  readonly conflicts: readonly MergeConflict[];
   /**
    * The endpoint objects owned by `owner`, the mirror Service as the host
    * holds it (its uid is assigned by the host). Pure, as every function
@@ -240,12 +240,19 @@ export function desiredMirror(
   options: DesiredMirrorOptions,
 ): DesiredMirror {
   const { service, conflicts } = mergedMirror(inputs);
+  const endpointsFor = (owner: MirrorOwner): MirrorEndpointObjects => ({
+    endpointSlices: mirrorEndpointSlices(inputs, owner),
+    endpoints: options.legacyEndpoints ? mirrorEndpoints(inputs, owner) : undefined,
+  });
   return {
+    layout: mirrorLayout(objectKey(service)),
+    owner: service,
     service,
     conflicts,
-    endpointsFor: (owner) => ({
-      endpointSlices: mirrorEndpointSlices(inputs, owner),
-      endpoints: options.legacyEndpoints ? mirrorEndpoints(inputs, owner) : undefined,
-    }),
+    endpointsFor,
+    ownedBy: (owner) => {
+      const owned = endpointsFor(owner);
+      return { sets: [owned.endpointSlices], singles: [owned.endpoints] };
+    },
   };
 }

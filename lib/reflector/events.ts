@@ -10,7 +10,8 @@
 import type { Event, ObjectReference, Service } from "kubernetes-types/core/v1.d.ts";
 import type { Clock } from "../clock.ts";
 import { realClock } from "../clock.ts";
-import { events } from "../kube/resource.ts";
+import type { KubeObject } from "../kube/object.ts";
+import { apiVersionOf, events, type ResourceType, services } from "../kube/resource.ts";
 import type { RestClient } from "../kube/rest.ts";
 
 /** Options of {@linkcode EventRecorder}. */
@@ -35,15 +36,20 @@ export interface EventNote {
   message: string;
 }
 
+/** The reference an Event about `object`, of `type`, names. */
+export function objectReference(type: ResourceType, object: KubeObject): ObjectReference {
+  return {
+    apiVersion: apiVersionOf(type),
+    kind: type.kind,
+    namespace: object.metadata?.namespace ?? "",
+    name: object.metadata?.name ?? "",
+    uid: object.metadata?.uid ?? "",
+  };
+}
+
 /** The reference an Event about the host Service `service` (a mirror, or one in its way) names. */
 export function serviceReference(service: Service): ObjectReference {
-  return {
-    apiVersion: "v1",
-    kind: "Service",
-    namespace: service.metadata?.namespace ?? "",
-    name: service.metadata?.name ?? "",
-    uid: service.metadata?.uid ?? "",
-  };
+  return objectReference(services, service);
 }
 
 /** Records host Events, rate-limited per object and reason. */

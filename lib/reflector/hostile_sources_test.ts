@@ -32,6 +32,7 @@ import {
   type ServerWrite,
 } from "../../tests/support/server_writes.ts";
 import { SourceLimitError } from "./source_limits.ts";
+import { syncedBySource } from "../../tests/support/source_states.ts";
 
 const namespace = scenarioNamespace;
 
@@ -167,7 +168,7 @@ Deno.test("hostile sources each fail at their bound while the healthy source is 
       for (const bytes of bodyBytes.slice(0, -1)) {
         ok(bytes < 17 * 1024 * 1024, `${bytes} bytes sent`);
       }
-      deepStrictEqual(reflector.reflector.sourcesSynced, {
+      deepStrictEqual(syncedBySource(reflector.reflector), {
         east: true,
         pages: false,
         body: false,

@@ -1,15 +1,20 @@
 /**
- * The Reflector: keeps, in the host cluster, a selector-less mirror Service
- * plus EndpointSlices for every Service its sources export.
+ * The Reflector: keeps, in the host cluster, what its sources export, as
+ * each host model renders it (`host_model.ts`; today the mirror model: a
+ * selector-less mirror Service plus EndpointSlices per exported Service).
  *
- * Data flows one way: source informers and host informers turn every change
- * into a key (`namespace/name`) on one rate-limited queue; workers reconcile
- * a key by computing the desired mirror from the sources' caches
- * (`desired.ts`), deciding the key's outcome, and handing the mirror to the
- * applier, which writes the difference (`applier.ts`). Garbage collection
- * is the same path: every mirror the host holds is queued at start, and a
- * key no source exports is deleted, but only once every source has synced,
- * so a source that is down never costs its mirrors.
+ * Data flows one way: a source tells each change by the key of its Service
+ * in the source; each model says which host keys that Service bears on
+ * (`_host_keys.ts` remembers, so the keys it bore on before are told too);
+ * host informers tell changes of what the models read. Every change
+ * becomes a key qualified by its model on one rate-limited queue
+ * (`queue_keys.ts`); workers reconcile a key (`key_reconciler.ts`: the
+ * claims, one merge, the model's desired objects, the applier's writes),
+ * and what the reconcile found goes to one reporter (`reporter.ts`).
+ * Garbage collection is the same path: every key a model holds objects of
+ * is queued at start, and a key no source exports is withdrawn, but only
+ * once every source has synced, so a source that is down never costs its
+ * part of the host.
  *
  * What the Reflector does is told to one {@linkcode ReflectorObserver}
  * (`observer.ts`): attempts, writes, conflicts, failures it recovers from.
@@ -17,45 +22,37 @@
  * @module
  */
 
-import type { Endpoints, Namespace, Service } from "kubernetes-types/core/v1.d.ts";
-import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { runController } from "../controller/controller.ts";
-import { done, type Outcome, requeueAfter, terminal } from "../controller/reconcile.ts";
+import { type Outcome, terminal } from "../controller/reconcile.ts";
 import { type Clock, realClock } from "../clock.ts";
+import type { Service } from "kubernetes-types/core/v1.d.ts";
 import type { Informer, InformerPhase } from "../kube/informer.ts";
-import { type KubeObject, objectKey, sliceServiceKeys, splitObjectKey } from "../kube/object.ts";
-import {
-  endpoints,
-  endpointSlices,
-  namespaces,
-  type ResourceType,
-  services,
-} from "../kube/resource.ts";
+import type { KubeObject } from "../kube/object.ts";
+import { endpoints, endpointSlices, type ResourceType, services } from "../kube/resource.ts";
 import type { RestClient } from "../kube/rest.ts";
+import type { ReadonlyStore } from "../kube/store.ts";
 import { RateLimitingQueue } from "../workqueue/rate_limiting_queue.ts";
-import {
-  endpointSliceControllerName,
-  endpointSliceManagedByLabel,
-  isReflected,
-  managedByLabel,
-  managedByValue,
-  sliceSource,
-} from "../ownership.ts";
-import { keyedInformer, type KeyedInformerOptions, sliceIndexers } from "./_informers.ts";
-import { Applier, type ApplyResult, type NameClash, NameTakenError } from "./applier.ts";
-import { desiredMirror, type MergeConflict } from "./desired.ts";
-import { EventRecorder, serviceReference } from "./events.ts";
-import { withdrawnEndpoints } from "./_stale.ts";
-import type { StaleAction } from "./stale_action.ts";
-import { fanOut, type ReflectorObserver } from "./observer.ts";
+import { isReflected } from "../ownership.ts";
+import { Applier, type HostCaches } from "./applier.ts";
+import { drainSignal } from "./_drain_signal.ts";
+import { EventRecorder } from "./events.ts";
+import { type HostInformers, hostInformers } from "./_host_informers.ts";
+import { HostKeys } from "./_host_keys.ts";
+import type { HostModel } from "./host_model.ts";
 import { invalidObjectEvents } from "./_invalid_object_events.ts";
-import { Source } from "./source.ts";
+import { KeyReconciler } from "./key_reconciler.ts";
+import { MirrorModel } from "./mirror_model.ts";
+import { NamespaceParking } from "./namespace_parking.ts";
+import { fanOut, type ReflectorObserver } from "./observer.ts";
+import { Propagation } from "./propagation.ts";
+import { parseQueueKey, queueKey } from "./queue_keys.ts";
+import { Reporter } from "./reporter.ts";
+import type { Report } from "./reports.ts";
+import { Source, type SourceObserver } from "./source.ts";
 import type { SourceConfig } from "./source_config.ts";
 import { type SourceChanges, SourceSet } from "./_source_set.ts";
-import { type NameClaim, settleClaims, type SettledClaims } from "./_name_claims.ts";
-import { MirrorNaming } from "./mirror_names.ts";
-import { hostServiceShape } from "./_host_service_shape.ts";
 import type { SourceState } from "./source_state.ts";
+import type { StaleAction } from "./stale_action.ts";
 
 export type { SourceState } from "./source_state.ts";
 
@@ -141,136 +138,106 @@ export class Reflector {
   readonly #observer: ReflectorObserver;
   readonly #sources: SourceSet;
   readonly #queue: RateLimitingQueue;
-  readonly #hostServices: Informer<Service>;
-  readonly #hostSlices: Informer<EndpointSlice>;
-  readonly #hostEndpoints: Informer<Endpoints>;
-  readonly #hostNamespaces: Informer<Namespace>;
-  /** Sources unreachable for longer than `staleAfterMs`: their endpoints are withdrawn. */
-  readonly #stale = new Set<string>();
-  /** Keys whose sources disagree, as last reconciled, with the sources in conflict. */
-  readonly #conflicted = new Map<string, readonly string[]>();
-  /** Of the keys in `#conflicted`: the conflict last told, as its sources and winners. */
-  readonly #conflictsTold = new Map<string, string>();
-  /** Keys mirrored, as last reconciled, with the sources whose objects make the mirror. */
-  readonly #contributions = new Map<string, readonly string[]>();
-  /** Per key, per source: when its first change not yet reconciled was seen (clock ms). */
-  readonly #changedAt = new Map<string, Map<string, number>>();
-  /** The same, for the keys being reconciled: their first write tells the delay. */
-  readonly #propagating = new Map<string, Map<string, number>>();
-  /** Keys claimed by several source Services, as last reconciled. */
-  readonly #collided = new Set<string>();
-  /** Keys whose mirror lost a hand-added selector, to be checked for strays once more. */
-  readonly #strayChecks = new Set<string>();
-  /** Keys parked until their namespace appears in the host, by namespace. */
-  readonly #waiting = new Map<string, Set<string>>();
-  readonly #applier: Applier;
-  readonly #events: EventRecorder;
+  readonly #models: ReadonlyMap<string, HostModel>;
+  /** Per model: the host keys of the sources' Services. */
+  readonly #keys = new Map<HostModel, HostKeys<Source>>();
+  readonly #host: HostInformers;
+  readonly #parking = new NamespaceParking();
+  readonly #propagation: Propagation;
+  readonly #reporter: Reporter;
+  readonly #reconciler: KeyReconciler;
 
   /** Creates the Reflector; nothing is read before {@linkcode Reflector.run}. */
   constructor(options: ReflectorOptions) {
     this.#options = options;
     this.#observer = options.observer ?? {};
-    const scope = options.namespace ? { namespace: options.namespace } : {};
     const clock = options.clock ? { clock: options.clock } : {};
     this.#queue = new RateLimitingQueue(clock);
-    const enqueue = (key: string) => this.#queue.add(key);
-    // Sources also tell of invalid objects on the mirrors they bear on.
-    const sourceObserver = fanOut(
+    const mirror = this.#mirrorModel(options);
+    this.#models = new Map([[mirror.name, mirror]]);
+    for (const model of this.#models.values()) this.#keys.set(model, new HostKeys());
+    const events = new EventRecorder({ rest: options.host, ...clock });
+    this.#sources = this.#sourceSet(options, events, mirror);
+    this.#host = hostInformers(options.host, [...this.#models.values()], {
+      ...(options.namespace ? { namespace: options.namespace } : {}),
+      ...clock,
+      enqueue: (key) => this.#queue.add(key),
+      onError: (error, phase) => this.#failed(error, phase),
+    }, (namespace) => this.#parking.wake(namespace));
+    this.#reporter = new Reporter({
+      observer: this.#observer,
+      events,
+      onEventError: (error) => this.#failed(error, "handler"),
+    });
+    this.#propagation = new Propagation({
+      onPropagated: (source, ms) => this.#observer.onPropagated?.(source, ms),
+      ...clock,
+    });
+    const host: HostCaches = {
+      namespaces: this.#host.namespaces.store,
+      objects: (resource) => this.#store({ resource }),
+    };
+    this.#reconciler = new KeyReconciler({
+      sources: this.#sources,
+      keysOf: (model) => this.#keysOf(model),
+      applier: new Applier({
+        rest: options.host,
+        host,
+        observer: fanOut(this.#observer, {
+          onWrite: (write) => this.#propagation.written(write.mirror),
+        }),
+      }),
+      host,
+      parking: this.#parking,
+      parkedAs: (model, key) => queueKey(model.name, key),
+      createNamespaces: options.createNamespaces,
+      waitMs: options.waitMs ?? 5_000,
+      staleAction: options.staleAction ?? "not-ready",
+    });
+  }
+
+  /** The mirror model of `options`, reading the host caches once they are made. */
+  #mirrorModel(options: ReflectorOptions): HostModel {
+    const mirror: HostModel = new MirrorModel({
+      rest: options.host,
+      caches: () => ({
+        services: this.#store(services),
+        endpointSlices: this.#store(endpointSlices),
+        endpoints: this.#store(endpoints),
+      }),
+      ...(options.nameTemplate ? { nameTemplate: options.nameTemplate } : {}),
+      legacyEndpoints: options.legacyEndpoints,
+      claimed: (key) => this.#claimed(mirror, key),
+    });
+    return mirror;
+  }
+
+  /** The sources of `options`, telling of invalid objects on the mirrors of `primary` too. */
+  #sourceSet(options: ReflectorOptions, events: EventRecorder, primary: HostModel): SourceSet {
+    const observer = fanOut(
       this.#observer,
       invalidObjectEvents({
-        events: () => this.#events,
-        mirrors: () => this.#hostServices.store,
+        events: () => events,
+        mirrors: () => this.#store<Service>(services),
         onError: (error) => this.#failed(error, "handler"),
       }),
     );
-    const naming = new MirrorNaming(options.nameTemplate);
-    this.#sources = new SourceSet(options.sources, {
-      make: (source) => {
-        const made = new Source({ ...source, ...scope, ...clock, naming }, sourceObserver);
-        made.onChange((key) => {
-          this.#changed(made.name, key);
-          enqueue(key);
-        });
-        return made;
-      },
+    return new SourceSet(options.sources, {
+      make: (config) => this.#source(config, observer, primary),
       removeGraceMs: options.removeGraceMs ?? 0,
-      ...clock,
+      ...(options.staleAfterMs ? { staleAfterMs: options.staleAfterMs } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
       // A source's keys cover only what it holds now: the keys its part of
-      // the host bears on (slices of a source that left, or of the one it
+      // the host bears on (of a source that left, or of the one it
       // replaced) are looked at once it synced or retired.
-      onSynced: (source, inherited) => this.#requeueSource(source.name, inherited),
-      onRetired: (source, keys) => {
-        this.#stale.delete(source.name);
-        this.#requeueSource(source.name, keys);
+      onSynced: (source, replaced) => this.#requeueSource(source.name, replaced),
+      onRetired: (source) => this.#requeueSource(source.name, source),
+      onDiscarded: (source) => this.#keys.forEach((keys) => keys.drop(source)),
+      onStale: (source, stale) => {
+        this.#observer.onStale?.(source.name, stale);
+        this.#requeueKeysOf(source);
       },
     });
-    const host = hostInformers(options.host, {
-      ...scope,
-      ...clock,
-      enqueue,
-      onError: (error, phase) => this.#failed(error, phase),
-    }, {
-      exported: (key) => this.#sources.counted.some((source) => source.exports(key)),
-      wake: (namespace) => this.#wake(namespace),
-    });
-    this.#hostServices = host.services;
-    this.#hostSlices = host.endpointSlices;
-    this.#hostEndpoints = host.endpoints;
-    this.#hostNamespaces = host.namespaces;
-    this.#events = new EventRecorder({ rest: options.host, ...clock });
-    this.#applier = new Applier({
-      rest: options.host,
-      host: {
-        services: this.#hostServices.store,
-        endpointSlices: this.#hostSlices.store,
-        endpoints: this.#hostEndpoints.store,
-        namespaces: this.#hostNamespaces.store,
-      },
-      observer: fanOut(this.#observer, { onWrite: (write) => this.#propagated(write.mirror) }),
-    });
-  }
-
-  /** Notes when a change of `source` bearing on `key` was seen, unless an earlier one waits. */
-  #changed(source: string, key: string): void {
-    const now = (this.#options.clock ?? realClock).now();
-    const seen = this.#changedAt.get(key) ?? new Map<string, number>();
-    if (!seen.has(source)) seen.set(source, now);
-    this.#changedAt.set(key, seen);
-  }
-
-  /** Tells, once, how long the changes of `key` being reconciled took to reach the host. */
-  #propagated(key: string): void {
-    const seen = this.#propagating.get(key);
-    if (!seen) return;
-    this.#propagating.delete(key);
-    const now = (this.#options.clock ?? realClock).now();
-    for (const [source, at] of seen) this.#observer.onPropagated?.(source, now - at);
-  }
-
-  /**
-   * Reconciles `key` with its changes so far in hand: a write tells their
-   * delay; a reconcile that fails puts them back, keeping the earlier time.
-   */
-  async #reconcileTimed(key: string, signal: AbortSignal): Promise<Outcome> {
-    const seen = this.#changedAt.get(key);
-    this.#changedAt.delete(key);
-    if (seen) this.#propagating.set(key, seen);
-    let outcome: Outcome | undefined;
-    try {
-      outcome = await this.#reconcile(key, signal);
-      return outcome;
-    } finally {
-      const left = this.#propagating.get(key);
-      this.#propagating.delete(key);
-      // A key that is done (or given up) wrote all its changes called for.
-      if (left && outcome?.kind !== "done" && outcome?.kind !== "terminal") {
-        const waiting = this.#changedAt.get(key) ?? new Map<string, number>();
-        for (const [source, at] of left) {
-          waiting.set(source, Math.min(at, waiting.get(source) ?? Infinity));
-        }
-        this.#changedAt.set(key, waiting);
-      }
-    }
   }
 
   /** Whether the host caches and every source have synced. */
@@ -280,7 +247,7 @@ export class Reflector {
 
   /**
    * Whether the host caches have synced, so keys are being reconciled. A
-   * source that has not synced only delays that source's mirrors.
+   * source that has not synced only delays that source's part of the host.
    */
   get hostSynced(): boolean {
     return this.#hostInformers().every((informer) => informer.hasSynced);
@@ -291,48 +258,33 @@ export class Reflector {
     return this.#queue.len();
   }
 
-  /** Mirrors whose sources disagree, as last reconciled (informational). */
+  /** Keys whose sources disagree, as last reconciled (informational). */
   get mirrorsInConflict(): number {
-    return this.#conflicted.size;
+    return this.#reporter.inConflict;
   }
 
-  /** Mirror names claimed by several source Services, as last reconciled (informational). */
+  /** Names claimed by several source Services, as last reconciled (informational). */
   get namesInCollision(): number {
-    return this.#collided.size;
+    return this.#reporter.inCollision;
   }
 
   /** Mirror Services the host holds (owned by this project or adopted). */
   get mirrors(): number {
-    return this.#hostServices.store.list().filter(isReflected).length;
-  }
-
-  /** Sync state of each source, by name. */
-  get sourcesSynced(): Record<string, boolean> {
-    return Object.fromEntries(
-      this.#sources.running.map((source) => [source.name, source.synced]),
-    );
+    return this.#store<Service>(services).list().filter(isReflected).length;
   }
 
   /** The state of each source, running ones in the order added, then removed ones in their grace. */
   get sourceStates(): SourceState[] {
-    const count = (by: Map<string, readonly string[]>) => {
-      const counts = new Map<string, number>();
-      for (const names of by.values()) {
-        for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
-      }
-      return counts;
-    };
-    const contributed = count(this.#contributions);
-    const conflicts = count(this.#conflicted);
+    const counts = this.#reporter.countsBySource();
     return this.#sources.listed.map((source) => ({
       name: source.name,
       url: source.url,
       synced: source.synced,
-      stale: this.#stale.has(source.name),
+      stale: this.#sources.stale(source),
       removing: this.#sources.retiring(source.name),
       exported: source.exported,
-      contributed: contributed.get(source.name) ?? 0,
-      conflicts: conflicts.get(source.name) ?? 0,
+      contributed: counts.get(source.name)?.contributed ?? 0,
+      conflicts: counts.get(source.name)?.conflicts ?? 0,
       ...source.health,
     }));
   }
@@ -344,18 +296,7 @@ export class Reflector {
    * stop at once, their part of the host going after `removeGraceMs`.
    */
   updateSources(sources: readonly SourceConfig[]): SourceChanges {
-    const changes = this.#sources.update(sources);
-    // A restarted source is judged afresh; a removed one stays as it was until retired.
-    for (const name of changes.changed) this.#stale.delete(name);
-    return changes;
-  }
-
-  /** Queues `keys` and the key of every host slice of the source `name`. */
-  #requeueSource(name: string, keys: readonly string[]): void {
-    const slices = this.#hostSlices.store.list().filter((slice) => sliceSource(slice) === name);
-    for (const key of new Set([...keys, ...slices.flatMap(sliceServiceKeys)])) {
-      this.#queue.add(key);
-    }
+    return this.#sources.update(sources);
   }
 
   /**
@@ -371,11 +312,12 @@ export class Reflector {
     const stopping = new AbortController();
     const inner = AbortSignal.any([signal, stopping.signal]);
     const finished = new AbortController();
-    const working = this.#workSignal(
+    const working = drainSignal(
       inner,
       finished.signal,
       () =>
         !stopping.signal.aborted && (options.shutdown?.aborted ?? true) ? options.drainMs ?? 0 : 0,
+      this.#options.clock,
     );
     const informing = Promise.all([
       ...this.#hostInformers().map((informer) => informer.run(inner)),
@@ -398,24 +340,6 @@ export class Reflector {
     }
   }
 
-  /**
-   * The signal the keys in hand write with: it aborts `drainMs()` after
-   * `stop` (at once for 0), or once `finished` aborts, whichever is first.
-   */
-  #workSignal(stop: AbortSignal, finished: AbortSignal, drainMs: () => number): AbortSignal {
-    const working = new AbortController();
-    finished.addEventListener("abort", () => working.abort(), { once: true });
-    const onStop = () => {
-      const ms = drainMs();
-      if (ms <= 0) return working.abort(stop.reason);
-      const clock = this.#options.clock ?? realClock;
-      clock.sleep(ms, finished).then(() => working.abort(stop.reason), () => {});
-    };
-    if (stop.aborted) onStop();
-    else stop.addEventListener("abort", onStop, { once: true });
-    return working.signal;
-  }
-
   /** Runs the controller once the host caches synced, until `signal` aborts; reconciles see `workSignal`. */
   async #reconcileOnceSynced(signal: AbortSignal, workSignal: AbortSignal): Promise<void> {
     try {
@@ -426,37 +350,41 @@ export class Reflector {
       if (!signal.aborted) throw error;
     }
     await Promise.all([
-      runController(this.#queue, (key, context) => this.#reconcileTimed(key, context.signal), {
+      runController(this.#queue, (key, context) => this.#reconcile(key, context.signal), {
         signal,
         workSignal,
         workers: this.#options.workers ?? 4,
-        onAttempt: (attempt) => this.#observer.onAttempt?.(attempt),
+        onAttempt: (attempt) =>
+          this.#observer.onAttempt?.({ ...attempt, key: parseQueueKey(attempt.key).key }),
       }),
       this.#resyncEvery(this.#options.resyncMs ?? 600_000, signal),
-      ...(this.#options.staleAfterMs ? [this.#markStale(this.#options.staleAfterMs, signal)] : []),
     ]);
+  }
+
+  /** Reconciles the queue key `queued`; what it found is reported, even when it fails. */
+  async #reconcile(queued: string, signal: AbortSignal): Promise<Outcome> {
+    const { model: name, key } = parseQueueKey(queued);
+    const model = this.#models.get(name);
+    if (!model) return terminal(new Error(`No host model ${name} for ${key}`));
+    const reports: Report[] = [];
+    try {
+      return await this.#propagation.during(
+        key,
+        () => this.#reconciler.reconcile(model, key, reports, signal),
+        // A key that is done (or given up) wrote all its changes called for.
+        (outcome) => outcome.kind === "done" || outcome.kind === "terminal",
+      );
+    } finally {
+      await this.#reporter.report(reports);
+    }
   }
 
   /**
    * Queues every key the Reflector knows of each `ms` until `signal`
-   * aborts: the keys of the sources' selected Services and of the host's
-   * mirrors and of the Reflector's endpoint objects (the same keys a start
-   * queues).
+   * aborts: per model, the keys of the counted sources' Services and those
+   * of the model's objects in the host (the same keys a start queues).
    */
   async #resyncEvery(ms: number, signal: AbortSignal): Promise<void> {
-    await this.#every(ms, signal, () => {
-      const keys = new Set([
-        ...this.#sources.counted.flatMap((source) => source.keys()),
-        ...this.#hostServices.store.list().filter(isReflected).map(objectKey),
-        ...this.#hostSlices.store.list().flatMap(sliceServiceKeys),
-        ...this.#hostEndpoints.store.keys(),
-      ]);
-      for (const key of keys) this.#queue.add(key);
-    });
-  }
-
-  /** Calls `tick` every `ms` of the Reflector's clock until `signal` aborts. */
-  async #every(ms: number, signal: AbortSignal, tick: () => void): Promise<void> {
     const clock = this.#options.clock ?? realClock;
     while (!signal.aborted) {
       try {
@@ -464,303 +392,94 @@ export class Reflector {
       } catch {
         return; // sleep() rejects only when `signal` aborts.
       }
-      tick();
+      for (const model of this.#models.values()) {
+        const keys = new Set([
+          ...this.#sources.counted.flatMap((source) => this.#keysOf(model).keysOf(source)),
+          ...model.heldKeys(),
+        ]);
+        for (const key of keys) this.#queue.add(queueKey(model.name, key));
+      }
     }
+  }
+
+  /** A running source of `config`, whose changes are queued as the models' keys. */
+  #source(config: SourceConfig, observer: SourceObserver, primary: HostModel): Source {
+    const { namespace, clock } = this.#options;
+    const source: Source = new Source(
+      { ...config, ...(namespace ? { namespace } : {}), ...(clock ? { clock } : {}) },
+      {
+        ...observer,
+        // Told with the key of the mirror it bears on, which per-source names make another.
+        onInvalidObject: (invalid) => {
+          const service = invalid.serviceKey && source.service(invalid.serviceKey);
+          const [key] = service ? primary.keysOf(service, source.name) : [];
+          observer.onInvalidObject?.({ ...invalid, serviceKey: key ?? invalid.serviceKey });
+        },
+      },
+    );
+    source.onChange((sourceKey) => {
+      const service = source.service(sourceKey);
+      for (const model of this.#models.values()) {
+        const keys = service ? model.keysOf(service, source.name) : [];
+        for (const key of this.#keysOf(model).set(source, sourceKey, keys)) {
+          this.#propagation.changed(source.name, key);
+          this.#queue.add(queueKey(model.name, key));
+        }
+      }
+    });
+    return source;
+  }
+
+  /** Whether a counted source exports a Service bearing on `key` of `model`. */
+  #claimed(model: HostModel, key: string): boolean {
+    const counted = new Set(this.#sources.counted);
+    return this.#keysOf(model).sourcesOf(key).some((source) => counted.has(source));
+  }
+
+  /**
+   * Queues, per model, the keys of its host objects written for the source
+   * `name`, and those of `released`, a source that no longer counts, which
+   * is forgotten.
+   */
+  #requeueSource(name: string, released: Source | undefined): void {
+    for (const model of this.#models.values()) {
+      const dropped = released ? this.#keysOf(model).drop(released) : [];
+      for (const key of new Set([...dropped, ...model.keysWrittenFor(name)])) {
+        this.#queue.add(queueKey(model.name, key));
+      }
+    }
+  }
+
+  /** Queues, per model, the keys of the Services of `source`. */
+  #requeueKeysOf(source: Source): void {
+    for (const model of this.#models.values()) {
+      for (const key of this.#keysOf(model).keysOf(source)) {
+        this.#queue.add(queueKey(model.name, key));
+      }
+    }
+  }
+
+  #keysOf(model: HostModel): HostKeys<Source> {
+    const keys = this.#keys.get(model);
+    if (!keys) throw new TypeError(`No host keys of model ${model.name}`);
+    return keys;
+  }
+
+  /** The host cache of `type`'s resource, which some model reads. */
+  #store<T extends KubeObject = KubeObject>(
+    type: Pick<ResourceType, "resource">,
+  ): ReadonlyStore<T> {
+    const informer = this.#host.byResource.get(type.resource);
+    if (!informer) throw new TypeError(`No host informer reads ${type.resource}`);
+    return informer.store as unknown as ReadonlyStore<T>;
   }
 
   #hostInformers(): Pick<Informer<KubeObject>, "hasSynced" | "synced" | "run">[] {
-    return [this.#hostServices, this.#hostSlices, this.#hostEndpoints, this.#hostNamespaces];
-  }
-
-  /**
-   * Decides the outcome of `key`, the one place where it is decided, and
-   * has the applier write what the outcome needs.
-   */
-  async #reconcile(key: string, signal: AbortSignal): Promise<Outcome> {
-    const waitMs = this.#options.waitMs ?? 5_000;
-    const { claims, unsynced } = this.#sourceObjects(key);
-    const { inputs } = claims;
-    if (inputs.length === 0) {
-      // No synced source exports the key: their parts go now. A source that
-      // has not synced may export it: its part and the mirror stay, and the
-      // key is looked at again.
-      await this.#applier.remove(key, { keep: unsynced, signal });
-      this.#conflicted.delete(key);
-      this.#conflictsTold.delete(key);
-      this.#collided.delete(key);
-      this.#contributions.delete(key);
-      return unsynced.size > 0 ? requeueAfter(waitMs) : done();
-    }
-    const existing = this.#hostServices.store.get(key);
-    if (existing && !isReflected(existing)) return await this.#unowned(key, existing);
-    const mirror = desiredMirror(inputs, { legacyEndpoints: this.#options.legacyEndpoints });
-    const { namespace = "" } = splitObjectKey(key);
-    if (!existing && !this.#applier.hasNamespace(namespace)) {
-      if (!this.#options.createNamespaces) return this.#park(key, namespace);
-      await this.#applier.createNamespace(namespace, { signal });
-    }
-    let applied: ApplyResult;
-    try {
-      applied = await this.#applier.apply(mirror, { keep: unsynced, signal });
-    } catch (error) {
-      // A same-named Service the host caches had not seen yet, not ours.
-      if (error instanceof NameTakenError) return await this.#unowned(key, error.object as Service);
-      throw error;
-    }
-    for (const clash of applied.clashes) await this.#clashed(key, applied.service, clash);
-    this.#contributions.set(key, inputs.map((each) => each.source));
-    await this.#merged(key, applied.service, mirror.conflicts);
-    await this.#claimed(key, applied.service, claims);
-    if (applied.selectorRemoved) {
-      // The host's controllers may still be writing for the selector: look once they are done.
-      this.#strayChecks.add(key);
-      return requeueAfter(waitMs);
-    }
-    if (this.#strayChecks.delete(key)) await this.#reportStrays(key, applied.service, signal);
-    return done();
-  }
-
-  /**
-   * Notes whether the sources of `key` disagree; on a disagreement, tells
-   * the observer (once per change of the sources in conflict or of a
-   * winner, not once per reconcile) and records a Warning Event on the
-   * mirror `service` naming the sources and fields (the oldest source's
-   * value is the mirror's, `_desired_merge.ts`).
-   */
-  async #merged(key: string, service: Service, conflicts: readonly MergeConflict[]): Promise<void> {
-    if (conflicts.length === 0) {
-      this.#conflicted.delete(key);
-      this.#conflictsTold.delete(key);
-      return;
-    }
-    const sources = [...new Set(conflicts.flatMap((each) => each.sources))];
-    this.#conflicted.set(key, sources);
-    const winners = new Set(conflicts.map((each) => each.sources[0]));
-    const told = JSON.stringify([[...sources].sort(), [...winners].sort()]);
-    if (this.#conflictsTold.get(key) !== told) {
-      this.#conflictsTold.set(key, told);
-      this.#observer.onMergeConflict?.(key, conflicts);
-    }
-    const each = conflicts.map(({ field, sources }) =>
-      `${field} (${sources[0]} wins over ${sources.slice(1).join(", ")})`
-    );
-    await this.#reportOn(service, {
-      reason: "MergeConflict",
-      message: `The sources of ${key} disagree; the oldest source Service wins: ${each.join("; ")}`,
-    });
-  }
-
-  /**
-   * Notes whether several source Services claim the name of `key`; if so,
-   * tells the observer and records a Warning Event on the mirror `service`
-   * naming the one that has it and the ones left out (`_name_claims.ts`).
-   */
-  async #claimed(key: string, service: Service, claims: SettledClaims): Promise<void> {
-    const { winner, losers } = claims;
-    if (losers.length === 0 || winner === undefined) {
-      this.#collided.delete(key);
-      return;
-    }
-    this.#collided.add(key);
-    this.#observer.onNameCollision?.(key, { winner, losers });
-    await this.#reportOn(service, {
-      reason: "NameCollision",
-      message: `Several source Services are named ${key} in the host; ${winner} (the oldest) has ` +
-        `the name, and ${losers.join(", ")} ${losers.length > 1 ? "are" : "is"} not mirrored ` +
-        `until the names differ (see --reflector.name-template)`,
-    });
-  }
-
-  /** Reports the endpoint objects of the mirror `service` that are not the Reflector's, if any. */
-  async #reportStrays(key: string, service: Service, signal: AbortSignal): Promise<void> {
-    const strays = await this.#applier.strays(key, { signal });
-    if (strays.length === 0) return;
-    this.#observer.onStrays?.(key, strays);
-    const named = strays.map((stray) => `${stray.kind} ${stray.metadata?.name}`).join(", ");
-    await this.#reportOn(service, {
-      reason: "ForeignEndpoints",
-      message:
-        `${named} adds endpoints to this mirror but is not managed by service-reflector (the host wrote it while a selector was on the Service); it is left alone: delete it`,
-    });
-  }
-
-  /** Reports `clash` of the mirror `service` of `key`: observer, and a Warning Event on the mirror. */
-  async #clashed(key: string, service: Service, clash: NameClash): Promise<void> {
-    this.#observer.onNameClash?.(key, clash);
-    const holder = `${clash.resource} ${objectKey(clash.holder)}`;
-    const outcome = clash.written
-      ? `this mirror's one is ${clash.written.metadata?.name} instead`
-      : "this mirror has none";
-    await this.#reportOn(service, {
-      reason: "NameTaken",
-      message:
-        `The host's ${holder} is not managed by service-reflector, so it is left alone; ${outcome}`,
-    });
-  }
-
-  /**
-   * The source objects of `key` in every synced source, and the names of
-   * the sources that have not synced. Those may hold anything for the key:
-   * their slices in the host are kept as they are, and the mirror is not
-   * deleted on their account. A source that stays down costs only its own
-   * freshness, never the other sources' mirrors.
-   */
-  #sourceObjects(key: string): { claims: SettledClaims; unsynced: Set<string> } {
-    const unsynced = new Set<string>();
-    const claims: NameClaim[] = [];
-    const { staleAction = "not-ready" } = this.#options;
-    for (const source of this.#sources.counted) {
-      if (!source.synced) {
-        unsynced.add(source.name);
-        continue;
-      }
-      for (const { claimant, objects } of source.claimsFor(key)) {
-        claims.push({
-          claimant,
-          objects: this.#stale.has(source.name)
-            ? withdrawnEndpoints(objects, staleAction)
-            : objects,
-        });
-      }
-    }
-    return { claims: settleClaims(claims), unsynced };
-  }
-
-  /**
-   * Until `signal` aborts, marks a synced source stale once it has been
-   * unreachable for `staleAfterMs`, counted from the loss of contact (never
-   * from its last event: a quiet source is not an unreachable one), and
-   * fresh again once it is reached; on either change, the source's keys
-   * are queued so its endpoints are withdrawn or restored. Checked four
-   * times per `staleAfterMs`, at most once a second.
-   */
-  async #markStale(staleAfterMs: number, signal: AbortSignal): Promise<void> {
-    const clock = this.#options.clock ?? realClock;
-    await this.#every(Math.min(1_000, staleAfterMs / 4), signal, () => {
-      for (const source of this.#sources.running) {
-        const { connected, lostSinceMs } = source.health;
-        const stale = source.synced && !connected && lostSinceMs !== undefined &&
-          clock.now() - lostSinceMs >= staleAfterMs;
-        if (stale === this.#stale.has(source.name)) continue;
-        if (stale) this.#stale.add(source.name);
-        else this.#stale.delete(source.name);
-        this.#observer.onStale?.(source.name, stale);
-        for (const key of source.keys()) this.#queue.add(key);
-      }
-    });
-  }
-
-  /**
-   * Parks `key` until `namespace` appears: done for now, and woken by the
-   * host's namespace informer (`#wake`), so a waiting key costs no request.
-   * The check that found the namespace missing and this run in one turn of
-   * the event loop, so the informer cannot add it in between unseen. The
-   * observer is told once per namespace, with its first key.
-   */
-  #park(key: string, namespace: string): Outcome {
-    const keys = this.#waiting.get(namespace);
-    if (keys) {
-      keys.add(key);
-    } else {
-      this.#waiting.set(namespace, new Set([key]));
-      this.#observer.onNamespaceMissing?.(namespace, key);
-    }
-    return done();
-  }
-
-  /** The keys parked for `namespace`, which are no longer parked. */
-  #wake(namespace: string): string[] {
-    const keys = this.#waiting.get(namespace);
-    this.#waiting.delete(namespace);
-    return [...(keys ?? [])];
-  }
-
-  /** Reports the same-named host Service `service` the Reflector does not own: a terminal outcome. */
-  async #unowned(key: string, service: Service): Promise<Outcome> {
-    this.#observer.onUnowned?.(key);
-    await this.#reportOn(service, {
-      reason: "NotOwned",
-      message:
-        `A source exports ${key}, but this Service is not managed by service-reflector; it is left alone`,
-    });
-    return terminal(
-      new Error(
-        `Cannot mirror ${key} as the host has a Service of that name that service-reflector does not own`,
-      ),
-    );
-  }
-
-  /**
-   * Records a Warning Event on the host Service `service`. The Event only
-   * explains an outcome, which stands without it: one that cannot be
-   * recorded is an informer-style failure of the host, not of the key.
-   */
-  async #reportOn(service: Service, note: { reason: string; message: string }): Promise<void> {
-    try {
-      await this.#events.record({
-        object: serviceReference(service),
-        type: "Warning",
-        ...note,
-      });
-    } catch (error) {
-      this.#failed(error, "handler");
-    }
+    return [...this.#host.byResource.values(), this.#host.namespaces];
   }
 
   #failed(error: unknown, phase: InformerPhase): void {
     const url = this.#options.host.transport.url("/").href;
     this.#observer.onInformerError?.({ cluster: "host", url, phase, error });
   }
-}
-
-/** What every host informer shares. */
-type HostScope = Pick<
-  KeyedInformerOptions<KubeObject>,
-  "namespace" | "clock" | "enqueue" | "onError"
->;
-
-/** What the host informers ask the Reflector. */
-interface HostKeys {
-  /** Whether a source exports `key`. */
-  exported(key: string): boolean;
-  /** The keys parked until `namespace` appears, no longer parked. */
-  wake(namespace: string): string[];
-}
-
-/**
- * The host informers: every Service, the Reflector's own slices and
- * Endpoints, and the namespaces (only the Reflector's one under
- * `--namespace`: namespaces are cluster-scoped, so it is picked by name).
- */
-function hostInformers(rest: RestClient, scope: HostScope, keys: HostKeys) {
-  const { namespace, ...unscoped } = scope;
-  const informer = <T extends KubeObject>(
-    type: ResourceType,
-    keysOf: (object: T) => string[],
-    extra: Partial<KeyedInformerOptions<T>> = {},
-  ) => keyedInformer<T>(rest, { type, keysOf, ...extra, ...scope });
-  return {
-    // A host Service matters when it is ours (a mirror someone edited or
-    // deleted is put back; GC starts from them) or when a source exports
-    // its key (an unowned one that blocks a mirror: once it is deleted or
-    // handed over, the mirror is written without waiting for the source).
-    services: informer<Service>(services, (service) => {
-      const key = objectKey(service);
-      return isReflected(service) || keys.exported(key) ? [key] : [];
-    }, { transform: hostServiceShape }),
-    endpointSlices: informer<EndpointSlice>(endpointSlices, sliceServiceKeys, {
-      labelSelector: `${endpointSliceManagedByLabel}=${endpointSliceControllerName}`,
-      indexers: sliceIndexers,
-    }),
-    endpoints: informer<Endpoints>(endpoints, (object) => [objectKey(object)], {
-      labelSelector: `${managedByLabel}=${managedByValue}`,
-    }),
-    // A namespace appearing wakes the keys parked for it.
-    namespaces: keyedInformer<Namespace>(rest, {
-      type: namespaces,
-      keysOf: (object) => keys.wake(object.metadata?.name ?? ""),
-      ...unscoped,
-      ...(namespace ? { fieldSelector: `metadata.name=${namespace}` } : {}),
-    }),
-  };
 }

@@ -32,10 +32,8 @@ import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
 import { ReachabilityProbe } from "../kube/reachability_probe.ts";
 import { isReflected } from "../ownership.ts";
-import { byMirror, byService, keyedInformer, type Runnable, sliceIndexers } from "./_informers.ts";
-import { MirrorNaming } from "./mirror_names.ts";
-import type { NameClaim } from "./_name_claims.ts";
-import type { SourceObjects } from "./desired.ts";
+import { byService, keyedInformer, type Runnable, sliceIndexers } from "./_informers.ts";
+import type { SourceObjects } from "./_desired_inputs.ts";
 import type { InformerFailure } from "./informer_failure.ts";
 import type { SourceConfig } from "./source_config.ts";
 import { admission, type InvalidObject } from "./_source_admission.ts";
@@ -50,12 +48,10 @@ import {
 /** How a source's endpoints are read. */
 export type EndpointsMode = "endpointslices" | "endpoints";
 
-/** Options of {@linkcode Source}: its config and the Reflector's wiring. */
+/** Options of {@linkcode Source}: its config and a time source. */
 export interface SourceOptions extends SourceConfig {
   /** Time source. */
   clock?: Clock;
-  /** How its Services' mirrors are named (the Reflector's); defaults to merged, the Services' own names. */
-  naming?: MirrorNaming;
 }
 
 /** What a {@linkcode Source} tells of its health (part of the Reflector's observer). */
@@ -101,7 +97,6 @@ export class Source {
   /** The signal of the current run, while it runs. */
   #running: AbortSignal | undefined;
   readonly #probe: ReachabilityProbe;
-  readonly #naming: MirrorNaming;
 
   /**
    * Creates the source; nothing is sent before {@linkcode Source.run}.
@@ -113,7 +108,6 @@ export class Source {
     this.#options = options;
     this.#observer = observer;
     this.#limits = { ...defaultSourceLimits, ...options.limits };
-    this.#naming = options.naming ?? new MirrorNaming();
     this.#transport = new Transport(options.config);
     this.#rest = new RestClient(this.#transport);
     this.#probe = new ReachabilityProbe({
@@ -184,7 +178,10 @@ export class Source {
     return (this.#services?.hasSynced ?? false) && endpointsSynced;
   }
 
-  /** Calls `listener` with the Service key of every change. */
+  /**
+   * Calls `listener` with the key (`namespace/name`, in the source) of the
+   * Service of every change: of the Service, or of its endpoints.
+   */
   onChange(listener: (key: string) => void): void {
     this.#listeners.add(listener);
   }
@@ -199,71 +196,40 @@ export class Source {
 
   /** How many Services the source exports (selected, not mirrors themselves). */
   get exported(): number {
-    return this.#services?.store.list().filter((service) => !isReflected(service)).length ?? 0;
-  }
-
-  /** The mirror keys of every Service the source exports (see {@linkcode Source.exports}). */
-  keys(): string[] {
-    return [...new Set(this.#services?.store.list().flatMap((each) => this.#mirrorKeys(each)))];
+    return this.services().length;
   }
 
   /**
-   * Whether the source exports a Service whose mirror has `key`: its cache
-   * holds a selected Service, not a mirror, that is named so in the host.
+   * The Services the source exports: those its cache holds (selected)
+   * that are not mirrors themselves. A mirror in the source is never
+   * reflected back, so clusters that reflect each other do not echo.
    */
-  exports(key: string): boolean {
-    return (this.#services?.store.byIndex(byMirror, key).length ?? 0) > 0;
+  services(): Service[] {
+    return this.#services?.store.list().filter((service) => !isReflected(service)) ?? [];
   }
 
-  /**
-   * A claim (`_name_claims.ts`) for each Service the source exports whose
-   * mirror has `key`; usually one, none if it exports none. Each claim's
-   * Service carries the mirror's name.
-   */
-  claimsFor(key: string): NameClaim[] {
-    return (this.#services?.store.byIndex(byMirror, key) ?? []).map((service) => {
-      const { name = "" } = service.metadata ?? {};
-      const mirrorName = this.#naming.name(service, this.name);
-      const renamed = mirrorName !== name;
-      const objects = {
-        source: this.name,
-        service: renamed
-          ? { ...service, metadata: { ...service.metadata, name: mirrorName } }
-          : service,
-        ...(renamed ? { renamedFrom: name } : {}),
-        ...this.#endpointsOf(objectKey(service)),
-      };
-      return { claimant: this.#naming.claimant(service, this.name), objects };
-    });
+  /** The Service of `key` if the source exports it (see {@linkcode Source.services}). */
+  service(key: string): Service | undefined {
+    const service = this.#services?.store.get(key);
+    return service && !isReflected(service) ? service : undefined;
   }
 
-  /** The endpoint objects of the source Service of `sourceKey`. */
-  #endpointsOf(sourceKey: string): Pick<SourceObjects, "endpointSlices" | "endpoints"> {
+  /** The Service of `key` the source exports, with its endpoint objects; undefined if it exports none. */
+  objectsOf(key: string): SourceObjects | undefined {
+    const service = this.service(key);
+    return service && { source: this.name, service, ...this.#endpointsOf(key) };
+  }
+
+  /** The endpoint objects of the source Service of `key`. */
+  #endpointsOf(key: string): Pick<SourceObjects, "endpointSlices" | "endpoints"> {
     if (this.#slices) {
-      const slices = this.#slices.store.byIndex(byService, sourceKey).filter((slice) =>
+      const slices = this.#slices.store.byIndex(byService, key).filter((slice) =>
         !isReflected(slice)
       );
       return { endpointSlices: slices };
     }
-    const legacy = this.#endpoints?.store.get(sourceKey);
+    const legacy = this.#endpoints?.store.get(key);
     return legacy ? { endpoints: legacy } : {};
-  }
-
-  /**
-   * The mirror key of `service` in the host, unless it is a mirror itself:
-   * a mirror in the source is never reflected back, so clusters that
-   * reflect each other do not echo.
-   */
-  #mirrorKeys(service: Service): string[] {
-    if (isReflected(service)) return [];
-    const namespace = service.metadata?.namespace ?? "";
-    return [`${namespace}/${this.#naming.name(service, this.name)}`];
-  }
-
-  /** The mirror keys a slice (or Endpoints) of the source Service of `sourceKey` bears on. */
-  #mirrorKeysOfService(sourceKey: string): string[] {
-    const service = this.#services?.store.get(sourceKey);
-    return service ? this.#mirrorKeys(service) : [];
   }
 
   /** Decides the endpoints API, then runs the informers until `signal` aborts. */
@@ -305,14 +271,10 @@ export class Source {
         for (const listener of this.#listeners) listener(key);
       },
     };
-    // A slice or Endpoints whose Service is not cached yet bears on no
-    // mirror: the Service's arrival queues its mirror, with them.
-    const serviceKeys = (object: Endpoints) => this.#mirrorKeysOfService(objectKey(object));
     this.#services = keyedInformer<Service>(this.#rest, {
       type: services,
       labelSelector: selector,
-      indexers: { [byMirror]: (service) => this.#mirrorKeys(service as Service) },
-      keysOf: (service) => this.#mirrorKeys(service),
+      keysOf: (service) => [objectKey(service)],
       admit: this.#admission(services.resource, serviceProblems, "own"),
       ...common,
     });
@@ -325,7 +287,7 @@ export class Source {
       const slices = keyedInformer<EndpointSlice>(this.#rest, {
         type: endpointSlices,
         indexers: sliceIndexers,
-        keysOf: (slice) => sliceServiceKeys(slice).flatMap((key) => this.#mirrorKeysOfService(key)),
+        keysOf: sliceServiceKeys,
         // Only slices of selected Services are cached: most of a source's
         // slices are of Services it does not export, and no mirror reads them.
         admit: (slice) => valid(slice) && this.#selectsServiceOf(slice),
@@ -336,7 +298,7 @@ export class Source {
     }
     this.#endpoints = keyedInformer<Endpoints>(this.#rest, {
       type: endpoints,
-      keysOf: serviceKeys,
+      keysOf: (object) => [objectKey(object)],
       admit: this.#admission(endpoints.resource, endpointsProblems, "own"),
       ...common,
     });
@@ -414,12 +376,7 @@ export class Source {
       resource,
       check,
       keyed,
-      // Told with the key of the mirror it bears on, which per-source names make another.
-      report: (invalid) => {
-        const { serviceKey } = invalid;
-        const [mirror] = serviceKey === undefined ? [] : this.#mirrorKeysOfService(serviceKey);
-        this.#observer.onInvalidObject?.({ ...invalid, serviceKey: mirror ?? serviceKey });
-      },
+      report: (invalid) => this.#observer.onInvalidObject?.(invalid),
     });
   }
 

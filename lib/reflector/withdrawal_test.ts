@@ -11,6 +11,7 @@ import { poll } from "../../tests/support/poll.ts";
 import { mirrorOf } from "../../tests/support/reflector_mirror.ts";
 import { scenario, scenarioNamespace } from "../../tests/support/reflector_scenario.ts";
 import { configFromUrl } from "../kube/config/client_config.ts";
+import { syncedBySource } from "../../tests/support/source_states.ts";
 
 const namespace = scenarioNamespace;
 
@@ -33,7 +34,7 @@ Deno.test("a Service deleted in a synced source loses its endpoints while anothe
         return state.endpoints.join() === endpoint ? true : undefined;
       }, { description: `${name} mirrored while the other source is down` });
     }
-    equal(reflector.reflector.sourcesSynced["down"], false, "the other source is down");
+    equal(syncedBySource(reflector.reflector)["down"], false, "the other source is down");
 
     await east.kubectl("delete", "service", "web", "-n", namespace);
     await east.kubectl("label", "service", "api", "-n", namespace, "export-");

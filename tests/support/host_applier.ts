@@ -14,10 +14,10 @@ import { adminConfig } from "./client_configs.ts";
 import { RestClient } from "../../lib/kube/rest.ts";
 import type { KubeObject } from "../../lib/kube/object.ts";
 import { endpoints, endpointSlices, type ResourceType, services } from "../../lib/kube/resource.ts";
-import { Store } from "../../lib/kube/store.ts";
+import { type ReadonlyStore, Store } from "../../lib/kube/store.ts";
 import { Transport } from "../../lib/kube/transport.ts";
 import { sliceIndexers } from "../../lib/reflector/_informers.ts";
-import { Applier, type WriteObserver } from "../../lib/reflector/applier.ts";
+import { Applier, type HostCaches, type WriteObserver } from "../../lib/reflector/applier.ts";
 
 /** Runs `body` with a fresh host cluster that has namespace `shop`, and an admin client of it. */
 export async function onHost(
@@ -40,17 +40,44 @@ export async function caughtUpApplier(
     for (const item of (await rest.list<T>(type, { namespace: "shop" })).items) store.set(item);
     return store;
   };
-  return new Applier({
-    rest,
-    host: {
-      services: await filled(services, new Store<Service>()),
-      endpointSlices: await filled(
-        endpointSlices,
-        new Store<EndpointSlice>({ indexers: sliceIndexers }),
-      ),
-      endpoints: await filled(endpoints, new Store<Endpoints>()),
-      namespaces: new Store<Namespace>(),
+  const stores = emptyStores();
+  await filled(services, stores.services);
+  await filled(endpointSlices, stores.endpointSlices);
+  await filled(endpoints, stores.endpoints);
+  return new Applier({ rest, host: hostCaches(stores), ...(observer ? { observer } : {}) });
+}
+
+/** The host caches of a mirror: Services, slices (indexed as the Reflector's are), Endpoints, namespaces. */
+export interface MirrorStores {
+  services: Store<Service>;
+  endpointSlices: Store<EndpointSlice>;
+  endpoints: Store<Endpoints>;
+  namespaces: Store<Namespace>;
+}
+
+/** Empty {@linkcode MirrorStores}. */
+export function emptyStores(): MirrorStores {
+  return {
+    services: new Store<Service>(),
+    endpointSlices: new Store<EndpointSlice>({ indexers: sliceIndexers }),
+    endpoints: new Store<Endpoints>(),
+    namespaces: new Store<Namespace>(),
+  };
+}
+
+/** `stores` as the applier reads them, by resource. */
+export function hostCaches(stores: MirrorStores = emptyStores()): HostCaches {
+  const byResource = new Map<string, ReadonlyStore<KubeObject>>([
+    [services.resource, stores.services],
+    [endpointSlices.resource, stores.endpointSlices],
+    [endpoints.resource, stores.endpoints],
+  ]);
+  return {
+    namespaces: stores.namespaces,
+    objects: (resource) => {
+      const store = byResource.get(resource);
+      if (!store) throw new TypeError(`No host cache of ${resource}`);
+      return store;
     },
-    ...(observer ? { observer } : {}),
-  });
+  };
 }

@@ -24,3 +24,11 @@ export function sourceState(overrides: Partial<SourceState> = {}): SourceState {
     ...overrides,
   };
 }
+
+/** Whether each running source of `reflector` has synced, by name. */
+export function syncedBySource(
+  reflector: { sourceStates: readonly SourceState[] },
+): Record<string, boolean> {
+  const running = reflector.sourceStates.filter((state) => !state.removing);
+  return Object.fromEntries(running.map((state) => [state.name, state.synced]));
+}
