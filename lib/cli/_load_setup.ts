@@ -9,9 +9,11 @@
  * 1. this cluster's client config: `--kubeconfig`, else the in-cluster
  *    config in a Pod, else `KUBECONFIG` or `~/.kube/config`;
  * 2. the Emitter's token file, TLS pair and client CA;
- * 3. each `--reflector.source-kubeconfig` (a URL source already has its
- *    config, made once from the flag), then `--reflector.sources-file`
- *    with every file it names;
+ * 3. each flag's source, then `--reflector.sources-file` with every file
+ *    it names, each source by the one path of `_source_config.ts` with
+ *    `--reflector.selector`, `--reflector.source-max-*` and `--namespace`
+ *    as its defaults (a `--reflector.source-kubeconfig` is loaded; a
+ *    `--reflector.source-api` already has its config, made once from the flag);
  * 4. the clients of this cluster, then, under `--leader-elect`, the elector,
  *    whose Lease namespace may come from the Pod.
  *
@@ -32,9 +34,10 @@ import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
 import type { Logger } from "../log/logger.ts";
 import type { SourceConfig } from "../reflector/source_config.ts";
-import type { Config, EmitterConfig, LeaderElectionConfig, ReflectorConfig } from "./flags.ts";
+import type { Config, EmitterConfig, LeaderElectionConfig, SourceFlag } from "./flags.ts";
 import type { Started } from "./_started.ts";
 import { blaming } from "./_startup_error.ts";
+import { resolveSource, type SourceDefaults } from "./_source_config.ts";
 import { SourcesFile } from "./_sources_reload.ts";
 
 /** What the Emitter needs to start. */
@@ -95,8 +98,9 @@ export async function loadSetup(config: Config, options: LoadSetupOptions): Prom
   const emitterFiles = config.emitter.enabled
     ? await readEmitterFiles(config.emitter, logger)
     : undefined;
+  const defaults = sourceDefaults(config, lifetime);
   const flagSources = config.reflector.enabled
-    ? await loadSources(config.reflector, lifetime)
+    ? await loadSources(config.reflector.sources, defaults)
     : undefined;
   const { sourcesFile: path } = config.reflector;
   const sourcesFile = flagSources && path
@@ -105,12 +109,7 @@ export async function loadSetup(config: Config, options: LoadSetupOptions): Prom
         path,
         fixed: flagSources,
         removeGraceMs: config.reflector.removeGraceMs,
-        defaults: {
-          selector: config.reflector.selector,
-          limits: config.reflector.sourceLimits,
-          ...(config.namespace ? { namespace: config.namespace } : {}),
-          ...lifetime,
-        },
+        defaults,
       }))
     : undefined;
   const sources = sourcesFile?.sources ?? flagSources;
@@ -183,27 +182,25 @@ async function readEmitterFiles(
   };
 }
 
-/** Every source as the Reflector takes it, a kubeconfig source's file loaded. */
+/** What every source, a flag's or the sources file's, shares unless it says otherwise. */
+function sourceDefaults(config: Config, lifetime: { signal?: AbortSignal }): SourceDefaults {
+  return {
+    selector: config.reflector.selector,
+    limits: config.reflector.sourceLimits,
+    ...(config.namespace ? { namespace: config.namespace } : {}),
+    ...lifetime,
+  };
+}
+
+/** The flags' sources as the Reflector takes them, each kubeconfig loaded, blaming its flag. */
 async function loadSources(
-  config: ReflectorConfig,
-  lifetime: { signal?: AbortSignal },
+  flags: readonly SourceFlag[],
+  defaults: SourceDefaults,
 ): Promise<SourceConfig[]> {
   const sources: SourceConfig[] = [];
-  for (const source of config.sources) {
-    const client = "url" in source
-      ? source.config
-      : (await blaming("--reflector.source-kubeconfig", () =>
-        loadKubeconfig({
-          path: source.kubeconfig,
-          ...(source.context ? { context: source.context } : {}),
-          ...lifetime,
-        }))).config;
-    sources.push({
-      name: source.name,
-      config: client,
-      selector: config.selector,
-      limits: config.sourceLimits,
-    });
+  for (const source of flags) {
+    const flag = "url" in source ? "--reflector.source-api" : "--reflector.source-kubeconfig";
+    sources.push(await blaming(flag, () => resolveSource(source, defaults)));
   }
   return sources;
 }

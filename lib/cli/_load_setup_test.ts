@@ -6,6 +6,7 @@ import {
   envOf,
   generatePki,
   kubeconfig,
+  twoContextKubeconfig,
   withTempDir,
   writeYaml,
 } from "../../tests/support/kubeconfig_fixtures.ts";
@@ -177,18 +178,7 @@ Deno.test("loadSetup() refuses a Pod namespace no Lease can live in", async () =
 Deno.test("loadSetup() reads a source kubeconfig through the context named after its #", async () => {
   await withTempDir(async (dir) => {
     const host = await writeYaml(join(dir, "host.yaml"), kubeconfig({}));
-    const clusters = await writeYaml(join(dir, "clusters.yaml"), {
-      ...kubeconfig({ name: "first", cluster: { server: "https://10.0.0.1:6443" } }),
-      clusters: [
-        { name: "first", cluster: { server: "https://10.0.0.1:6443" } },
-        { name: "second", cluster: { server: "https://10.0.0.2:6443" } },
-      ],
-      users: [{ name: "u", user: {} }],
-      contexts: [
-        { name: "first", context: { cluster: "first", user: "u" } },
-        { name: "second", context: { cluster: "second", user: "u" } },
-      ],
-    });
+    const clusters = await writeYaml(join(dir, "clusters.yaml"), twoContextKubeconfig());
     const setup = await loadSetup(
       config([
         `--kubeconfig=${host}`,

@@ -13,7 +13,7 @@ import { fanOut, type ReflectorObserver } from "../reflector/observer.ts";
 import { Reflector } from "../reflector/reflector.ts";
 import { describeProblems } from "../reflector/source_shape.ts";
 import type { SourceConfig } from "../reflector/source_config.ts";
-import type { ReflectorConfig } from "./flags.ts";
+import type { ReflectorSettings } from "./_reflector_settings.ts";
 
 /** Options of {@linkcode commandReflector}. */
 export interface CommandReflectorOptions {
@@ -21,10 +21,8 @@ export interface CommandReflectorOptions {
   host: RestClient;
   /** The sources, already loaded. */
   sources: readonly SourceConfig[];
-  /** The `--reflector.*` settings. */
-  config: ReflectorConfig;
-  /** `--namespace`; omitted for all. */
-  namespace?: string;
+  /** What the flags decide (`_reflector_settings.ts`). */
+  settings: ReflectorSettings;
   /** Logs go to its `reflector` child. */
   logger: Logger;
   /** Registered once per process; each new Reflector is observed through it. */
@@ -33,21 +31,13 @@ export interface CommandReflectorOptions {
   denied?: DeniedWrites;
 }
 
-/** A new Reflector that logs and counts what it does. */
+/** A new Reflector with `settings` that logs and counts what it does. */
 export function commandReflector(options: CommandReflectorOptions): Reflector {
-  const { config, metrics } = options;
+  const { metrics } = options;
   const reflector = new Reflector({
+    ...options.settings,
     host: options.host,
     sources: [...options.sources],
-    removeGraceMs: config.removeGraceMs,
-    nameTemplate: config.nameTemplate,
-    ...(options.namespace ? { namespace: options.namespace } : {}),
-    createNamespaces: config.createNamespaces,
-    legacyEndpoints: config.legacyEndpoints,
-    workers: config.workers,
-    resyncMs: config.resyncMs,
-    ...(config.staleAfterMs ? { staleAfterMs: config.staleAfterMs } : {}),
-    staleAction: config.staleAction,
     observer: fanOut(
       metrics,
       logObserver(options.logger.child({ component: "reflector" })),

@@ -33,7 +33,8 @@ import type { SourceConfig } from "../reflector/source_config.ts";
 import { BoundedReader, UnreadableFileError } from "./_bounded_read.ts";
 import { watchFileChanges } from "./_file_changes.ts";
 import { parseSourcesFile, SourcesFileError } from "./_sources_file.ts";
-import { loadSourceEntries, type SourceDefaults } from "./_sources_file_load.ts";
+import type { SourceDefaults } from "./_source_config.ts";
+import { loadSourceEntries } from "./_sources_file_load.ts";
 
 /** Most bytes a sources file may hold (a ConfigMap holds at most 1 MiB), counted as read. */
 export const maxSourcesFileBytes = 1024 * 1024;

@@ -34,10 +34,10 @@ import { idleGauges, reflectorMetrics } from "../reflector/metrics.ts";
 import { DeniedWrites, describeDenial } from "../reflector/denied_writes.ts";
 import { hostPermissions, reviewHostPermissions } from "../reflector/host_permissions.ts";
 import type { Reflector } from "../reflector/reflector.ts";
-import type { ReflectorConfig } from "./flags.ts";
 import { leaderMetrics, runWhileLeading } from "./_leader.ts";
 import type { ReflectorSetup } from "./_load_setup.ts";
 import { commandReflector } from "./_reflector.ts";
+import type { ReflectorSettings } from "./_reflector_settings.ts";
 import type { Started } from "./_started.ts";
 import { describeSource } from "./_source_state.ts";
 import type { HealthInfo } from "./listen_server.ts";
@@ -60,10 +60,8 @@ export function reflectorDrainMs(
 
 /** Options of {@linkcode startReflector}. */
 export interface StartReflectorOptions {
-  /** The `--reflector.*` settings. */
-  config: ReflectorConfig;
-  /** `--namespace`; omitted for all. */
-  namespace?: string;
+  /** What the flags decide for the Reflector (`_reflector_settings.ts`). */
+  settings: ReflectorSettings;
   /** Where the Reflector's (and the leader's) metrics are registered, once per registry. */
   registry: Registry;
   /** Logs go to its `reflector` and `leader-election` children. */
@@ -145,11 +143,11 @@ async function checkPermissions(
   options: StartReflectorOptions,
 ): Promise<void> {
   const log = options.logger.child({ component: "reflector" });
-  const { config } = options;
+  const { namespace, legacyEndpoints, createNamespaces } = options.settings;
   const permissions = hostPermissions({
-    ...(options.namespace ? { namespace: options.namespace } : {}),
-    legacyEndpoints: config.legacyEndpoints,
-    createNamespaces: config.createNamespaces,
+    ...(namespace ? { namespace } : {}),
+    legacyEndpoints,
+    createNamespaces,
     ...(setup.election ? { leaseNamespace: setup.election.elector.namespace } : {}),
   });
   try {
@@ -214,7 +212,7 @@ interface ReflectorTerms {
 function reflectorTerms(setup: ReflectorSetup, options: StartReflectorOptions): ReflectorTerms {
   const { host } = setup;
   const sources = () => setup.sourcesFile?.sources ?? setup.sources;
-  const { config, logger } = options;
+  const { settings, logger } = options;
   const log = logger.child({ component: "reflector" });
   const metrics = reflectorMetrics(options.registry);
   const denied = new DeniedWrites({
@@ -238,8 +236,7 @@ function reflectorTerms(setup: ReflectorSetup, options: StartReflectorOptions): 
     const reflector = commandReflector({
       host,
       sources: sources(),
-      config,
-      ...(options.namespace ? { namespace: options.namespace } : {}),
+      settings,
       logger,
       metrics,
       denied,

@@ -10,15 +10,11 @@ import { LeaderElector } from "../kube/leader_election.ts";
 import { leases } from "../kube/resource.ts";
 import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
-import { defaultSourceLimits } from "../reflector/source_limits.ts";
-import type { ReflectorConfig } from "./flags.ts";
+import type { ReflectorSettings } from "./_reflector_settings.ts";
 import { type LoggedLine, logRecorder, messages } from "./_cli_fixtures.ts";
 import { reflectorDrainMs, startReflector } from "./_start_reflector.ts";
 
-const config: ReflectorConfig = {
-  enabled: true,
-  sources: [],
-  selector: "",
+const settings: ReflectorSettings = {
   workers: 1,
   legacyEndpoints: false,
   createNamespaces: true,
@@ -26,7 +22,6 @@ const config: ReflectorConfig = {
   staleAction: "not-ready",
   removeGraceMs: 0,
   nameTemplate: "{name}",
-  sourceLimits: defaultSourceLimits,
 };
 
 async function metric(registry: Registry, name: string): Promise<string | undefined> {
@@ -58,7 +53,7 @@ Deno.test("startReflector() on a real cluster", async (t) => {
         const registry = new Registry();
         const stop = new AbortController();
         const started = startReflector({ host, sources: [] }, {
-          config,
+          settings,
           registry,
           logger,
           signal: stop.signal,
@@ -88,7 +83,7 @@ Deno.test("startReflector() on a real cluster", async (t) => {
           const { logger, lines } = logRecorder();
           const stop = new AbortController();
           const started = startReflector({ host: new RestClient(asServiceAccount), sources: [] }, {
-            config,
+            settings,
             registry: new Registry(),
             logger,
             signal: stop.signal,
@@ -136,7 +131,7 @@ Deno.test("startReflector() on a real cluster", async (t) => {
             host,
             sources: [],
             election: { elector: ours, retryPeriodMs: 200, leaseDurationMs: 3_000 },
-          }, { config, registry, logger, signal: stop.signal });
+          }, { settings, registry, logger, signal: stop.signal });
           const [live] = started.live ?? [];
           const [ready] = started.ready ?? [];
           await poll(() => ours.leader === "other" || undefined, { description: "a standby" });

@@ -27,6 +27,7 @@ import type { Logger } from "../log/logger.ts";
 import type { Config } from "./flags.ts";
 import { connectionCaps, descriptorWarning, ownOpenFilesLimit } from "./_descriptor_budget.ts";
 import { loadSetup } from "./_load_setup.ts";
+import { reflectorSettings } from "./_reflector_settings.ts";
 import { serveListen } from "./_serve_listen.ts";
 import { shutDown } from "./_shut_down.ts";
 import { startEmitter } from "./_start_emitter.ts";
@@ -58,20 +59,20 @@ export async function runService(config: Config, options: RunServiceOptions): Pr
   const setup = await loadSetup(config, { logger, signal: stop.signal });
   const descriptors = descriptorWarning(connectionCaps(config), ownOpenFilesLimit());
   if (descriptors) logger.warn(descriptors.message, descriptors.fields);
-  const common = {
-    ...(config.namespace ? { namespace: config.namespace } : {}),
-    registry,
-    logger,
-    signal: stop.signal,
-  };
+  const common = { registry, logger, signal: stop.signal };
   const started: Started[] = [setup.started];
   let failure: PromiseRejectedResult | undefined;
   try {
     if (setup.emitter) {
-      started.push(await startEmitter(setup.emitter, { ...common, config: config.emitter }));
+      const namespace = config.namespace ? { namespace: config.namespace } : {};
+      started.push(
+        await startEmitter(setup.emitter, { ...common, config: config.emitter, ...namespace }),
+      );
     }
     if (setup.reflector) {
-      started.push(startReflector(setup.reflector, { ...common, config: config.reflector }));
+      started.push(
+        startReflector(setup.reflector, { ...common, settings: reflectorSettings(config) }),
+      );
     }
     const listen = await serveListen(config.listen, {
       registry,

@@ -23,6 +23,7 @@ import {
   services,
 } from "../kube/resource.ts";
 import type { RestClient } from "../kube/rest.ts";
+import type { ReadonlyStore } from "../kube/store.ts";
 import {
   endpointSliceControllerName,
   endpointSliceManagedByLabel,
@@ -64,6 +65,12 @@ export interface HostInformers {
   readonly byResource: ReadonlyMap<string, Informer<KubeObject>>;
   /** The namespaces. */
   readonly namespaces: Informer<Namespace>;
+  /**
+   * The cache of `type`'s resource, which some model reads.
+   *
+   * @throws {TypeError} For a resource no model reads.
+   */
+  store<T extends KubeObject = KubeObject>(type: Pick<ResourceType, "resource">): ReadonlyStore<T>;
 }
 
 /**
@@ -100,6 +107,11 @@ export function hostInformers(
   const { namespace, ...unscoped } = scope;
   return {
     byResource,
+    store: <T extends KubeObject>(type: Pick<ResourceType, "resource">) => {
+      const informer = byResource.get(type.resource);
+      if (!informer) throw new TypeError(`No host informer reads ${type.resource}`);
+      return informer.store as unknown as ReadonlyStore<T>;
+    },
     namespaces: keyedInformer<Namespace>(rest, {
       type: namespaces,
       keysOf: (object) => wake(object.metadata?.name ?? ""),

@@ -28,16 +28,14 @@ import { type Clock, realClock } from "../clock.ts";
 import type { Service } from "kubernetes-types/core/v1.d.ts";
 import type { Informer, InformerPhase } from "../kube/informer.ts";
 import type { KubeObject } from "../kube/object.ts";
-import { endpoints, endpointSlices, type ResourceType, services } from "../kube/resource.ts";
+import { endpoints, endpointSlices, services } from "../kube/resource.ts";
 import type { RestClient } from "../kube/rest.ts";
-import type { ReadonlyStore } from "../kube/store.ts";
 import { RateLimitingQueue } from "../workqueue/rate_limiting_queue.ts";
 import { isReflected } from "../ownership.ts";
 import { Applier, type HostCaches } from "./applier.ts";
 import { drainSignal } from "./_drain_signal.ts";
 import { EventRecorder } from "./events.ts";
 import { type HostInformers, hostInformers } from "./_host_informers.ts";
-import { HostKeys } from "./_host_keys.ts";
 import type { HostModel } from "./host_model.ts";
 import { invalidObjectEvents } from "./_invalid_object_events.ts";
 import { KeyReconciler } from "./key_reconciler.ts";
@@ -50,6 +48,7 @@ import { Reporter } from "./reporter.ts";
 import type { Report } from "./reports.ts";
 import { Source, type SourceObserver } from "./source.ts";
 import type { SourceConfig } from "./source_config.ts";
+import { SourceRoutes } from "./_source_routes.ts";
 import { type SourceChanges, SourceSet } from "./_source_set.ts";
 import type { SourceState } from "./source_state.ts";
 import type { StaleAction } from "./stale_action.ts";
@@ -139,8 +138,7 @@ export class Reflector {
   readonly #sources: SourceSet;
   readonly #queue: RateLimitingQueue;
   readonly #models: ReadonlyMap<string, HostModel>;
-  /** Per model: the host keys of the sources' Services. */
-  readonly #keys = new Map<HostModel, HostKeys<Source>>();
+  readonly #routes: SourceRoutes;
   readonly #host: HostInformers;
   readonly #parking = new NamespaceParking();
   readonly #propagation: Propagation;
@@ -155,9 +153,13 @@ export class Reflector {
     this.#queue = new RateLimitingQueue(clock);
     const mirror = this.#mirrorModel(options);
     this.#models = new Map([[mirror.name, mirror]]);
-    for (const model of this.#models.values()) this.#keys.set(model, new HostKeys());
+    this.#routes = new SourceRoutes({
+      models: [...this.#models.values()],
+      enqueue: (queued) => this.#queue.add(queued),
+      onChanged: (source, key) => this.#propagation.changed(source, key),
+    });
     const events = new EventRecorder({ rest: options.host, ...clock });
-    this.#sources = this.#sourceSet(options, events, mirror);
+    this.#sources = this.#sourceSet(options, events);
     this.#host = hostInformers(options.host, [...this.#models.values()], {
       ...(options.namespace ? { namespace: options.namespace } : {}),
       ...clock,
@@ -175,11 +177,11 @@ export class Reflector {
     });
     const host: HostCaches = {
       namespaces: this.#host.namespaces.store,
-      objects: (resource) => this.#store({ resource }),
+      objects: (resource) => this.#host.store({ resource }),
     };
     this.#reconciler = new KeyReconciler({
       sources: this.#sources,
-      keysOf: (model) => this.#keysOf(model),
+      keysOf: (model) => this.#routes.keysOf(model),
       applier: new Applier({
         rest: options.host,
         host,
@@ -201,41 +203,41 @@ export class Reflector {
     const mirror: HostModel = new MirrorModel({
       rest: options.host,
       caches: () => ({
-        services: this.#store(services),
-        endpointSlices: this.#store(endpointSlices),
-        endpoints: this.#store(endpoints),
+        services: this.#host.store(services),
+        endpointSlices: this.#host.store(endpointSlices),
+        endpoints: this.#host.store(endpoints),
       }),
       ...(options.nameTemplate ? { nameTemplate: options.nameTemplate } : {}),
       legacyEndpoints: options.legacyEndpoints,
-      claimed: (key) => this.#claimed(mirror, key),
+      claimed: (key) => this.#routes.claimed(mirror, key, this.#sources.counted),
     });
     return mirror;
   }
 
-  /** The sources of `options`, telling of invalid objects on the mirrors of `primary` too. */
-  #sourceSet(options: ReflectorOptions, events: EventRecorder, primary: HostModel): SourceSet {
+  /** The sources of `options`, telling of invalid objects on the mirrors they bear on too. */
+  #sourceSet(options: ReflectorOptions, events: EventRecorder): SourceSet {
     const observer = fanOut(
       this.#observer,
       invalidObjectEvents({
         events: () => events,
-        mirrors: () => this.#store<Service>(services),
+        mirrors: () => this.#host.store<Service>(services),
         onError: (error) => this.#failed(error, "handler"),
       }),
     );
     return new SourceSet(options.sources, {
-      make: (config) => this.#source(config, observer, primary),
+      make: (config) => this.#source(config, observer),
       removeGraceMs: options.removeGraceMs ?? 0,
       ...(options.staleAfterMs ? { staleAfterMs: options.staleAfterMs } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
       // A source's keys cover only what it holds now: the keys its part of
       // the host bears on (of a source that left, or of the one it
       // replaced) are looked at once it synced or retired.
-      onSynced: (source, replaced) => this.#requeueSource(source.name, replaced),
-      onRetired: (source) => this.#requeueSource(source.name, source),
-      onDiscarded: (source) => this.#keys.forEach((keys) => keys.drop(source)),
+      onSynced: (source, replaced) => this.#routes.requeueWritten(source.name, replaced),
+      onRetired: (source) => this.#routes.requeueWritten(source.name, source),
+      onDiscarded: (source) => this.#routes.forget(source),
       onStale: (source, stale) => {
         this.#observer.onStale?.(source.name, stale);
-        this.#requeueKeysOf(source);
+        this.#routes.requeue(source);
       },
     });
   }
@@ -270,7 +272,7 @@ export class Reflector {
 
   /** Mirror Services the host holds (owned by this project or adopted). */
   get mirrors(): number {
-    return this.#store<Service>(services).list().filter(isReflected).length;
+    return this.#host.store<Service>(services).list().filter(isReflected).length;
   }
 
   /** The state of each source, running ones in the order added, then removed ones in their grace. */
@@ -392,86 +394,29 @@ export class Reflector {
       } catch {
         return; // sleep() rejects only when `signal` aborts.
       }
-      for (const model of this.#models.values()) {
-        const keys = new Set([
-          ...this.#sources.counted.flatMap((source) => this.#keysOf(model).keysOf(source)),
-          ...model.heldKeys(),
-        ]);
-        for (const key of keys) this.#queue.add(queueKey(model.name, key));
-      }
+      for (const key of this.#routes.everyKey(this.#sources.counted)) this.#queue.add(key);
     }
   }
 
   /** A running source of `config`, whose changes are queued as the models' keys. */
-  #source(config: SourceConfig, observer: SourceObserver, primary: HostModel): Source {
+  #source(config: SourceConfig, observer: SourceObserver): Source {
     const { namespace, clock } = this.#options;
     const source: Source = new Source(
       { ...config, ...(namespace ? { namespace } : {}), ...(clock ? { clock } : {}) },
       {
         ...observer,
-        // Told with the key of the mirror it bears on, which per-source names make another.
-        onInvalidObject: (invalid) => {
-          const service = invalid.serviceKey && source.service(invalid.serviceKey);
-          const [key] = service ? primary.keysOf(service, source.name) : [];
-          observer.onInvalidObject?.({ ...invalid, serviceKey: key ?? invalid.serviceKey });
-        },
+        // Told with the host key it bears on, where its Event goes.
+        onInvalidObject: (invalid) =>
+          observer.onInvalidObject?.({
+            ...invalid,
+            ...(invalid.serviceKey
+              ? { serviceKey: this.#routes.hostKeyOf(source, invalid.serviceKey) }
+              : {}),
+          }),
       },
     );
-    source.onChange((sourceKey) => {
-      const service = source.service(sourceKey);
-      for (const model of this.#models.values()) {
-        const keys = service ? model.keysOf(service, source.name) : [];
-        for (const key of this.#keysOf(model).set(source, sourceKey, keys)) {
-          this.#propagation.changed(source.name, key);
-          this.#queue.add(queueKey(model.name, key));
-        }
-      }
-    });
+    source.onChange((sourceKey) => this.#routes.changed(source, sourceKey));
     return source;
-  }
-
-  /** Whether a counted source exports a Service bearing on `key` of `model`. */
-  #claimed(model: HostModel, key: string): boolean {
-    const counted = new Set(this.#sources.counted);
-    return this.#keysOf(model).sourcesOf(key).some((source) => counted.has(source));
-  }
-
-  /**
-   * Queues, per model, the keys of its host objects written for the source
-   * `name`, and those of `released`, a source that no longer counts, which
-   * is forgotten.
-   */
-  #requeueSource(name: string, released: Source | undefined): void {
-    for (const model of this.#models.values()) {
-      const dropped = released ? this.#keysOf(model).drop(released) : [];
-      for (const key of new Set([...dropped, ...model.keysWrittenFor(name)])) {
-        this.#queue.add(queueKey(model.name, key));
-      }
-    }
-  }
-
-  /** Queues, per model, the keys of the Services of `source`. */
-  #requeueKeysOf(source: Source): void {
-    for (const model of this.#models.values()) {
-      for (const key of this.#keysOf(model).keysOf(source)) {
-        this.#queue.add(queueKey(model.name, key));
-      }
-    }
-  }
-
-  #keysOf(model: HostModel): HostKeys<Source> {
-    const keys = this.#keys.get(model);
-    if (!keys) throw new TypeError(`No host keys of model ${model.name}`);
-    return keys;
-  }
-
-  /** The host cache of `type`'s resource, which some model reads. */
-  #store<T extends KubeObject = KubeObject>(
-    type: Pick<ResourceType, "resource">,
-  ): ReadonlyStore<T> {
-    const informer = this.#host.byResource.get(type.resource);
-    if (!informer) throw new TypeError(`No host informer reads ${type.resource}`);
-    return informer.store as unknown as ReadonlyStore<T>;
   }
 
   #hostInformers(): Pick<Informer<KubeObject>, "hasSynced" | "synced" | "run">[] {

@@ -101,6 +101,25 @@ export function kubeconfig(parts: {
   };
 }
 
+/**
+ * A kubeconfig document of two contexts, `first` (current, at 10.0.0.1)
+ * and `second` (at 10.0.0.2), sharing one user.
+ */
+export function twoContextKubeconfig(): Record<string, unknown> {
+  return {
+    ...kubeconfig({ name: "first", cluster: { server: "https://10.0.0.1:6443" } }),
+    clusters: [
+      { name: "first", cluster: { server: "https://10.0.0.1:6443" } },
+      { name: "second", cluster: { server: "https://10.0.0.2:6443" } },
+    ],
+    users: [{ name: "u", user: {} }],
+    contexts: [
+      { name: "first", context: { cluster: "first", user: "u" } },
+      { name: "second", context: { cluster: "second", user: "u" } },
+    ],
+  };
+}
+
 /** A `clusters` entry of a kubeconfig: cluster `name` served at `server`. */
 export function namedCluster(server: string, name: string): {
   name: string;
