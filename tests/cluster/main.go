@@ -9,6 +9,7 @@
 //	cluster kubectl [kubectl arguments]
 //	cluster kube-proxy [kube-proxy flags]
 //	cluster coredns -conf Corefile
+//	cluster mcs-crds                 (prints the MCS API's CRDs, as sigs.k8s.io/mcs-api embeds them)
 //	cluster informer --server U [--ca-file F] [--token T] [--resources services,endpointslices,endpoints]
 //	                 [--namespace N] [--label-selector S] [--interval 200ms]
 //
@@ -34,6 +35,7 @@ var commands = map[string]func(args []string) int{
 	"kube-proxy":              runKubeProxy,
 	"coredns":                 runCoreDNS,
 	"informer":                runInformer,
+	"mcs-crds":                runMCSCRDs,
 }
 
 func main() {

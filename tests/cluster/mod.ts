@@ -28,3 +28,4 @@ export { podAnswer, type PodServer, type PodServerOptions, startPodServer } from
 export { dropPackets, type PacketDrop, type PacketDropOptions } from "./packet_drop.ts";
 export { addLocalAddress, PrivateNetworkError } from "./private_network.ts";
 export { withClusters, type WithClustersOptions } from "./with_clusters.ts";
+export { installMcsCrds, mcsCrdNames, mcsCrds, mcsGroup } from "./mcs.ts";
