@@ -24,8 +24,8 @@ import type { Report } from "./reports.ts";
 export interface ReporterOptions {
   /** Told of every report. */
   observer: ReflectorObserver;
-  /** Where Events are recorded. */
-  events: EventRecorder;
+  /** Where Events are recorded (rate-limited per object and reason). */
+  events: Pick<EventRecorder, "record">;
   /** Told when an Event cannot be recorded. */
   onEventError(error: unknown): void;
 }
