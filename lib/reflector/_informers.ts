@@ -1,8 +1,8 @@
 /**
  * How the Reflector's informers (host and sources alike) are made: each is
  * level-based, so every add, update and delete of a cached object enqueues
- * the keys (`namespace/name`) of the mirrors the object bears on (for an
- * update, before and after it), never the object; and every EndpointSlice
+ * the keys the object bears on (for an update, before and after it), never
+ * the object; and every EndpointSlice
  * cache is indexed by the key of its Service, under one index name.
  *
  * @module
@@ -15,9 +15,6 @@ import type { IndexFunction } from "../kube/store.ts";
 
 /** Name of the index by Service key on every EndpointSlice cache of the Reflector. */
 export const byService = "service";
-
-/** Name of the index by mirror key on a source's Service cache. */
-export const byMirror = "mirror";
 
 /** The indexers option of an EndpointSlice informer: {@linkcode byService}. */
 export const sliceIndexers: Readonly<Record<string, IndexFunction<KubeObject>>> = {
