@@ -55,6 +55,26 @@ export function isReflected(object: KubeObject): boolean {
 }
 
 /**
+ * Label naming the API an object was written in, on everything a Reflector
+ * writes in the Multi-Cluster Services API (`mcs`). The mirror dialect's
+ * objects carry none, as the original's and this project's always have.
+ */
+export const apiLabel = "service-reflector.squat.ai/api";
+
+/** The {@linkcode apiLabel} value of what a Reflector writes in the Multi-Cluster Services API. */
+export const mcsApi = "mcs";
+
+/** Whether `object` was written by a Reflector in the mirror dialect: ours, and of no other API. */
+export function isMirrorObject(object: KubeObject): boolean {
+  return isReflected(object) && object.metadata?.labels?.[apiLabel] === undefined;
+}
+
+/** Whether `object` was written by a Reflector in the Multi-Cluster Services API. */
+export function isMcsObject(object: KubeObject): boolean {
+  return isReflected(object) && object.metadata?.labels?.[apiLabel] === mcsApi;
+}
+
+/**
  * The Multi-Cluster Services API label (KEP-1645) naming the cluster the
  * endpoints of a slice come from; a Reflector sets it to the source name.
  */

@@ -177,6 +177,14 @@ const flagGroups: [heading: string, flags: FlagSpec[]][] = [
       default: "{name}",
     },
     {
+      flags: "--reflector.api <api>",
+      help: "The dialect: mirror (a source exports the Services the selector picks, each " +
+        "mirrored as a same-named Service) or mcs (the Multi-Cluster Services API: a source " +
+        "exports the Services its ServiceExports name, narrowed by the selector, each imported " +
+        "as a ServiceImport with a derived Service).",
+      default: "mirror",
+    },
+    {
       flags: "--reflector.selector <selector>",
       help: "Label selector on the source Services reflected; empty for all.",
     },

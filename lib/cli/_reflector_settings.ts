@@ -14,6 +14,7 @@ import type { Config } from "./flags.ts";
 /** Every option of the Reflector that a flag decides. */
 export type ReflectorSettings = Pick<
   ReflectorOptions,
+  | "api"
   | "removeGraceMs"
   | "nameTemplate"
   | "namespace"
@@ -33,6 +34,7 @@ export type ReflectorSettings = Pick<
 export function reflectorSettings(config: Config): ReflectorSettings {
   const { reflector, namespace } = config;
   return {
+    api: reflector.api,
     removeGraceMs: reflector.removeGraceMs,
     nameTemplate: reflector.nameTemplate,
     ...(namespace ? { namespace } : {}),

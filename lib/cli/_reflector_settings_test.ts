@@ -4,6 +4,7 @@ import { reflectorSettings } from "./_reflector_settings.ts";
 
 Deno.test("reflectorSettings() maps the defaults, leaving --namespace and --reflector.stale-after out when empty", () => {
   deepEqual(reflectorSettings(parsedConfig([])), {
+    api: "mirror",
     removeGraceMs: 300_000,
     nameTemplate: "{name}",
     createNamespaces: true,
@@ -26,8 +27,10 @@ Deno.test("reflectorSettings() maps every flag the Reflector reads, --namespace 
     "--reflector.resync-period=30s",
     "--reflector.stale-after=45s",
     "--reflector.stale-action=delete",
+    "--reflector.api=mcs",
   ]);
   deepEqual(reflectorSettings(config), {
+    api: "mcs",
     removeGraceMs: 60_000,
     nameTemplate: "{name}-{source}",
     namespace: "shop",

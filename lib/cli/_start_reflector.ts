@@ -143,8 +143,9 @@ async function checkPermissions(
   options: StartReflectorOptions,
 ): Promise<void> {
   const log = options.logger.child({ component: "reflector" });
-  const { namespace, legacyEndpoints, createNamespaces } = options.settings;
+  const { namespace, legacyEndpoints, createNamespaces, api } = options.settings;
   const permissions = hostPermissions({
+    ...(api ? { api } : {}),
     ...(namespace ? { namespace } : {}),
     legacyEndpoints,
     createNamespaces,

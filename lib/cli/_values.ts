@@ -12,6 +12,7 @@ import parseDurationText from "parse-duration";
 import { type StaleAction, staleActions } from "../reflector/stale_action.ts";
 import { parseLabelSelector, SelectorError } from "../kube/label_selector.ts";
 import { checkNameTemplate, NameTemplateError } from "../reflector/mirror_names.ts";
+import { type ReflectorApi, reflectorApis } from "../reflector/reflector_api.ts";
 
 /** The command line is wrong; the message says how, in one line. */
 export class UsageError extends Error {
@@ -179,6 +180,15 @@ export function parseNameTemplate(flag: string, value: string): string {
       cause: error,
     });
   }
+}
+
+/** One of {@linkcode reflectorApis}. */
+export function parseReflectorApi(flag: string, value: string): ReflectorApi {
+  const api = reflectorApis.find((each) => each === value);
+  if (api === undefined) {
+    throw new FlagValueError(flag, value, `must be one of ${reflectorApis.join(", ")}`);
+  }
+  return api;
 }
 
 /** One of {@linkcode staleActions}. */

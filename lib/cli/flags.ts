@@ -35,10 +35,12 @@ import {
   parseObjectName,
   parsePort,
   parsePositiveInteger,
+  parseReflectorApi,
   parseSelector,
   parseStaleAction,
   UsageError,
 } from "./_values.ts";
+import type { ReflectorApi } from "../reflector/reflector_api.ts";
 
 export type { KubeconfigSource, SourceFlag, UrlSource } from "./_sources.ts";
 export type { ListenAddress, LogLevel } from "./_values.ts";
@@ -75,6 +77,8 @@ export interface ReflectorConfig {
   enabled: boolean;
   /** Sources with unique names, URL sources first; empty leaves the Reflector idle. */
   sources: SourceFlag[];
+  /** The dialect: how sources export and the host imports (`--reflector.api`, default `mirror`). */
+  api: ReflectorApi;
   /** How mirrors are named (`--reflector.name-template`, default `{name}`: merged). */
   nameTemplate: string;
   /** YAML file of more sources, reloaded as it changes (`--reflector.sources-file`). */
@@ -231,6 +235,7 @@ function reflectorFlags(read: FlagReader): ReflectorConfig {
       read.list("--reflector.source-kubeconfig"),
     ),
     ...read.optional("sourcesFile", "--reflector.sources-file"),
+    api: read.check("--reflector.api", parseReflectorApi),
     nameTemplate: read.check("--reflector.name-template", parseNameTemplate),
     removeGraceMs: read.optional("ms", "--reflector.remove-grace", parseDuration).ms ?? 0,
     selector: read.check("--reflector.selector", parseSelector),

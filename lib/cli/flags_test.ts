@@ -30,6 +30,7 @@ const defaults: Config = {
   reflector: {
     enabled: true,
     sources: [],
+    api: "mirror",
     selector: "",
     workers: 4,
     legacyEndpoints: false,
@@ -78,6 +79,7 @@ Deno.test("parseFlags() takes every value flag as --flag=value and as --flag val
     ["--reflector.resync-period", "90s", (c) => c.reflector.resyncMs, 90_000],
     ["--reflector.stale-after", "5m", (c) => c.reflector.staleAfterMs, 300_000],
     ["--reflector.stale-action", "delete", (c) => c.reflector.staleAction, "delete"],
+    ["--reflector.api", "mcs", (c) => c.reflector.api, "mcs"],
     [
       "--reflector.sources-file",
       "/etc/sources.yaml",
@@ -341,6 +343,10 @@ Deno.test("parseFlags() turns every bad value into exit code 2 with a one-line m
     [
       ["--reflector.stale-action=drop"],
       'invalid value "drop" for --reflector.stale-action: must be one of not-ready, delete',
+    ],
+    [
+      ["--reflector.api=kep-1645"],
+      'invalid value "kep-1645" for --reflector.api: must be one of mirror, mcs',
     ],
     [
       ["--reflector.resync-period=0"],

@@ -14,6 +14,7 @@ import type { OwnerReference } from "kubernetes-types/meta/v1.d.ts";
 import { cannot } from "../cannot.ts";
 import { compare } from "./_desired_endpoints.ts";
 import type { HostOwner } from "./desired_host.ts";
+import type { ServiceExport } from "../mcs/api.ts";
 
 /** The objects of one key in one source. */
 export interface SourceObjects {
@@ -31,6 +32,8 @@ export interface SourceObjects {
    * names it in the `sourceServiceAnnotation`.
    */
   renamedFrom?: string;
+  /** The Service's ServiceExport, when it is exported in the Multi-Cluster Services API. */
+  serviceExport?: ServiceExport;
 }
 
 /** The host mirror Service that owns the endpoint objects: its name and uid. */

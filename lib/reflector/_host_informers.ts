@@ -5,9 +5,9 @@
  * namespaces are cluster-scoped, so it is picked by name), whose arrival
  * wakes the keys parked for them.
  *
- * What each resource's cache holds is fixed here: every Service in scope
- * (an owner's name matters even when the Service is not ours), and only
- * the Reflector's own EndpointSlices and Endpoints.
+ * What each resource's cache holds is fixed here: every Service and
+ * ServiceImport in scope (an owner's name matters even when the object is
+ * not ours), and only the Reflector's own EndpointSlices and Endpoints.
  *
  * @module
  */
@@ -32,6 +32,7 @@ import {
 } from "../ownership.ts";
 import { keyedInformer, type KeyedInformerOptions, sliceIndexers } from "./_informers.ts";
 import { hostServiceShape } from "./_host_service_shape.ts";
+import { serviceImports } from "../mcs/api.ts";
 import type { HostModel } from "./host_model.ts";
 import { queueKey } from "./queue_keys.ts";
 
@@ -57,6 +58,7 @@ const readable: Record<string, { type: ResourceType } & Partial<KeyedInformerOpt
       type: endpoints,
       labelSelector: `${managedByLabel}=${managedByValue}`,
     },
+    [serviceImports().resource]: { type: serviceImports() },
   };
 
 /** The host informers of some models. */

@@ -15,8 +15,9 @@ import type { StaleAction } from "./stale_action.ts";
 
 /** `objects` of a stale source, its endpoints withdrawn by `action`. */
 export function withdrawnEndpoints(objects: SourceObjects, action: StaleAction): SourceObjects {
-  const { source, service } = objects;
-  if (action === "delete") return { source, service, endpointSlices: [] };
+  // What is not endpoints (the Service, its ServiceExport, its mirror's name) stands.
+  const { endpointSlices: _slices, endpoints: _endpoints, ...standing } = objects;
+  if (action === "delete") return { ...standing, endpointSlices: [] };
   const notReady = (slice: EndpointSlice): EndpointSlice => ({
     ...slice,
     endpoints: (slice.endpoints ?? []).map((endpoint) => ({
@@ -25,8 +26,7 @@ export function withdrawnEndpoints(objects: SourceObjects, action: StaleAction):
     })),
   });
   return {
-    source,
-    service,
+    ...standing,
     ...(objects.endpointSlices ? { endpointSlices: objects.endpointSlices.map(notReady) } : {}),
     ...(objects.endpoints
       ? {

@@ -171,7 +171,7 @@ export class Applier {
     if (existing && !layout.owner.owns(existing)) {
       throw new NameTakenError(layout.owner.type.resource, existing);
     }
-    const owner = await this.#syncOwner(layout.owner, existing, desired.owner, write);
+    let owner = await this.#syncOwner(layout.owner, existing, desired.owner, write);
     const owned = desired.ownedBy({
       name: desired.owner.metadata?.name ?? "",
       uid: owner.metadata?.uid ?? "",
@@ -181,10 +181,22 @@ export class Applier {
       const wanted = owned.sets[index] ?? [];
       clashes.push(...await this.#syncSet(set.kind, set.serviceKey, wanted, keep, write));
     }
+    const singles: (KubeObject | undefined)[] = [];
     for (const [index, single] of layout.singles.entries()) {
-      const clash = await this.#syncSingle(single.kind, single.key, owned.singles[index], write);
-      if (clash) clashes.push(clash);
+      const synced = await this.#syncSingle(single.kind, single.key, owned.singles[index], write);
+      if (synced.clash) clashes.push(synced.clash);
+      singles.push(synced.object);
     }
+    const completed = desired.completed?.(singles) ?? desired.owner;
+    if (completed !== desired.owner && !layout.owner.matches(owner, completed)) {
+      owner = await this.#write(
+        "update",
+        layout.owner.type,
+        layout.owner.updated(owner, completed),
+        write,
+      );
+    }
+    owner = await this.#syncStatus(layout.owner, owner, completed, write);
     return { owner, clashes };
   }
 
@@ -267,6 +279,20 @@ export class Applier {
     return await this.#write("update", kind.type, kind.updated(existing, desired), write);
   }
 
+  /** `current` (the owner, ours) with the status of `desired` its kind owns, written if it differs. */
+  async #syncStatus(
+    kind: HostKind,
+    current: KubeObject,
+    desired: KubeObject,
+    write: WriteContext,
+  ): Promise<KubeObject> {
+    if (!kind.status || kind.status.matches(current, desired)) return current;
+    return await this.#write("update", kind.type, kind.status.updated(current, desired), {
+      ...write,
+      subresource: "status",
+    });
+  }
+
   /**
    * Makes the Reflector's objects of `kind` of `serviceKey` (but the kept
    * sources') match `desired`. A host object stands for the desired one of
@@ -340,37 +366,44 @@ export class Applier {
 
   /**
    * Makes the Reflector's object of `kind` at `key` match `desired`
-   * (undefined: deleted). A name held by an object that is not ours is a
-   * clash when one is wanted: nothing is written over it.
+   * (undefined: deleted), returning it as the host holds it after. A name
+   * held by an object that is not ours is a clash when one is wanted:
+   * nothing is written over it. A kind that `replaces` is replaced.
    */
   async #syncSingle(
     kind: HostKind,
     key: string,
     desired: KubeObject | undefined,
     write: WriteContext,
-  ): Promise<NameClash | undefined> {
+  ): Promise<{ object?: KubeObject; clash?: NameClash }> {
     let current = this.#cached(kind, key);
     if (current && !kind.owns(current)) {
-      return desired && { resource: kind.type.resource, wanted: key, holder: current };
+      return desired
+        ? { clash: { resource: kind.type.resource, wanted: key, holder: current } }
+        : {};
     }
     if (!desired) {
       if (current) await this.#delete(kind.type, current, write);
-      return undefined;
+      return {};
     }
     if (!current) {
       try {
         const result = await this.#createOrRead(kind, desired, (found) => kind.owns(found), write);
-        if ("created" in result) return undefined;
+        if ("created" in result) return { object: result.created };
         current = result.found;
       } catch (error) {
         if (!(error instanceof NameTakenError)) throw error;
-        return { resource: kind.type.resource, wanted: error.key, holder: error.object };
+        return { clash: { resource: kind.type.resource, wanted: error.key, holder: error.object } };
       }
     }
-    if (!kind.matches(current, desired)) {
-      await this.#write("update", kind.type, kind.updated(current, desired), write);
+    if (kind.replaces?.(current, desired)) {
+      await this.#delete(kind.type, current, write);
+      return { object: await this.#write("create", kind.type, desired, write) };
     }
-    return undefined;
+    if (kind.matches(current, desired)) return { object: current };
+    return {
+      object: await this.#write("update", kind.type, kind.updated(current, desired), write),
+    };
   }
 
   /** Creates or updates `object`, and tells the observer once the server accepted it. */
@@ -388,7 +421,10 @@ export class Applier {
     try {
       const written = verb === "create"
         ? await rest.create(type, object, options)
-        : await rest.update(type, object, options);
+        : await rest.update(type, object, {
+          ...options,
+          ...(write.subresource ? { subresource: write.subresource } : {}),
+        });
       // The server's answer names it, even when it generated the name.
       this.#written(verb, type, written, write);
       return written;
@@ -446,7 +482,7 @@ export class Applier {
   }
 
   #written(verb: Write["verb"], type: ResourceType, object: KubeObject, write: WriteContext): void {
-    this.#options.observer?.onWrite?.(writeOf(verb, type, object, write.key));
+    this.#options.observer?.onWrite?.(writeOf(verb, type, object, write));
   }
 
   /** Tells the observer of `error` if it is the host refusing the write for want of a permission. */
@@ -458,7 +494,7 @@ export class Applier {
     write: WriteContext,
   ): void {
     if (!(error instanceof StatusError) || (error.code !== 401 && error.code !== 403)) return;
-    this.#options.observer?.onWriteDenied?.(writeOf(verb, type, object, write.key), error);
+    this.#options.observer?.onWriteDenied?.(writeOf(verb, type, object, write), error);
   }
 }
 
@@ -466,15 +502,22 @@ export class Applier {
 interface WriteContext {
   readonly key: string;
   readonly signal?: AbortSignal;
+  /** The subresource written (`status`), for one write. */
+  readonly subresource?: string;
 }
 
 /** The {@linkcode Write} of `verb` on `object` of `type`, written for `key`. */
-function writeOf(verb: Write["verb"], type: ResourceType, object: KubeObject, key: string): Write {
+function writeOf(
+  verb: Write["verb"],
+  type: ResourceType,
+  object: KubeObject,
+  write: WriteContext,
+): Write {
   return {
     verb,
-    resource: type.resource,
+    resource: write.subresource ? `${type.resource}/${write.subresource}` : type.resource,
     key: `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`,
-    mirror: key,
+    mirror: write.key,
   };
 }
 

@@ -57,4 +57,11 @@ export interface DesiredHost {
   readonly conflicts: readonly MergeConflict[];
   /** The owned objects, owned by `owner` as the host holds it. Pure: equal owners, deep-equal objects. */
   ownedBy(owner: HostOwner): OwnedObjects;
+  /**
+   * The owner as it should be once its owned objects are written, for an
+   * owner that shows what only their writes tell (a ServiceImport's IPs
+   * are its derived Service's): given the singles as the host holds them
+   * after the writes, in the layout's order. Omitted: `owner` as it is.
+   */
+  completed?(singles: readonly (KubeObject | undefined)[]): KubeObject;
 }

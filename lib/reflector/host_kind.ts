@@ -25,6 +25,17 @@ export interface HostKind<T extends KubeObject = KubeObject> {
   updated(current: T, desired: T): T;
   /** Whether `desired` cannot be written over `current` in place: it is deleted and created again. */
   replaces?(current: T, desired: T): boolean;
+  /**
+   * For a kind whose status is a subresource the Reflector owns part of
+   * (a ServiceImport's clusters): how it is compared and written, after
+   * the object itself.
+   */
+  readonly status?: {
+    /** Whether `current` already holds the status of `desired` the model owns. */
+    matches(current: T, desired: T): boolean;
+    /** The status update that makes `current` hold it: `current` with `desired`'s status. */
+    updated(current: T, desired: T): T;
+  };
 }
 
 /**

@@ -12,11 +12,14 @@
  *   `create`, `update`, `delete` (mirrors and their slices), `get` (after
  *   a create answered AlreadyExists, and, for slices, with `list`, to find
  *   endpoints the host's controllers wrote for a selector added by hand).
- * - Endpoints: `list`, `watch` and `get` always (the informer of the
- *   Reflector's own, and the same search for foreign endpoints); `create`,
- *   `update` and `delete` only when it writes them (`legacyEndpoints`).
- *   Endpoints an earlier run wrote with it are deleted on sight, which then
- *   needs `delete`; that case is not listed.
+ * - Endpoints, in the mirror dialect: `list`, `watch` and `get` always
+ *   (the informer of the Reflector's own, and the same search for foreign
+ *   endpoints); `create`, `update` and `delete` only when it writes them
+ *   (`legacyEndpoints`). Endpoints an earlier run wrote with it are deleted
+ *   on sight, which then needs `delete`; that case is not listed.
+ * - ServiceImports, in the MCS dialect: `list` and `watch` (host informer),
+ *   `get`, `create`, `update`, `delete`, and `update` of their `status`
+ *   (the clusters of each import).
  * - Namespaces (cluster-scoped): `list` and `watch` always (keys waiting for
  *   one are woken when it appears); `create` only with `createNamespaces`.
  * - Events: `create` (NotOwned, MergeConflict and similar warnings).
@@ -35,6 +38,7 @@ import {
   reviewAccess,
 } from "../kube/access_review.ts";
 import type { RestClient } from "../kube/rest.ts";
+import type { ReflectorApi } from "./reflector_api.ts";
 
 /** One permission the Reflector needs in the host, and why. */
 export interface HostPermission extends ResourceAttributes {
@@ -46,6 +50,8 @@ export interface HostPermission extends ResourceAttributes {
 
 /** The settings the list depends on. */
 export interface HostPermissionsOptions {
+  /** The dialect (`--reflector.api`); defaults to `mirror`. */
+  api?: ReflectorApi;
   /** The only namespace read and written (`--namespace`); omitted for all. */
   namespace?: string;
   /** Whether core v1 Endpoints are written (`--reflector.endpoints`). */
@@ -74,11 +80,7 @@ export function hostPermissions(options: HostPermissionsOptions): HostPermission
       "the applier, after a create answered AlreadyExists",
     ),
     ...each("discovery.k8s.io", "endpointslices", ["create", "update", "delete"], "mirror slices"),
-    ...each("", "endpoints", ["list", "watch"], informer),
-    ...each("", "endpoints", ["get"], "the search for foreign endpoints of a mirror"),
-    ...(options.legacyEndpoints
-      ? each("", "endpoints", ["create", "update", "delete"], "--reflector.endpoints")
-      : []),
+    ...(options.api === "mcs" ? importPermissions(each) : endpointsPermissions(each, options)),
     ...each("", "namespaces", ["list", "watch"], informer, ""),
     ...(options.createNamespaces
       ? each("", "namespaces", ["create"], "--reflector.create-namespaces", "")
@@ -93,6 +95,32 @@ export function hostPermissions(options: HostPermissionsOptions): HostPermission
         options.leaseNamespace,
       )
       : []),
+  ];
+}
+
+/** Makes the permissions of `verbs` on `resource` of `group`, and why. */
+type Each = (group: string, resource: string, verbs: string[], why: string) => HostPermission[];
+
+/** The mirror dialect's core Endpoints permissions. */
+function endpointsPermissions(each: Each, options: HostPermissionsOptions): HostPermission[] {
+  return [
+    ...each("", "endpoints", ["list", "watch"], "the host informer of it"),
+    ...each("", "endpoints", ["get"], "the search for foreign endpoints of a mirror"),
+    ...(options.legacyEndpoints
+      ? each("", "endpoints", ["create", "update", "delete"], "--reflector.endpoints")
+      : []),
+  ];
+}
+
+/** The MCS dialect's ServiceImport permissions. */
+function importPermissions(each: Each): HostPermission[] {
+  const group = "multicluster.x-k8s.io";
+  return [
+    ...each(group, "serviceimports", ["list", "watch"], "the host informer of it"),
+    ...each(group, "serviceimports", ["get"], "the applier, after a create answered AlreadyExists"),
+    ...each(group, "serviceimports", ["create", "update", "delete"], "the applier: ServiceImports"),
+    ...each(group, "serviceimports", ["update"], "the applier: each import's clusters")
+      .map((permission) => ({ ...permission, subresource: "status" })),
   ];
 }
 

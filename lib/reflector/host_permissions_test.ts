@@ -125,3 +125,26 @@ Deno.test("reviewHostPermissions() finds exactly the verb the manifests' Service
     });
   });
 });
+
+Deno.test("hostPermissions() in the MCS dialect asks for ServiceImports and their status instead of core Endpoints", () => {
+  const mcs = hostPermissions({ api: "mcs", legacyEndpoints: true, createNamespaces: false });
+  const listed = mcs.map(({ group, resource, subresource, verb }) =>
+    `${group}/${resource}${subresource ? `/${subresource}` : ""}:${verb}`
+  );
+  deepStrictEqual(listed.filter((each) => each.includes("serviceimports")), [
+    "multicluster.x-k8s.io/serviceimports:list",
+    "multicluster.x-k8s.io/serviceimports:watch",
+    "multicluster.x-k8s.io/serviceimports:get",
+    "multicluster.x-k8s.io/serviceimports:create",
+    "multicluster.x-k8s.io/serviceimports:update",
+    "multicluster.x-k8s.io/serviceimports:delete",
+    "multicluster.x-k8s.io/serviceimports/status:update",
+  ]);
+  deepStrictEqual(listed.filter((each) => each.includes("/endpoints:")), []);
+  deepStrictEqual(
+    hostPermissions({ legacyEndpoints: false, createNamespaces: false })
+      .filter((each) => each.group === "multicluster.x-k8s.io"),
+    [],
+    "the mirror dialect asks for nothing of the MCS API",
+  );
+});

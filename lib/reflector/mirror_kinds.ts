@@ -10,12 +10,12 @@
 
 import type { Endpoints, Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
-import { serviceNameLabel } from "../kube/object.ts";
+import { type KubeObject, serviceNameLabel } from "../kube/object.ts";
 import { endpoints, endpointSlices, services } from "../kube/resource.ts";
 import {
+  isMirrorObject,
   isOurEndpoints,
   isOurSlice,
-  isReflected,
   sliceSlotLabel,
   sliceSource,
   sourceClusterLabel,
@@ -33,32 +33,33 @@ import {
 
 /**
  * A mirror Service: ours when it carries this project's managed-by label
- * or the original's `reflected` annotation (adopted); replaced when a
- * change cannot be made in place (its cluster IP is immutable).
+ * or the original's `reflected` annotation (adopted), and is of no other
+ * API; replaced when a change cannot be made in place (its cluster IP is
+ * immutable).
  */
 export const mirrorServiceKind: HostKind<Service> = {
   type: services,
-  owns: isReflected,
+  owns: isMirrorObject,
   matches: (current, desired) =>
     sameProjection(serviceProjection(current, desired), serviceProjection(desired, desired)),
   updated: mergedService,
   replaces: (current, desired) => !updatableInPlace(current, desired),
 };
 
-/** A mirror's EndpointSlice: ours through its labels; one per source and slot. */
+/** A mirror's EndpointSlice: ours through its labels, of no other API; one per source and slot. */
 export const mirrorSliceKind: SlottedKind<EndpointSlice> = {
   type: endpointSlices,
-  owns: isOurSlice,
+  owns: isMirrorSlice,
   matches: (current, desired) => sameProjection(sliceProjection(current), sliceProjection(desired)),
   updated: (current, desired) => withVersion(desired, current),
   slot: slotOf,
   source: sliceSource,
 };
 
-/** A mirror's core v1 Endpoints: ours through its labels; it must bear the Service's name. */
+/** A mirror's core v1 Endpoints: ours through its labels, of no other API; it bears the Service's name. */
 export const mirrorEndpointsKind: HostKind<Endpoints> = {
   type: endpoints,
-  owns: isOurEndpoints,
+  owns: (object) => isOurEndpoints(object) && isMirrorObject(object),
   matches: (current, desired) =>
     sameProjection(coreEndpointsProjection(current), coreEndpointsProjection(desired)),
   updated: (current, desired) => withVersion(desired, current),
@@ -74,13 +75,18 @@ export function mirrorLayout(key: string): HostLayout {
   };
 }
 
+/** Whether `slice` is an EndpointSlice of a mirror, written by a Reflector. */
+export function isMirrorSlice(slice: KubeObject): boolean {
+  return isOurSlice(slice) && isMirrorObject(slice);
+}
+
 /**
  * What identifies one of the Reflector's slices among all of them: its
  * Service, source and slot labels; undefined for a slice that is not the
  * Reflector's or carries no slot.
  */
 function slotOf(slice: EndpointSlice): string | undefined {
-  if (!isOurSlice(slice)) return undefined;
+  if (!isMirrorSlice(slice)) return undefined;
   const labels = slice.metadata?.labels ?? {};
   const parts = [serviceNameLabel, sourceClusterLabel, sliceSlotLabel].map((label) =>
     labels[label]

@@ -28,14 +28,14 @@ import { endpoints, endpointSlices, services } from "../kube/resource.ts";
 import type { RestClient } from "../kube/rest.ts";
 import { isNotFound } from "../kube/status_error.ts";
 import type { ReadonlyStore } from "../kube/store.ts";
-import { isOurEndpoints, isOurSlice, isReflected, sliceSource } from "../ownership.ts";
+import { isMirrorObject, isOurEndpoints, isOurSlice, sliceSource } from "../ownership.ts";
 import type { SourceObjects } from "./_desired_inputs.ts";
 import type { NameClaim } from "./_name_claims.ts";
 import { type DesiredMirror, desiredMirror } from "./desired.ts";
 import type { HostLayout } from "./desired_host.ts";
 import { objectReference } from "./events.ts";
 import type { AfterApply, HostModel } from "./host_model.ts";
-import { mirrorLayout } from "./mirror_kinds.ts";
+import { isMirrorSlice, mirrorLayout } from "./mirror_kinds.ts";
 import { MirrorNaming } from "./mirror_names.ts";
 
 /** The host caches the mirror model reads. */
@@ -86,10 +86,10 @@ export class MirrorModel implements HostModel {
       // handed over, the mirror is written without waiting for the source).
       [services.resource]: (service) => {
         const key = objectKey(service);
-        return isReflected(service) || options.claimed(key) ? [key] : [];
+        return isMirrorObject(service) || options.claimed(key) ? [key] : [];
       },
-      [endpointSlices.resource]: sliceServiceKeys,
-      [endpoints.resource]: (object) => [objectKey(object)],
+      [endpointSlices.resource]: (slice) => isMirrorSlice(slice) ? sliceServiceKeys(slice) : [],
+      [endpoints.resource]: (object) => isMirrorObject(object) ? [objectKey(object)] : [],
     };
   }
 
@@ -126,15 +126,16 @@ export class MirrorModel implements HostModel {
   heldKeys(): string[] {
     const { services, endpointSlices, endpoints } = this.#options.caches();
     return [
-      ...services.list().filter(isReflected).map(objectKey),
-      ...endpointSlices.list().flatMap(sliceServiceKeys),
-      ...endpoints.keys(),
+      ...services.list().filter(isMirrorObject).map(objectKey),
+      ...endpointSlices.list().filter(isMirrorSlice).flatMap(sliceServiceKeys),
+      ...endpoints.list().filter(isMirrorObject).map(objectKey),
     ];
   }
 
   keysWrittenFor(source: string): string[] {
     const slices = this.#options.caches().endpointSlices.list();
-    return slices.filter((slice) => sliceSource(slice) === source).flatMap(sliceServiceKeys);
+    return slices.filter((slice) => isMirrorSlice(slice) && sliceSource(slice) === source)
+      .flatMap(sliceServiceKeys);
   }
 
   /**

@@ -28,10 +28,10 @@ import { type Clock, realClock } from "../clock.ts";
 import type { Service } from "kubernetes-types/core/v1.d.ts";
 import type { Informer, InformerPhase } from "../kube/informer.ts";
 import type { KubeObject } from "../kube/object.ts";
-import { endpoints, endpointSlices, services } from "../kube/resource.ts";
+import { services } from "../kube/resource.ts";
 import type { RestClient } from "../kube/rest.ts";
 import { RateLimitingQueue } from "../workqueue/rate_limiting_queue.ts";
-import { isReflected } from "../ownership.ts";
+import { isMirrorObject } from "../ownership.ts";
 import { Applier, type HostCaches } from "./applier.ts";
 import { drainSignal } from "./_drain_signal.ts";
 import { EventRecorder } from "./events.ts";
@@ -39,19 +39,20 @@ import { type HostInformers, hostInformers } from "./_host_informers.ts";
 import type { HostModel } from "./host_model.ts";
 import { invalidObjectEvents } from "./_invalid_object_events.ts";
 import { KeyReconciler } from "./key_reconciler.ts";
-import { MirrorModel } from "./mirror_model.ts";
+import { hostModel } from "./_host_models.ts";
 import { NamespaceParking } from "./namespace_parking.ts";
 import { fanOut, type ReflectorObserver } from "./observer.ts";
 import { Propagation } from "./propagation.ts";
 import { parseQueueKey, queueKey } from "./queue_keys.ts";
 import { Reporter } from "./reporter.ts";
 import type { Report } from "./reports.ts";
-import { Source, type SourceObserver } from "./source.ts";
+import { type ExportRule, Source, type SourceObserver } from "./source.ts";
 import type { SourceConfig } from "./source_config.ts";
 import { SourceRoutes } from "./_source_routes.ts";
 import { type SourceChanges, SourceSet } from "./_source_set.ts";
 import type { SourceState } from "./source_state.ts";
 import type { StaleAction } from "./stale_action.ts";
+import type { ReflectorApi } from "./reflector_api.ts";
 
 export type { SourceState } from "./source_state.ts";
 
@@ -71,6 +72,14 @@ export interface ReflectorOptions {
    * Defaults to 0.
    */
   removeGraceMs?: number;
+  /**
+   * The dialect (the host model): `mirror` (the default, the original's: a
+   * source exports the Services its selector picks, each becomes a
+   * same-named mirror Service) or `mcs` (the Multi-Cluster Services API: a
+   * source exports the Services its ServiceExports name, each becomes a
+   * ServiceImport with a derived Service; see `mcs_model.ts`).
+   */
+  api?: ReflectorApi;
   /**
    * How mirrors are named (`mirror_names.ts`): `{name}` (the default)
    * merges every source's Service of one name into one mirror; a template
@@ -151,8 +160,11 @@ export class Reflector {
     this.#observer = options.observer ?? {};
     const clock = options.clock ? { clock: options.clock } : {};
     this.#queue = new RateLimitingQueue(clock);
-    const mirror = this.#mirrorModel(options);
-    this.#models = new Map([[mirror.name, mirror]]);
+    const model = hostModel(options, {
+      store: (type) => this.#host.store(type),
+      claimed: (model, key) => this.#routes.claimed(model, key, this.#sources.counted),
+    });
+    this.#models = new Map([[model.name, model]]);
     this.#routes = new SourceRoutes({
       models: [...this.#models.values()],
       enqueue: (queued) => this.#queue.add(queued),
@@ -198,22 +210,6 @@ export class Reflector {
     });
   }
 
-  /** The mirror model of `options`, reading the host caches once they are made. */
-  #mirrorModel(options: ReflectorOptions): HostModel {
-    const mirror: HostModel = new MirrorModel({
-      rest: options.host,
-      caches: () => ({
-        services: this.#host.store(services),
-        endpointSlices: this.#host.store(endpointSlices),
-        endpoints: this.#host.store(endpoints),
-      }),
-      ...(options.nameTemplate ? { nameTemplate: options.nameTemplate } : {}),
-      legacyEndpoints: options.legacyEndpoints,
-      claimed: (key) => this.#routes.claimed(mirror, key, this.#sources.counted),
-    });
-    return mirror;
-  }
-
   /** The sources of `options`, telling of invalid objects on the mirrors they bear on too. */
   #sourceSet(options: ReflectorOptions, events: EventRecorder): SourceSet {
     const observer = fanOut(
@@ -225,7 +221,8 @@ export class Reflector {
       }),
     );
     return new SourceSet(options.sources, {
-      make: (config) => this.#source(config, observer),
+      make: (config) =>
+        this.#source(config, observer, options.api === "mcs" ? "service-export" : "selector"),
       removeGraceMs: options.removeGraceMs ?? 0,
       ...(options.staleAfterMs ? { staleAfterMs: options.staleAfterMs } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
@@ -272,7 +269,7 @@ export class Reflector {
 
   /** Mirror Services the host holds (owned by this project or adopted). */
   get mirrors(): number {
-    return this.#host.store<Service>(services).list().filter(isReflected).length;
+    return this.#host.store<Service>(services).list().filter(isMirrorObject).length;
   }
 
   /** The state of each source, running ones in the order added, then removed ones in their grace. */
@@ -399,10 +396,10 @@ export class Reflector {
   }
 
   /** A running source of `config`, whose changes are queued as the models' keys. */
-  #source(config: SourceConfig, observer: SourceObserver): Source {
+  #source(config: SourceConfig, observer: SourceObserver, exportRule: ExportRule): Source {
     const { namespace, clock } = this.#options;
     const source: Source = new Source(
-      { ...config, ...(namespace ? { namespace } : {}), ...(clock ? { clock } : {}) },
+      { ...config, exportRule, ...(namespace ? { namespace } : {}), ...(clock ? { clock } : {}) },
       {
         ...observer,
         // Told with the host key it bears on, where its Event goes.

@@ -31,8 +31,22 @@ import { endpoints, endpointSlices, services } from "../kube/resource.ts";
 import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
 import { ReachabilityProbe } from "../kube/reachability_probe.ts";
+import {
+  mcsGroup,
+  type McsVersion,
+  mcsVersions,
+  type ServiceExport,
+  serviceExports,
+} from "../mcs/api.ts";
+import { servedMcsVersion } from "../mcs/served_version.ts";
 import { isReflected } from "../ownership.ts";
-import { byService, keyedInformer, type Runnable, sliceIndexers } from "./_informers.ts";
+import {
+  byService,
+  keyedInformer,
+  type KeyedInformerOptions,
+  type Runnable,
+  sliceIndexers,
+} from "./_informers.ts";
 import type { SourceObjects } from "./_desired_inputs.ts";
 import type { InformerFailure } from "./informer_failure.ts";
 import type { SourceConfig } from "./source_config.ts";
@@ -41,6 +55,7 @@ import { blamingSource, defaultSourceLimits, type SourceLimits } from "./source_
 import {
   endpointSliceProblems,
   endpointsProblems,
+  serviceExportProblems,
   serviceProblems,
   type ShapeProblem,
 } from "./source_shape.ts";
@@ -48,8 +63,17 @@ import {
 /** How a source's endpoints are read. */
 export type EndpointsMode = "endpointslices" | "endpoints";
 
-/** Options of {@linkcode Source}: its config and a time source. */
+/**
+ * How a source's Services are exported: by the label selector alone (the
+ * original's way), or, in the Multi-Cluster Services API, by a ServiceExport
+ * of the same namespace and name too (the selector then only narrows).
+ */
+export type ExportRule = "selector" | "service-export";
+
+/** Options of {@linkcode Source}: its config and the Reflector's wiring. */
 export interface SourceOptions extends SourceConfig {
+  /** How its Services are exported. Defaults to `selector`. */
+  exportRule?: ExportRule;
   /** Time source. */
   clock?: Clock;
 }
@@ -92,6 +116,10 @@ export class Source {
   #services: Informer<Service> | undefined;
   #slices: Informer<EndpointSlice> | undefined;
   #endpoints: Informer<Endpoints> | undefined;
+  /** Under the `service-export` rule, once the served version is known: the ServiceExports. */
+  #exports: Informer<ServiceExport> | undefined;
+  /** Under the `service-export` rule: whether discovery found ServiceExports served. */
+  #exportsServed = false;
   /** Clock time (ms) the endpoints API was decided. */
   #discovered: number | undefined;
   /** The signal of the current run, while it runs. */
@@ -125,8 +153,13 @@ export class Source {
 
   /** The informers running, as far as reachability is concerned. */
   #informers(): Pick<Informer<KubeObject>, "health" | "retryNow">[] {
-    const informers = [this.#services, this.#slices ?? this.#endpoints];
+    const informers = [this.#services, this.#slices ?? this.#endpoints, this.#exports];
     return informers.filter((each) => each !== undefined);
+  }
+
+  /** How many informers a run of the source has once its APIs are decided. */
+  #expectedInformers(): number {
+    return this.#exportsServed ? 3 : 2;
   }
 
   /** Clock time (ms) of the last discovery, list, accepted watch or byte of one. */
@@ -154,7 +187,7 @@ export class Source {
   get health(): Readonly<InformerHealth> {
     const informers = this.#informers();
     const probeLostMs = this.#probe.lostSinceMs;
-    const connected = informers.length === 2 &&
+    const connected = this.mode !== undefined && informers.length === this.#expectedInformers() &&
       informers.every((each) => each.health.connected) && probeLostMs === undefined;
     const contacts = [this.#lastHeardMs(), this.#probe.lastAnswerMs]
       .filter((ms): ms is number => ms !== undefined);
@@ -175,7 +208,8 @@ export class Source {
   /** Whether every informer of the source has synced. */
   get synced(): boolean {
     const endpointsSynced = this.#slices?.hasSynced ?? this.#endpoints?.hasSynced ?? false;
-    return (this.#services?.hasSynced ?? false) && endpointsSynced;
+    const exportsSynced = !this.#exportsServed || (this.#exports?.hasSynced ?? false);
+    return (this.#services?.hasSynced ?? false) && endpointsSynced && exportsSynced;
   }
 
   /**
@@ -200,24 +234,43 @@ export class Source {
   }
 
   /**
-   * The Services the source exports: those its cache holds (selected)
-   * that are not mirrors themselves. A mirror in the source is never
+   * The Services the source exports: those its cache holds (selected),
+   * under the `service-export` rule only those with a ServiceExport, and
+   * never one written by a Reflector: a mirror in the source is never
    * reflected back, so clusters that reflect each other do not echo.
    */
   services(): Service[] {
-    return this.#services?.store.list().filter((service) => !isReflected(service)) ?? [];
+    return this.#services?.store.list().filter((service) => this.#exported(service)) ?? [];
   }
 
   /** The Service of `key` if the source exports it (see {@linkcode Source.services}). */
   service(key: string): Service | undefined {
     const service = this.#services?.store.get(key);
-    return service && !isReflected(service) ? service : undefined;
+    return service && this.#exported(service) ? service : undefined;
   }
 
-  /** The Service of `key` the source exports, with its endpoint objects; undefined if it exports none. */
+  /**
+   * The Service of `key` the source exports, with its endpoint objects and,
+   * under the `service-export` rule, its ServiceExport; undefined if it
+   * exports none.
+   */
   objectsOf(key: string): SourceObjects | undefined {
     const service = this.service(key);
-    return service && { source: this.name, service, ...this.#endpointsOf(key) };
+    if (!service) return undefined;
+    const serviceExport = this.#exports?.store.get(key);
+    return {
+      source: this.name,
+      service,
+      ...this.#endpointsOf(key),
+      ...(serviceExport ? { serviceExport } : {}),
+    };
+  }
+
+  /** Whether the cached `service` is exported (see {@linkcode Source.services}). */
+  #exported(service: Service): boolean {
+    if (isReflected(service)) return false;
+    if ((this.#options.exportRule ?? "selector") === "selector") return true;
+    return this.#exports?.store.get(objectKey(service)) !== undefined;
   }
 
   /** The endpoint objects of the source Service of `key`. */
@@ -241,8 +294,8 @@ export class Source {
     try {
       const mode = await this.#discover(signal);
       if (!mode) return;
-      this.#observer.onMode?.(this.name, mode);
-      const informers = this.#inform(mode);
+      this.#observer.onMode?.(this.name, mode.endpoints);
+      const informers = this.#inform(mode.endpoints, mode.exports);
       Promise.all(informers.map((informer) => informer.synced(signal))).then(
         () => this.#syncedListeners.forEach((listener) => listener()),
         () => {}, // synced() rejects only when `signal` aborts.
@@ -255,8 +308,11 @@ export class Source {
     }
   }
 
-  /** Creates the informers of `mode`, each telling the listeners of every change. */
-  #inform(mode: EndpointsMode): Runnable[] {
+  /**
+   * Creates the informers of `mode` (and of the ServiceExports of
+   * `exportsVersion`, when given), each telling the listeners of every change.
+   */
+  #inform(mode: EndpointsMode, exportsVersion: McsVersion | undefined): Runnable[] {
     const { namespace, clock, selector } = this.#options;
     const { maxListPages, maxListBytes, maxEventBytes, maxObjects } = this.#limits;
     const common = {
@@ -279,9 +335,10 @@ export class Source {
       ...common,
     });
     this.#services.addEventHandlers({
-      onAdd: (service) => this.#fillSlicesOf(service),
-      onDelete: (service) => this.#forgetSlicesOf(service),
+      onAdd: (service) => this.#fillSlicesOf(objectKey(service)),
+      onDelete: (service) => this.#forgetSlicesOf(objectKey(service)),
     });
+    const exports = exportsVersion && this.#informExports(exportsVersion, common);
     if (mode === "endpointslices") {
       const valid = this.#admission(endpointSlices.resource, endpointSliceProblems, "slice");
       const slices = keyedInformer<EndpointSlice>(this.#rest, {
@@ -294,7 +351,7 @@ export class Source {
         ...common,
       });
       this.#slices = slices;
-      return [this.#services, this.#afterServices(slices)];
+      return [this.#services, ...(exports ? [exports] : []), this.#afterServices(slices)];
     }
     this.#endpoints = keyedInformer<Endpoints>(this.#rest, {
       type: endpoints,
@@ -302,24 +359,50 @@ export class Source {
       admit: this.#admission(endpoints.resource, endpointsProblems, "own"),
       ...common,
     });
-    return [this.#services, this.#endpoints];
-  }
-
-  /** Whether a Service `slice` belongs to is selected (cached). */
-  #selectsServiceOf(slice: EndpointSlice): boolean {
-    return sliceServiceKeys(slice).some((key) => this.#services?.store.get(key) !== undefined);
+    return [this.#services, ...(exports ? [exports] : []), this.#endpoints];
   }
 
   /**
-   * `slices`, run once the Services are cached: its first list then
-   * admits the slices of every selected Service, and a Service selected
-   * later has its slices filled in ({@linkcode Source.#fillSlicesOf}).
+   * The ServiceExports' informer: a change of one is a change of the
+   * Service it exports; one that appears has the Service's slices filled in,
+   * one that goes has them dropped.
+   */
+  #informExports(
+    version: McsVersion,
+    common: Omit<KeyedInformerOptions<KubeObject>, "type" | "keysOf">,
+  ): Informer<ServiceExport> {
+    const type = serviceExports(version);
+    const informer = keyedInformer<ServiceExport>(this.#rest, {
+      ...common,
+      type,
+      keysOf: (serviceExport) => [objectKey(serviceExport)],
+      admit: this.#admission(type.resource, serviceExportProblems, "own"),
+    });
+    informer.addEventHandlers({
+      onAdd: (serviceExport) => this.#fillSlicesOf(objectKey(serviceExport)),
+      onDelete: (serviceExport) => this.#forgetSlicesOf(objectKey(serviceExport)),
+    });
+    this.#exports = informer;
+    return informer;
+  }
+
+  /** Whether a Service `slice` belongs to is exported. */
+  #selectsServiceOf(slice: EndpointSlice): boolean {
+    return sliceServiceKeys(slice).some((key) => this.service(key) !== undefined);
+  }
+
+  /**
+   * `slices`, run once the Services (and ServiceExports) are cached: its
+   * first list then admits the slices of every exported Service, and a
+   * Service exported later has its slices filled in
+   * ({@linkcode Source.#fillSlicesOf}).
    */
   #afterServices(slices: Informer<EndpointSlice>): Runnable {
     return {
       run: async (signal) => {
         try {
           await this.#services?.synced(signal);
+          await this.#exports?.synced(signal);
         } catch {
           return; // Aborted before the Services synced.
         }
@@ -330,15 +413,16 @@ export class Source {
   }
 
   /**
-   * Caches the slices of a Service selected after the slices' first list
-   * (new, or newly labelled), which the slice informer refused until now;
-   * retried with backoff while the Service stays selected.
+   * Caches the slices of the Service of `key` exported after the slices'
+   * first list (new, newly labelled, or newly given a ServiceExport), which
+   * the slice informer refused until now; retried with backoff while the
+   * Service stays exported.
    */
-  #fillSlicesOf(service: Service): void {
+  #fillSlicesOf(key: string): void {
     const slices = this.#slices;
     const signal = this.#running;
-    if (!slices?.hasSynced || !signal || signal.aborted) return;
-    const key = objectKey(service);
+    const service = this.service(key);
+    if (!slices?.hasSynced || !signal || signal.aborted || !service) return;
     const { name = "", namespace } = service.metadata ?? {};
     const selection = {
       ...(namespace ? { namespace } : {}),
@@ -346,7 +430,7 @@ export class Source {
     };
     const backoff = new Backoff(this.#options.clock ? { clock: this.#options.clock } : {});
     const fill = async () => {
-      while (!signal.aborted && this.#services?.store.get(key)) {
+      while (!signal.aborted && this.service(key)) {
         try {
           return await slices.fill(selection, signal);
         } catch (error) {
@@ -359,11 +443,11 @@ export class Source {
     void fill();
   }
 
-  /** Drops the cached slices of a Service no longer selected. */
-  #forgetSlicesOf(service: Service): void {
+  /** Drops the cached slices of the Service of `key`, no longer exported. */
+  #forgetSlicesOf(key: string): void {
     const slices = this.#slices;
     if (!slices) return;
-    slices.forget(slices.store.byIndex(byService, objectKey(service)).map(objectKey));
+    slices.forget(slices.store.byIndex(byService, key).map(objectKey));
   }
 
   #admission(
@@ -389,18 +473,29 @@ export class Source {
     });
   }
 
-  /** Finds which endpoints API the source serves, retrying until it answers; undefined once `signal` aborts. */
-  async #discover(signal: AbortSignal): Promise<EndpointsMode | undefined> {
+  /**
+   * Finds which endpoints API the source serves and, under the
+   * `service-export` rule, which version of ServiceExports (none: the
+   * source exports nothing, told once), retrying until it answers;
+   * undefined once `signal` aborts.
+   */
+  async #discover(
+    signal: AbortSignal,
+  ): Promise<{ endpoints: EndpointsMode; exports: McsVersion | undefined } | undefined> {
     const backoff = new Backoff(this.#options.clock ? { clock: this.#options.clock } : {});
+    const asked = { signal, maxBytes: this.#limits.maxListBytes };
     while (!signal.aborted) {
       try {
-        const { maxListBytes } = this.#limits;
-        const served = await servesResource(this.#rest, endpointSlices, {
-          signal,
-          maxBytes: maxListBytes,
-        });
+        const served = await servesResource(this.#rest, endpointSlices, asked);
+        const exports = this.#options.exportRule === "service-export"
+          ? await servedMcsVersion(this.#rest, serviceExports, asked)
+          : undefined;
         this.#discovered = (this.#options.clock ?? realClock).now();
-        return served ? "endpointslices" : "endpoints";
+        this.#exportsServed = exports !== undefined;
+        if (this.#options.exportRule === "service-export" && !exports) {
+          this.#failed(new ServiceExportsMissingError(this.name), "discovery");
+        }
+        return { endpoints: served ? "endpointslices" : "endpoints", exports };
       } catch (error) {
         if (signal.aborted) return undefined;
         this.#failed(error, "discovery");
@@ -414,5 +509,26 @@ export class Source {
       }
     }
     return undefined;
+  }
+}
+
+/**
+ * A source read under the `service-export` rule serves no ServiceExports
+ * (the Multi-Cluster Services API's CRDs are not installed there): it
+ * exports nothing until it is restarted with them.
+ */
+export class ServiceExportsMissingError extends Error {
+  /** The source. */
+  readonly source: string;
+
+  /** Creates the error of `source`. */
+  constructor(source: string) {
+    super(
+      `Source "${source}" serves no ServiceExports (${mcsGroup} ${
+        mcsVersions.join(" or ")
+      }): it exports nothing; install the Multi-Cluster Services API's CRDs there`,
+    );
+    this.name = "ServiceExportsMissingError";
+    this.source = source;
   }
 }

@@ -77,6 +77,29 @@ export function serviceProblems(service: unknown): readonly ShapeProblem[] {
     fields["publishNotReadyAddresses"],
     tests.boolean,
   );
+  problems.optional(
+    "spec.internalTrafficPolicy",
+    fields["internalTrafficPolicy"],
+    oneOf("Cluster", "Local"),
+  );
+  problems.optional("spec.trafficDistribution", fields["trafficDistribution"], tests.string);
+  return problems.list;
+}
+
+/**
+ * The problems of a source ServiceExport (Multi-Cluster Services API), in
+ * the fields the Source and the import read: its name and namespace (the
+ * Service it exports), and the labels and annotations it has travel.
+ */
+export function serviceExportProblems(serviceExport: unknown): readonly ShapeProblem[] {
+  const problems = new Problems();
+  if (!problems.required("", serviceExport, tests.record)) return problems.list;
+  const { metadata, spec } = serviceExport as Record<string, unknown>;
+  checkMetadata(problems, metadata, tests.dns1035Label);
+  if (!problems.optional("spec", spec, tests.record, nullable)) return problems.list;
+  const fields = spec as Record<string, unknown>;
+  checkMap(problems, "spec.exportedLabels", fields["exportedLabels"], labelMap);
+  checkMap(problems, "spec.exportedAnnotations", fields["exportedAnnotations"], annotationMap);
   return problems.list;
 }
 
@@ -144,10 +167,23 @@ const addressList = test(
   (value) => Array.isArray(value) && value.length >= 1 && value.length <= 100,
 );
 
-const maps = [
-  ["labels", test("an object of label keys to label values", isRecord), tests.labelValue],
-  ["annotations", test("an object of annotation keys to strings", isRecord), tests.string],
-] as const;
+/** What a map of labels, or of annotations, holds. */
+interface MapShape {
+  readonly map: Test;
+  readonly values: Test;
+}
+
+const labelMap: MapShape = {
+  map: test("an object of label keys to label values", isRecord),
+  values: tests.labelValue,
+};
+
+const annotationMap: MapShape = {
+  map: test("an object of annotation keys to strings", isRecord),
+  values: tests.string,
+};
+
+const maps = [["labels", labelMap], ["annotations", annotationMap]] as const;
 
 /** `metadata` with a `name` passing `name`, a namespace, and labels and annotations to copy. */
 function checkMetadata(problems: Problems, metadata: unknown, name: Test): void {
@@ -156,14 +192,15 @@ function checkMetadata(problems: Problems, metadata: unknown, name: Test): void 
   problems.required("metadata.name", fields["name"], name);
   problems.required("metadata.namespace", fields["namespace"], tests.dnsLabel);
   problems.optional("metadata.resourceVersion", fields["resourceVersion"], tests.string);
-  for (const [field, map, values] of maps) {
-    const path = `metadata.${field}`;
-    const value = fields[field];
-    if (!problems.optional(path, value, map, nullable)) continue;
-    for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-      problems.required(`${path} key`, key, tests.qualifiedName);
-      problems.required(`${path}[${JSON.stringify(key)}]`, item, values);
-    }
+  for (const [field, shape] of maps) checkMap(problems, `metadata.${field}`, fields[field], shape);
+}
+
+/** `value` at `path`, if present, a map of `shape`. */
+function checkMap(problems: Problems, path: string, value: unknown, shape: MapShape): void {
+  if (!problems.optional(path, value, shape.map, nullable)) return;
+  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    problems.required(`${path} key`, key, tests.qualifiedName);
+    problems.required(`${path}[${JSON.stringify(key)}]`, item, shape.values);
   }
 }
 

@@ -15,6 +15,7 @@ import {
   endpointSliceProblems,
   endpointsProblems,
   maxProblems,
+  serviceExportProblems,
   serviceProblems,
 } from "./source_shape.ts";
 
@@ -277,4 +278,39 @@ Deno.test("an object the shape checks pass never makes the desired state throw",
 
 Deno.test("the fixtures' default port passes as a slice port", () => {
   deepStrictEqual(endpointSliceProblems(slice("web-1", "IPv4", [], [http])), []);
+});
+
+Deno.test("serviceExportProblems() passes a ServiceExport as a server sends it, and names each bad field", () => {
+  const good = {
+    apiVersion: "multicluster.x-k8s.io/v1beta1",
+    kind: "ServiceExport",
+    metadata: { name: "web", namespace: "shop", creationTimestamp: "2026-01-01T00:00:00Z" },
+    spec: { exportedLabels: { tier: "web" }, exportedAnnotations: { "example.com/owner": "x" } },
+    status: { conditions: [] },
+  };
+  deepStrictEqual(serviceExportProblems(good), []);
+  deepStrictEqual(serviceExportProblems({ metadata: { name: "web", namespace: "shop" } }), []);
+  const bad = {
+    metadata: { name: "Web", namespace: "shop" },
+    spec: { exportedLabels: { tier: "a b" }, exportedAnnotations: { "a/b/c": "x", note: 7 } },
+  };
+  deepStrictEqual(serviceExportProblems(bad).map((problem) => problem.path), [
+    "metadata.name",
+    'spec.exportedLabels["tier"]',
+    "spec.exportedAnnotations key",
+    'spec.exportedAnnotations["note"]',
+  ]);
+  deepStrictEqual(serviceExportProblems("export").map((problem) => problem.path), [""]);
+});
+
+Deno.test("serviceProblems() checks the traffic fields an import carries", () => {
+  const problems = serviceProblems(
+    service(
+      { type: "ClusterIP", internalTrafficPolicy: "Nearby", trafficDistribution: 5 } as never,
+    ),
+  );
+  deepStrictEqual(problems.map((problem) => problem.path), [
+    "spec.internalTrafficPolicy",
+    "spec.trafficDistribution",
+  ]);
 });

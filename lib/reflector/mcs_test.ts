@@ -1,0 +1,164 @@
+/**
+ * The MCS dialect on real clusters (`--reflector.api=mcs`): a Service is
+ * exported by a ServiceExport of its name, and every host gets a
+ * ServiceImport, a derived Service holding the cluster-set IP, and the
+ * derived Service's EndpointSlices per source cluster; the oldest export
+ * wins, the next takes over in place, and the last unexport removes all.
+ */
+import { deepStrictEqual, equal, ok } from "node:assert/strict";
+import type { Service } from "kubernetes-types/core/v1.d.ts";
+import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
+import { type Cluster, installMcsCrds, withClusters } from "../../tests/cluster/mod.ts";
+import { guardUnowned } from "../../tests/faults/invariant.ts";
+import { adminConfig } from "../../tests/support/client_configs.ts";
+import { exportByHand } from "../../tests/support/hand_exported.ts";
+import { holds } from "../../tests/support/holds.ts";
+import { delay, poll } from "../../tests/support/poll.ts";
+import { startReflector } from "../../tests/support/reflector_harness.ts";
+import { isNotFound } from "../kube/status_error.ts";
+import { RestClient } from "../kube/rest.ts";
+import { endpointSlices, services } from "../kube/resource.ts";
+import { Transport } from "../kube/transport.ts";
+import {
+  derivedServiceAnnotation,
+  mcsServiceNameLabel,
+  type ServiceImport,
+  serviceImports,
+} from "../mcs/api.ts";
+import { derivedServiceName } from "./_desired_import.ts";
+
+const namespace = "shop";
+
+/** Creates (or deletes) the ServiceExport of `shop/web` in `cluster`. */
+async function serviceExport(cluster: Cluster, exported: boolean, labels = {}): Promise<void> {
+  const object = {
+    apiVersion: "multicluster.x-k8s.io/v1beta1",
+    kind: "ServiceExport",
+    metadata: { name: "web", namespace },
+    spec: { exportedLabels: labels, exportedAnnotations: { "example.com/owner": "team-web" } },
+  };
+  await cluster.kubectlWithInput(JSON.stringify(object), exported ? "apply" : "delete", "-f", "-");
+}
+
+/** The host's import of `shop/web`: ServiceImport, derived Service, slices by source. */
+async function importOf(rest: RestClient) {
+  const missing = (error: unknown) => {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  };
+  const serviceImport = await rest.get<ServiceImport>(serviceImports(), "web", { namespace })
+    .catch(missing);
+  const derived = await rest.get<Service>(services, derivedServiceName("web"), { namespace })
+    .catch(missing);
+  const { items } = await rest.list<EndpointSlice>(endpointSlices, {
+    namespace,
+    labelSelector: `${mcsServiceNameLabel}=web`,
+  });
+  const bySource = Object.fromEntries(
+    items.map((slice) => [
+      slice.metadata?.labels?.["multicluster.kubernetes.io/source-cluster"] ?? "",
+      (slice.endpoints ?? []).map((each) => each.addresses[0]).join(","),
+    ]),
+  );
+  return { serviceImport, derived, slices: items, bySource };
+}
+
+Deno.test("mcs: a ServiceExport exports its Service; every cluster of it merges into one ServiceImport, the oldest export winning; the last unexport removes it all", async () => {
+  await withClusters(["east", "north", "host"], async ([east, north, host]) => {
+    if (!east || !north || !host) throw new Error("clusters missing");
+    for (const cluster of [east, north, host]) await installMcsCrds(cluster);
+    await exportByHand(east, {
+      namespace,
+      name: "web",
+      ports: { http: 80 },
+      addresses: ["10.1.0.1"],
+    });
+    await exportByHand(north, {
+      namespace,
+      name: "web",
+      ports: { http: 80 },
+      addresses: ["10.2.0.1"],
+    });
+    await host.kubectl("create", "namespace", namespace);
+    using hostTransport = new Transport(adminConfig(host));
+    const rest = new RestClient(hostTransport);
+    const guard = await guardUnowned(rest);
+    const reflector = startReflector({
+      host,
+      api: "mcs",
+      sources: [
+        { name: "east", selector: "", config: adminConfig(east) },
+        { name: "north", selector: "", config: adminConfig(north) },
+      ],
+    });
+    try {
+      await poll(() => reflector.reflector.synced || undefined, { description: "synced" });
+      await holds(async () => (await importOf(rest)).serviceImport === undefined, {
+        forMs: 1_000,
+        description: "no import while no ServiceExport names the Service",
+      });
+
+      await serviceExport(east, true, { tier: "web" });
+      const first = await poll(async () => {
+        const found = await importOf(rest);
+        const ready = found.serviceImport?.spec?.ips?.length && found.bySource["east"] &&
+          found.serviceImport?.status?.clusters?.length;
+        return ready ? found : undefined;
+      }, { description: "east's export imported" });
+      const { serviceImport, derived } = first;
+      equal(serviceImport?.spec?.type, "ClusterSetIP");
+      deepStrictEqual(serviceImport?.spec?.ports, [{ name: "http", protocol: "TCP", port: 80 }]);
+      deepStrictEqual(serviceImport?.spec?.ips, derived?.spec?.clusterIPs);
+      deepStrictEqual(serviceImport?.status?.clusters, [{ cluster: "east" }]);
+      equal(serviceImport?.metadata?.labels?.["tier"], "web", "the export's labels travel");
+      equal(serviceImport?.metadata?.annotations?.["example.com/owner"], "team-web");
+      equal(
+        serviceImport?.metadata?.annotations?.[derivedServiceAnnotation],
+        derivedServiceName("web"),
+      );
+      equal(derived?.metadata?.ownerReferences?.[0]?.uid, serviceImport?.metadata?.uid);
+      equal(derived?.metadata?.ownerReferences?.[0]?.kind, "ServiceImport");
+      const [slice] = first.slices;
+      equal(slice?.metadata?.labels?.["kubernetes.io/service-name"], derivedServiceName("web"));
+      deepStrictEqual(first.bySource, { east: "10.1.0.1" });
+      const clusterIp = derived?.spec?.clusterIP;
+      ok(clusterIp && clusterIp !== "None", `derived ClusterIP ${clusterIp}`);
+
+      // Creation times have a resolution of a second: east's export is the older.
+      await delay(1_100);
+      await serviceExport(north, true, { tier: "north" });
+      const both = await poll(async () => {
+        const found = await importOf(rest);
+        const clusters = found.serviceImport?.status?.clusters?.length;
+        return found.bySource["north"] && clusters === 2 ? found : undefined;
+      }, { description: "north's export imported, both clusters in the status" });
+      deepStrictEqual(both.bySource, { east: "10.1.0.1", north: "10.2.0.1" });
+      deepStrictEqual(both.serviceImport?.status?.clusters, [{ cluster: "east" }, {
+        cluster: "north",
+      }]);
+      equal(both.serviceImport?.metadata?.labels?.["tier"], "web", "the oldest export's labels");
+      equal(both.derived?.metadata?.uid, derived?.metadata?.uid, "the derived Service stays");
+
+      await serviceExport(east, false);
+      const taken = await poll(async () => {
+        const found = await importOf(rest);
+        const clusters = found.serviceImport?.status?.clusters?.map((each) => each.cluster);
+        return found.bySource["east"] === undefined && clusters?.join() === "north" &&
+            found.serviceImport?.metadata?.labels?.["tier"] === "north"
+          ? found
+          : undefined;
+      }, { description: "north's export takes over: its labels, its cluster alone" });
+      equal(taken.derived?.spec?.clusterIP, clusterIp, "the cluster-set IP never changes");
+      equal(taken.serviceImport?.metadata?.uid, serviceImport?.metadata?.uid, "updated in place");
+
+      await serviceExport(north, false);
+      await poll(async () => {
+        const found = await importOf(rest);
+        return !found.serviceImport && !found.derived && found.slices.length === 0 || undefined;
+      }, { description: "the import, its derived Service and slices gone" });
+      await guard.untouched();
+    } finally {
+      await reflector.stop();
+    }
+  });
+});
