@@ -185,6 +185,12 @@ const flagGroups: [heading: string, flags: FlagSpec[]][] = [
       default: "mirror",
     },
     {
+      flags: "--reflector.cluster-id <id>",
+      help: "This cluster's id in the mcs dialect: the name of the source that is this cluster " +
+        "itself. The conditions of this cluster's ServiceExports (Valid, Ready, Conflict) are " +
+        "written from it, the one write to objects a user made. Empty: none are written.",
+    },
+    {
       flags: "--reflector.selector <selector>",
       help: "Label selector on the source Services reflected; empty for all.",
     },

@@ -15,6 +15,7 @@ import type { Config } from "./flags.ts";
 export type ReflectorSettings = Pick<
   ReflectorOptions,
   | "api"
+  | "clusterId"
   | "removeGraceMs"
   | "nameTemplate"
   | "namespace"
@@ -35,6 +36,7 @@ export function reflectorSettings(config: Config): ReflectorSettings {
   const { reflector, namespace } = config;
   return {
     api: reflector.api,
+    ...(reflector.clusterId ? { clusterId: reflector.clusterId } : {}),
     removeGraceMs: reflector.removeGraceMs,
     nameTemplate: reflector.nameTemplate,
     ...(namespace ? { namespace } : {}),

@@ -28,9 +28,11 @@ Deno.test("reflectorSettings() maps every flag the Reflector reads, --namespace 
     "--reflector.stale-after=45s",
     "--reflector.stale-action=delete",
     "--reflector.api=mcs",
+    "--reflector.cluster-id=east",
   ]);
   deepEqual(reflectorSettings(config), {
     api: "mcs",
+    clusterId: "east",
     removeGraceMs: 60_000,
     nameTemplate: "{name}-{source}",
     namespace: "shop",

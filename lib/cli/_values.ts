@@ -99,16 +99,21 @@ export function isDnsLabel(text: string): boolean {
   return text.length <= 63 && dnsLabel.test(text);
 }
 
-/** A Namespace name. */
-export function parseNamespace(flag: string, value: string): string {
+/** `value`, a DNS label naming `what` (e.g. `a namespace name`). */
+function dnsLabelOf(what: string, flag: string, value: string): string {
   if (!isDnsLabel(value)) {
     throw new FlagValueError(
       flag,
       value,
-      `must be a namespace name: at most 63 lowercase alphanumeric characters or "-", starting and ending with an alphanumeric character`,
+      `must be ${what}: at most 63 lowercase alphanumeric characters or "-", starting and ending with an alphanumeric character`,
     );
   }
   return value;
+}
+
+/** A Namespace name. */
+export function parseNamespace(flag: string, value: string): string {
+  return dnsLabelOf("a namespace name", flag, value);
 }
 
 /** Where a server listens: `hostname` is an IP or a host name, never empty. */
@@ -180,6 +185,11 @@ export function parseNameTemplate(flag: string, value: string): string {
       cause: error,
     });
   }
+}
+
+/** A cluster id of the Multi-Cluster Services API: a DNS label, as KEP-2149 asks. */
+export function parseClusterId(flag: string, value: string): string {
+  return dnsLabelOf("a cluster id", flag, value);
 }
 
 /** One of {@linkcode reflectorApis}. */

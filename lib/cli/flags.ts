@@ -26,6 +26,7 @@ import {
   type LogLevel,
   parseBool,
   parseByteSize,
+  parseClusterId,
   parseDuration,
   parseIp,
   parseListen,
@@ -79,6 +80,8 @@ export interface ReflectorConfig {
   sources: SourceFlag[];
   /** The dialect: how sources export and the host imports (`--reflector.api`, default `mirror`). */
   api: ReflectorApi;
+  /** This cluster's id in the `mcs` dialect, the name of its own source (`--reflector.cluster-id`). */
+  clusterId?: string;
   /** How mirrors are named (`--reflector.name-template`, default `{name}`: merged). */
   nameTemplate: string;
   /** YAML file of more sources, reloaded as it changes (`--reflector.sources-file`). */
@@ -236,6 +239,7 @@ function reflectorFlags(read: FlagReader): ReflectorConfig {
     ),
     ...read.optional("sourcesFile", "--reflector.sources-file"),
     api: read.check("--reflector.api", parseReflectorApi),
+    ...read.optional("clusterId", "--reflector.cluster-id", parseClusterId),
     nameTemplate: read.check("--reflector.name-template", parseNameTemplate),
     removeGraceMs: read.optional("ms", "--reflector.remove-grace", parseDuration).ms ?? 0,
     selector: read.check("--reflector.selector", parseSelector),

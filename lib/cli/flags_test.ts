@@ -80,6 +80,7 @@ Deno.test("parseFlags() takes every value flag as --flag=value and as --flag val
     ["--reflector.stale-after", "5m", (c) => c.reflector.staleAfterMs, 300_000],
     ["--reflector.stale-action", "delete", (c) => c.reflector.staleAction, "delete"],
     ["--reflector.api", "mcs", (c) => c.reflector.api, "mcs"],
+    ["--reflector.cluster-id", "east-1", (c) => c.reflector.clusterId, "east-1"],
     [
       "--reflector.sources-file",
       "/etc/sources.yaml",
@@ -343,6 +344,10 @@ Deno.test("parseFlags() turns every bad value into exit code 2 with a one-line m
     [
       ["--reflector.stale-action=drop"],
       'invalid value "drop" for --reflector.stale-action: must be one of not-ready, delete',
+    ],
+    [
+      ["--reflector.cluster-id=East_1"],
+      'invalid value "East_1" for --reflector.cluster-id: must be a cluster id: at most 63 lowercase alphanumeric characters or "-", starting and ending with an alphanumeric character',
     ],
     [
       ["--reflector.api=kep-1645"],

@@ -78,7 +78,7 @@ export function desiredImport(inputs: readonly SourceObjects[]): DesiredImport {
   const headless = spec.clusterIP === "None";
   const contributors = [...new Set(inputs.map((input) => input.source))].sort();
   return {
-    conflicts: mirror.conflicts,
+    conflicts: importConflicts(inputs, mirror.conflicts),
     serviceImport: (derivedIps) => ({
       apiVersion: `${mcsGroup}/v1beta1`,
       kind: "ServiceImport",
@@ -132,6 +132,44 @@ export function desiredImport(inputs: readonly SourceObjects[]): DesiredImport {
         },
       })),
   };
+}
+
+/** Fields a ServiceImport carries that the mirror's merge does not compare, each as text. */
+const importCompared: Record<string, (input: SourceObjects) => string | undefined> = {
+  internalTrafficPolicy: ({ service }) => service.spec?.internalTrafficPolicy,
+  trafficDistribution: ({ service }) => service.spec?.trafficDistribution,
+  labels: ({ service }) => JSON.stringify(sortedByKey(service.metadata?.labels ?? {})),
+  annotations: ({ service }) => JSON.stringify(sortedByKey(service.metadata?.annotations ?? {})),
+};
+
+/** Fields of the mirror's merge that an import does not carry. */
+const notImported = new Set(["externalName", "publishNotReadyAddresses"]);
+
+/**
+ * The conflicts of an import: the mirror's merge's, but for fields an
+ * import does not carry, and those of the fields only an import carries
+ * (the oldest export's value wins each).
+ */
+function importConflicts(
+  inputs: readonly SourceObjects[],
+  merged: readonly MergeConflict[],
+): MergeConflict[] {
+  const [winner, ...others] = orderedInputs(inputs, "import a Service");
+  const conflicts = merged.filter((each) => !notImported.has(each.field));
+  for (const [field, read] of Object.entries(importCompared)) {
+    const mine = read(winner);
+    const disagreeing = others.filter((other) => {
+      const theirs = read(other);
+      return mine !== undefined && theirs !== undefined && theirs !== mine;
+    });
+    if (disagreeing.length > 0) {
+      conflicts.push({
+        field,
+        sources: [winner.source, ...disagreeing.map((each) => each.source)],
+      });
+    }
+  }
+  return conflicts;
 }
 
 /** A ServiceImport port of a derived Service's port (no target port: an import has none). */

@@ -7,7 +7,9 @@
  *
  * What each resource's cache holds is fixed here: every Service and
  * ServiceImport in scope (an owner's name matters even when the object is
- * not ours), and only the Reflector's own EndpointSlices and Endpoints.
+ * not ours), every ServiceExport (the host's own exports, whose conditions
+ * the MCS dialect writes), and only the Reflector's own EndpointSlices and
+ * Endpoints.
  *
  * @module
  */
@@ -32,7 +34,7 @@ import {
 } from "../ownership.ts";
 import { keyedInformer, type KeyedInformerOptions, sliceIndexers } from "./_informers.ts";
 import { hostServiceShape } from "./_host_service_shape.ts";
-import { serviceImports } from "../mcs/api.ts";
+import { serviceExports, serviceImports } from "../mcs/api.ts";
 import type { HostModel } from "./host_model.ts";
 import { queueKey } from "./queue_keys.ts";
 
@@ -59,6 +61,7 @@ const readable: Record<string, { type: ResourceType } & Partial<KeyedInformerOpt
       labelSelector: `${managedByLabel}=${managedByValue}`,
     },
     [serviceImports().resource]: { type: serviceImports() },
+    [serviceExports().resource]: { type: serviceExports() },
   };
 
 /** The host informers of some models. */

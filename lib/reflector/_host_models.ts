@@ -10,7 +10,8 @@ import type { KubeObject } from "../kube/object.ts";
 import { endpoints, endpointSlices, type ResourceType, services } from "../kube/resource.ts";
 import type { RestClient } from "../kube/rest.ts";
 import type { ReadonlyStore } from "../kube/store.ts";
-import { serviceImports } from "../mcs/api.ts";
+import { serviceExports, serviceImports } from "../mcs/api.ts";
+import type { Source } from "./source.ts";
 import type { HostModel } from "./host_model.ts";
 import { McsModel } from "./mcs_model.ts";
 import { MirrorModel } from "./mirror_model.ts";
@@ -26,6 +27,8 @@ export interface HostModelSettings {
   nameTemplate?: string;
   /** Whether the mirror model writes core Endpoints too. */
   legacyEndpoints: boolean;
+  /** The MCS model's cluster id: the source of that name is the host itself. */
+  clusterId?: string;
 }
 
 /** What a model asks the Reflector, once it runs. */
@@ -34,6 +37,8 @@ export interface HostModelWiring {
   store<T extends KubeObject>(type: Pick<ResourceType, "resource">): ReadonlyStore<T>;
   /** Whether a counted source exports a Service bearing on `key` of `model`. */
   claimed(model: HostModel, key: string): boolean;
+  /** The counted source of `name`, once it has synced. */
+  syncedSource(name: string): Source | undefined;
 }
 
 /** The host model of `settings.api`. */
@@ -42,10 +47,18 @@ export function hostModel(settings: HostModelSettings, wiring: HostModelWiring):
     const mcs: HostModel = new McsModel({
       caches: () => ({
         serviceImports: wiring.store(serviceImports()),
+        serviceExports: wiring.store(serviceExports()),
         services: wiring.store(services),
         endpointSlices: wiring.store(endpointSlices),
       }),
       claimed: (key) => wiring.claimed(mcs, key),
+      own: () => {
+        const cluster = settings.clusterId;
+        const source = cluster === undefined ? undefined : wiring.syncedSource(cluster);
+        return source && cluster !== undefined
+          ? { cluster, service: (key) => source.selectedService(key) }
+          : undefined;
+      },
     });
     return mcs;
   }

@@ -226,6 +226,19 @@ export class Applier {
     }
   }
 
+  /**
+   * Writes the status subresource of `object` of `type`, for `options.key`:
+   * the one write to an object the Reflector does not own (a ServiceExport's
+   * conditions, which the Multi-Cluster Services API gives it to write).
+   */
+  async updateStatus<T extends KubeObject>(
+    type: ResourceType,
+    object: T,
+    options: { key: string; signal?: AbortSignal },
+  ): Promise<T> {
+    return await this.#write("update", type, object, { ...options, subresource: "status" });
+  }
+
   /** Whether the host's namespace cache holds `namespace`. */
   hasNamespace(namespace: string): boolean {
     return this.#options.host.namespaces.get(namespace) !== undefined;

@@ -18,12 +18,33 @@
 
 import type { Service } from "kubernetes-types/core/v1.d.ts";
 import type { KubeObject } from "../kube/object.ts";
+import type { ResourceType } from "../kube/resource.ts";
 import type { SourceObjects } from "./_desired_inputs.ts";
 import type { NameClaim } from "./_name_claims.ts";
-import type { DesiredHost, HostLayout } from "./desired_host.ts";
+import type { DesiredHost, HostLayout, MergeConflict } from "./desired_host.ts";
 import type { Report } from "./reports.ts";
 
-/** What the model does after its objects of a key were written. */
+/** How a reconcile of a key ended, for the model's follow-up. */
+export interface Settled {
+  /** The owner as the host held it before the reconcile; undefined: there was none. */
+  readonly before: KubeObject | undefined;
+  /** The owner as the host holds it after the writes; undefined: the key was withdrawn. */
+  readonly after: KubeObject | undefined;
+  /** Where the claims disagree (none when they agree, or when withdrawn). */
+  readonly conflicts: readonly MergeConflict[];
+  /** The sources whose objects make the key (none when withdrawn). */
+  readonly contributors: readonly string[];
+}
+
+/** What a model's follow-up may do in the host. */
+export interface SettleContext {
+  /** Aborts the follow-up's requests. */
+  readonly signal: AbortSignal;
+  /** Writes the status subresource of `object` of `type`, for the key (the one write to an object not the Reflector's). */
+  updateStatus<T extends KubeObject>(type: ResourceType, object: T): Promise<T>;
+}
+
+/** What the model does after a reconcile of a key. */
 export interface AfterApply {
   /** What it found, for the reporter. */
   readonly reports: readonly Report[];
@@ -58,13 +79,6 @@ export interface HostModel {
   heldKeys(): string[];
   /** The keys of the model's host objects written for source `source`. */
   keysWrittenFor(source: string): string[];
-  /**
-   * Follows up a write of `key`'s objects, `before` being the owner as the
-   * host held it before the write and `after` as it holds it now.
-   */
-  afterApply?(
-    key: string,
-    change: { before: KubeObject | undefined; after: KubeObject },
-    signal: AbortSignal,
-  ): Promise<AfterApply>;
+  /** Follows up a reconcile of `key` that wrote its objects or withdrew them. */
+  settled?(key: string, settled: Settled, context: SettleContext): Promise<AfterApply>;
 }

@@ -19,7 +19,9 @@
  *   on sight, which then needs `delete`; that case is not listed.
  * - ServiceImports, in the MCS dialect: `list` and `watch` (host informer),
  *   `get`, `create`, `update`, `delete`, and `update` of their `status`
- *   (the clusters of each import).
+ *   (the clusters of each import). ServiceExports: `list` and `watch` (the
+ *   host's own exports), and `update` of their `status`, the one write to
+ *   objects a user made (their `Valid`, `Ready` and `Conflict` conditions).
  * - Namespaces (cluster-scoped): `list` and `watch` always (keys waiting for
  *   one are woken when it appears); `create` only with `createNamespaces`.
  * - Events: `create` (NotOwned, MergeConflict and similar warnings).
@@ -120,6 +122,9 @@ function importPermissions(each: Each): HostPermission[] {
     ...each(group, "serviceimports", ["get"], "the applier, after a create answered AlreadyExists"),
     ...each(group, "serviceimports", ["create", "update", "delete"], "the applier: ServiceImports"),
     ...each(group, "serviceimports", ["update"], "the applier: each import's clusters")
+      .map((permission) => ({ ...permission, subresource: "status" })),
+    ...each(group, "serviceexports", ["list", "watch"], "the host informer of the host's exports"),
+    ...each(group, "serviceexports", ["update"], "the conditions of the host's own exports")
       .map((permission) => ({ ...permission, subresource: "status" })),
   ];
 }

@@ -126,12 +126,12 @@ Deno.test("reviewHostPermissions() finds exactly the verb the manifests' Service
   });
 });
 
-Deno.test("hostPermissions() in the MCS dialect asks for ServiceImports and their status instead of core Endpoints", () => {
+Deno.test("hostPermissions() in the MCS dialect asks for ServiceImports, the host's ServiceExports and both statuses instead of core Endpoints", () => {
   const mcs = hostPermissions({ api: "mcs", legacyEndpoints: true, createNamespaces: false });
   const listed = mcs.map(({ group, resource, subresource, verb }) =>
     `${group}/${resource}${subresource ? `/${subresource}` : ""}:${verb}`
   );
-  deepStrictEqual(listed.filter((each) => each.includes("serviceimports")), [
+  deepStrictEqual(listed.filter((each) => each.startsWith("multicluster.x-k8s.io/")), [
     "multicluster.x-k8s.io/serviceimports:list",
     "multicluster.x-k8s.io/serviceimports:watch",
     "multicluster.x-k8s.io/serviceimports:get",
@@ -139,6 +139,9 @@ Deno.test("hostPermissions() in the MCS dialect asks for ServiceImports and thei
     "multicluster.x-k8s.io/serviceimports:update",
     "multicluster.x-k8s.io/serviceimports:delete",
     "multicluster.x-k8s.io/serviceimports/status:update",
+    "multicluster.x-k8s.io/serviceexports:list",
+    "multicluster.x-k8s.io/serviceexports:watch",
+    "multicluster.x-k8s.io/serviceexports/status:update",
   ]);
   deepStrictEqual(listed.filter((each) => each.includes("/endpoints:")), []);
   deepStrictEqual(

@@ -24,7 +24,7 @@ import { splitObjectKey } from "../kube/object.ts";
 import type { Applier, HostCaches } from "./applier.ts";
 import { NameTakenError } from "./applier.ts";
 import { objectReference } from "./events.ts";
-import type { HostModel } from "./host_model.ts";
+import type { HostModel, Settled } from "./host_model.ts";
 import type { HostKeys } from "./_host_keys.ts";
 import { type NameClaim, settleClaims } from "./_name_claims.ts";
 import type { NamespaceParking } from "./namespace_parking.ts";
@@ -80,13 +80,15 @@ export class KeyReconciler {
     const { claims, unsynced } = this.#claimsOf(model, key);
     const { inputs, winner, losers } = settleClaims(claims);
     const layout = model.layout(key);
+    const ownerKind = layout.owner;
+    const existing = this.#options.host.objects(ownerKind.type.resource).get(key);
     if (inputs.length === 0 || winner === undefined) {
       await applier.remove(layout, { keep: unsynced, signal });
       reports.push({ kind: "withdrawn", key });
+      const withdrawn = { before: existing, after: undefined, conflicts: [], contributors: [] };
+      await this.#settled(model, key, withdrawn, reports, signal);
       return unsynced.size > 0 ? requeueAfter(waitMs) : done();
     }
-    const ownerKind = layout.owner;
-    const existing = this.#options.host.objects(ownerKind.type.resource).get(key);
     if (existing && !ownerKind.owns(existing)) return unowned(model, key, existing, reports);
     const desired = model.desired(inputs);
     const { namespace = "" } = splitObjectKey(key);
@@ -112,9 +114,36 @@ export class KeyReconciler {
     const contributors = inputs.map((each) => each.source);
     reports.push({ kind: "merged", key, owner, contributors, conflicts: desired.conflicts });
     reports.push({ kind: "claimed", key, owner, winner, losers });
-    const after = await model.afterApply?.(key, { before: existing, after: applied.owner }, signal);
+    const again = await this.#settled(
+      model,
+      key,
+      {
+        before: existing,
+        after: applied.owner,
+        conflicts: desired.conflicts,
+        contributors,
+      },
+      reports,
+      signal,
+    );
+    return again ? requeueAfter(waitMs) : done();
+  }
+
+  /** The model's follow-up of `key`: its reports are pushed; true when it asks to look again. */
+  async #settled(
+    model: HostModel,
+    key: string,
+    settled: Settled,
+    reports: Report[],
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    const { applier } = this.#options;
+    const after = await model.settled?.(key, settled, {
+      signal,
+      updateStatus: (type, object) => applier.updateStatus(type, object, { key, signal }),
+    });
     reports.push(...after?.reports ?? []);
-    return after?.again ? requeueAfter(waitMs) : done();
+    return after?.again ?? false;
   }
 
   /**

@@ -16,23 +16,33 @@
  */
 
 import type { Service } from "kubernetes-types/core/v1.d.ts";
+import type { Condition } from "kubernetes-types/meta/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { type KubeObject, objectKey, splitObjectKey } from "../kube/object.ts";
 import { endpointSlices, services } from "../kube/resource.ts";
 import type { ReadonlyStore } from "../kube/store.ts";
-import { mcsServiceNameLabel, type ServiceImport, serviceImports } from "../mcs/api.ts";
+import {
+  mcsServiceNameLabel,
+  type ServiceExport,
+  serviceExports,
+  type ServiceImport,
+  serviceImports,
+} from "../mcs/api.ts";
+import { exportConditions } from "../mcs/export_conditions.ts";
 import { isMcsObject, sliceSource } from "../ownership.ts";
 import { isExternalName, type SourceObjects } from "./_desired_inputs.ts";
 import { derivedServiceName, desiredImport } from "./_desired_import.ts";
 import type { NameClaim } from "./_name_claims.ts";
 import type { DesiredHost, HostLayout } from "./desired_host.ts";
-import type { HostModel } from "./host_model.ts";
+import type { AfterApply, HostModel, SettleContext, Settled } from "./host_model.ts";
 import { importLayout, isImportSlice } from "./mcs_kinds.ts";
 
 /** The host caches the MCS model reads. */
 export interface McsCaches {
   /** Every ServiceImport in the Reflector's scope. */
   serviceImports: ReadonlyStore<ServiceImport>;
+  /** Every ServiceExport in the Reflector's scope: the host's own exports. */
+  serviceExports: ReadonlyStore<ServiceExport>;
   /** Every Service in the Reflector's scope (derived ones among them). */
   services: ReadonlyStore<Service>;
   /** The Reflector's own EndpointSlices. */
@@ -45,6 +55,15 @@ export interface McsModelOptions {
   caches: () => McsCaches;
   /** Whether a counted source exports a Service bearing on `key`. */
   claimed(key: string): boolean;
+  /**
+   * The host's own cluster as a source, once it has synced: its name (the
+   * cluster id) and the Service it holds of a key, exported or not.
+   * Undefined while the host is not a synced source: no export's
+   * conditions are written then.
+   */
+  own(): { cluster: string; service(key: string): Service | undefined } | undefined;
+  /** The clock conditions are stamped with. */
+  now?: () => Date;
 }
 
 /** The MCS model (see the module doc). */
@@ -63,6 +82,8 @@ export class McsModel implements HostModel {
         const key = objectKey(serviceImport);
         return isMcsObject(serviceImport) || options.claimed(key) ? [key] : [];
       },
+      // The host's own exports: their conditions are written.
+      [serviceExports().resource]: (serviceExport) => [objectKey(serviceExport)],
       [services.resource]: (service) => importKeys(service, isMcsObject),
       [endpointSlices.resource]: (slice) => importKeys(slice, isImportSlice),
     };
@@ -121,6 +142,37 @@ export class McsModel implements HostModel {
     };
   }
 
+  /**
+   * Writes the conditions of the host's own ServiceExport of `key` (the one
+   * write to an object a user made), when they changed: whether its Service
+   * can be exported, whether the import lists this cluster, and the
+   * conflicts this export is part of.
+   */
+  async settled(key: string, settled: Settled, context: SettleContext): Promise<AfterApply> {
+    const none = { reports: [], again: false };
+    const own = this.#options.own();
+    const serviceExport = own && this.#options.caches().serviceExports.get(key);
+    if (!own || !serviceExport) return none;
+    const previous = serviceExport.status?.conditions ?? [];
+    const conditions = exportConditions(
+      {
+        serviceType: own.service(key) ? own.service(key)?.spec?.type ?? "ClusterIP" : undefined,
+        imported: settled.contributors.includes(own.cluster),
+        conflicts: settled.conflicts.filter((each) => each.sources.includes(own.cluster))
+          .map((each) => each.field),
+        generation: serviceExport.metadata?.generation,
+      },
+      previous,
+      (this.#options.now ?? (() => new Date()))(),
+    );
+    if (sameConditions(previous, conditions)) return none;
+    await context.updateStatus(serviceExports(), {
+      ...serviceExport,
+      status: { ...serviceExport.status, conditions },
+    });
+    return none;
+  }
+
   heldKeys(): string[] {
     const { serviceImports, services, endpointSlices } = this.#options.caches();
     return [
@@ -135,6 +187,24 @@ export class McsModel implements HostModel {
     return slices.filter((slice) => sliceSource(slice) === source)
       .flatMap((slice) => importKeys(slice, isImportSlice));
   }
+}
+
+/** Whether two lists of conditions say the same, their times aside. */
+function sameConditions(a: readonly Condition[], b: readonly Condition[]): boolean {
+  const said = (conditions: readonly Condition[]) =>
+    JSON.stringify(
+      conditions.map((
+        { type, status, reason, message, observedGeneration, lastTransitionTime },
+      ) => [
+        type,
+        status,
+        reason,
+        message,
+        observedGeneration ?? null,
+        lastTransitionTime,
+      ]),
+    );
+  return said(a) === said(b);
 }
 
 /** The key of the import `object` (a derived Service, an import's slice) is of, if `ours` says it is. */

@@ -22,6 +22,8 @@ import { Transport } from "../kube/transport.ts";
 import {
   derivedServiceAnnotation,
   mcsServiceNameLabel,
+  type ServiceExport,
+  serviceExports,
   type ServiceImport,
   serviceImports,
 } from "../mcs/api.ts";
@@ -29,12 +31,17 @@ import { derivedServiceName } from "./_desired_import.ts";
 
 const namespace = "shop";
 
-/** Creates (or deletes) the ServiceExport of `shop/web` in `cluster`. */
-async function serviceExport(cluster: Cluster, exported: boolean, labels = {}): Promise<void> {
+/** Creates (or deletes) the ServiceExport of `shop/<name>` (default `web`) in `cluster`. */
+async function serviceExport(
+  cluster: Cluster,
+  exported: boolean,
+  labels = {},
+  name = "web",
+): Promise<void> {
   const object = {
     apiVersion: "multicluster.x-k8s.io/v1beta1",
     kind: "ServiceExport",
-    metadata: { name: "web", namespace },
+    metadata: { name, namespace },
     spec: { exportedLabels: labels, exportedAnnotations: { "example.com/owner": "team-web" } },
   };
   await cluster.kubectlWithInput(JSON.stringify(object), exported ? "apply" : "delete", "-f", "-");
@@ -159,6 +166,102 @@ Deno.test("mcs: a ServiceExport exports its Service; every cluster of it merges 
       await guard.untouched();
     } finally {
       await reflector.stop();
+    }
+  });
+});
+
+/** The conditions of `cluster`'s ServiceExport `shop/<name>`, as `type=status:reason`. */
+async function conditionsOf(rest: RestClient, name: string): Promise<string[]> {
+  const found = await rest.get<ServiceExport>(serviceExports(), name, { namespace });
+  return (found.status?.conditions ?? []).map(({ type, status, reason }) =>
+    `${type}=${status}:${reason}`
+  );
+}
+
+Deno.test("mcs: each cluster's Reflector reads every cluster and writes the conditions of its own exports: valid, exported, in conflict, or why not", async () => {
+  await withClusters(["east", "north"], async ([east, north]) => {
+    if (!east || !north) throw new Error("clusters missing");
+    for (const cluster of [east, north]) await installMcsCrds(cluster);
+    await exportByHand(east, {
+      namespace,
+      name: "web",
+      ports: { http: 80 },
+      addresses: ["10.1.0.1"],
+    });
+    await serviceExport(east, true);
+    await serviceExport(east, true, {}, "ghost");
+    await east.kubectlWithInput(
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: "ext", namespace },
+        spec: { type: "ExternalName", externalName: "db.example.org" },
+      }),
+      "apply",
+      "-f",
+      "-",
+    );
+    await serviceExport(east, true, {}, "ext");
+    // Creation times have a resolution of a second: east's export of web is the older.
+    await delay(1_100);
+    await exportByHand(north, {
+      namespace,
+      name: "web",
+      ports: { http: 8080 },
+      addresses: ["10.2.0.1"],
+    });
+    await serviceExport(north, true);
+    const sources = [
+      { name: "east", selector: "", config: adminConfig(east) },
+      { name: "north", selector: "", config: adminConfig(north) },
+    ];
+    using eastTransport = new Transport(adminConfig(east));
+    using northTransport = new Transport(adminConfig(north));
+    const rests = { east: new RestClient(eastTransport), north: new RestClient(northTransport) };
+    const guards = [await guardUnowned(rests.east), await guardUnowned(rests.north)];
+    const reflectors = [
+      startReflector({ host: east, api: "mcs", clusterId: "east", sources }),
+      startReflector({ host: north, api: "mcs", clusterId: "north", sources }),
+    ];
+    try {
+      for (const rest of Object.values(rests)) {
+        const imported = await poll(async () => {
+          const found = await importOf(rest);
+          return found.bySource["east"] && found.bySource["north"] &&
+              found.serviceImport?.status?.clusters?.length === 2
+            ? found
+            : undefined;
+        }, { description: "both clusters' exports imported in each cluster" });
+        deepStrictEqual(imported.serviceImport?.spec?.ports, [{
+          name: "http",
+          protocol: "TCP",
+          port: 80,
+        }]);
+      }
+      const inConflict = ["Valid=True:Valid", "Ready=True:Exported", "Conflict=True:PortConflict"];
+      for (const rest of Object.values(rests)) {
+        await poll(
+          async () => (await conditionsOf(rest, "web")).join() === inConflict.join() || undefined,
+          {
+            description: "the own export of web: valid, exported, in a port conflict",
+          },
+        );
+      }
+      await poll(async () =>
+        (await conditionsOf(rests.east, "ghost")).join() ===
+          "Valid=False:NoService,Ready=False:Pending,Conflict=False:NoConflicts" || undefined, {
+        description: "an export without its Service: NoService",
+      });
+      await poll(async () =>
+        (await conditionsOf(rests.east, "ext")).join() ===
+          "Valid=False:InvalidServiceType,Ready=False:Pending,Conflict=False:NoConflicts" ||
+        undefined, { description: "an ExternalName export: InvalidServiceType" });
+      const ghost = await rests.east.get<ServiceImport>(serviceImports(), "ghost", { namespace })
+        .catch((error) => isNotFound(error) ? undefined : Promise.reject(error));
+      equal(ghost, undefined, "nothing to import, nothing imported");
+      for (const guard of guards) await guard.untouched();
+    } finally {
+      await Promise.all(reflectors.map((reflector) => reflector.stop()));
     }
   });
 });

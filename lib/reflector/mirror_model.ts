@@ -34,7 +34,7 @@ import type { NameClaim } from "./_name_claims.ts";
 import { type DesiredMirror, desiredMirror } from "./desired.ts";
 import type { HostLayout } from "./desired_host.ts";
 import { objectReference } from "./events.ts";
-import type { AfterApply, HostModel } from "./host_model.ts";
+import type { AfterApply, HostModel, SettleContext, Settled } from "./host_model.ts";
 import { isMirrorSlice, mirrorLayout } from "./mirror_kinds.ts";
 import { MirrorNaming } from "./mirror_names.ts";
 
@@ -142,21 +142,19 @@ export class MirrorModel implements HostModel {
    * A mirror whose hand-added selector the write removed is looked at again
    * once the host's controllers are done with it; then its strays are read.
    */
-  async afterApply(
-    key: string,
-    change: { before: KubeObject | undefined; after: KubeObject },
-    signal: AbortSignal,
-  ): Promise<AfterApply> {
+  async settled(key: string, settled: Settled, context: SettleContext): Promise<AfterApply> {
+    const { before, after } = settled;
+    if (!after) return { reports: [], again: false };
     const selected = (service: KubeObject | undefined) =>
       Object.keys((service as Service | undefined)?.spec?.selector ?? {}).length > 0;
-    if (selected(change.before) && !selected(change.after)) {
+    if (selected(before) && !selected(after)) {
       this.#strayChecks.add(key);
       return { reports: [], again: true };
     }
     if (!this.#strayChecks.delete(key)) return { reports: [], again: false };
-    const strays = await this.#strays(key, signal);
+    const strays = await this.#strays(key, context.signal);
     if (strays.length === 0) return { reports: [], again: false };
-    const owner = objectReference(services, change.after);
+    const owner = objectReference(services, after);
     return { reports: [{ kind: "strays", key, owner, strays }], again: false };
   }
 

@@ -81,6 +81,12 @@ export interface ReflectorOptions {
    */
   api?: ReflectorApi;
   /**
+   * The host's own cluster id in the `mcs` dialect: the source of that name
+   * is the host itself, and the conditions of the host's ServiceExports are
+   * written from what it exports. Omitted: none are written.
+   */
+  clusterId?: string;
+  /**
    * How mirrors are named (`mirror_names.ts`): `{name}` (the default)
    * merges every source's Service of one name into one mirror; a template
    * with `{source}`, e.g. `{name}-{source}`, makes one mirror per source.
@@ -163,6 +169,8 @@ export class Reflector {
     const model = hostModel(options, {
       store: (type) => this.#host.store(type),
       claimed: (model, key) => this.#routes.claimed(model, key, this.#sources.counted),
+      syncedSource: (name) =>
+        this.#sources.counted.find((source) => source.name === name && source.synced),
     });
     this.#models = new Map([[model.name, model]]);
     this.#routes = new SourceRoutes({

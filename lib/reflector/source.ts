@@ -243,6 +243,11 @@ export class Source {
     return this.#services?.store.list().filter((service) => this.#exported(service)) ?? [];
   }
 
+  /** The Service of `key` the source's selector picks, exported or not; undefined if none. */
+  selectedService(key: string): Service | undefined {
+    return this.#services?.store.get(key);
+  }
+
   /** The Service of `key` if the source exports it (see {@linkcode Source.services}). */
   service(key: string): Service | undefined {
     const service = this.#services?.store.get(key);
