@@ -28,6 +28,7 @@ import { Component, waitForComponent } from "./component.ts";
 import { DataPlane, type NameServer } from "./data_plane.ts";
 import { renderKubeconfig } from "./kubeconfig.ts";
 import { freePorts } from "./ports.ts";
+import { installMcsCrds } from "./mcs.ts";
 
 /** Name of the Node object every test cluster has. */
 export const testNodeName = "node-1";
@@ -56,6 +57,12 @@ export interface StartClusterOptions {
    * At most one cluster at a time has it. Defaults to false.
    */
   dataPlane?: boolean;
+  /**
+   * Serve the Multi-Cluster Services API: its CRDs are installed once the
+   * control plane is up, and the data plane's CoreDNS (with `dataPlane`)
+   * answers `clusterset.local` from ServiceImports. Defaults to false.
+   */
+  mcs?: boolean;
   /**
    * Another local address kube-apiserver serves on, besides 127.0.0.1, and
    * that its serving certificate covers: for a test that puts it on `lo`
@@ -324,6 +331,7 @@ class LocalCluster implements Cluster {
         kubeconfig: this.kubeconfig,
         nodeName: testNodeName,
         serviceRange: serviceCidrs[0],
+        clusterset: options.mcs ?? false,
       })
       : undefined;
   }
@@ -380,6 +388,7 @@ class LocalCluster implements Cluster {
       await response.body?.cancel();
       return response.ok ? true : undefined;
     });
+    if (this.#options.mcs) await installMcsCrds(this);
     await this.#dataPlane?.start({
       setNodeAddress: (address) => this.#setNodeAddress(address),
       timeoutMs: this.#options.startTimeoutMs ?? 120_000,

@@ -42,6 +42,8 @@ export interface DataPlaneOptions {
   nodeName: string;
   /** IPv4 Service range, routed so that ClusterIPs reach kube-proxy's rules. */
   serviceRange: string;
+  /** CoreDNS also answers `clusterset.local`, from ServiceImports (the MCS API's CRDs installed). */
+  clusterset?: boolean;
 }
 
 /** Options of {@linkcode DataPlane.start}. */
@@ -175,7 +177,8 @@ export class DataPlane {
   }
 
   #renderCorefile(): string {
-    const { kubeconfig, clusterName } = this.#options;
+    const { kubeconfig, clusterName, clusterset = false } = this.#options;
+    const zones = clusterset ? "cluster.local clusterset.local" : "cluster.local";
     return [
       `.:${this.nameServer.port} {`,
       `    bind ${this.nameServer.ipAddr}`,
@@ -183,8 +186,9 @@ export class DataPlane {
       "    log",
       `    health 127.0.0.1:${this.#ports.coreDnsHealth}`,
       `    ready 127.0.0.1:${this.#ports.coreDnsReady}`,
-      "    kubernetes cluster.local in-addr.arpa ip6.arpa {",
+      `    kubernetes ${zones} in-addr.arpa ip6.arpa {`,
       `        kubeconfig ${kubeconfig} ${clusterName}`,
+      ...(clusterset ? ["        multicluster clusterset.local"] : []),
       "        pods insecure",
       "        ttl 5",
       "    }",

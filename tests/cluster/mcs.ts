@@ -9,7 +9,14 @@
  */
 
 import { clusterBinary } from "./binary.ts";
-import type { Cluster } from "./cluster.ts";
+
+/** What installing the CRDs needs of a cluster: its admin kubectl. */
+export interface AdminKubectl {
+  /** Runs kubectl as admin, returning its stdout. */
+  kubectl(...args: string[]): Promise<string>;
+  /** The same, with `input` on stdin. */
+  kubectlWithInput(input: string, ...args: string[]): Promise<string>;
+}
 
 /** The MCS API's group. */
 export const mcsGroup = "multicluster.x-k8s.io";
@@ -36,7 +43,7 @@ export async function mcsCrds(): Promise<string> {
 }
 
 /** Installs the MCS API's CRDs in `cluster` and waits until its server serves them. */
-export async function installMcsCrds(cluster: Cluster): Promise<void> {
+export async function installMcsCrds(cluster: AdminKubectl): Promise<void> {
   // Server-side: the CRDs are too large for the last-applied annotation.
   await cluster.kubectlWithInput(await mcsCrds(), "apply", "--server-side", "-f", "-");
   await cluster.kubectl(
