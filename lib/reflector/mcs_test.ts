@@ -9,7 +9,9 @@ import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import type { Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { type Cluster, installMcsCrds, withClusters } from "../../tests/cluster/mod.ts";
-import { guardUnowned } from "../../tests/faults/invariant.ts";
+import { converged, guardUnowned } from "../../tests/faults/invariant.ts";
+import { importsConverged } from "../../tests/faults/import_invariant.ts";
+import { adminViews } from "../../tests/support/source_views.ts";
 import { adminConfig } from "../../tests/support/client_configs.ts";
 import { exportByHand } from "../../tests/support/hand_exported.ts";
 import { holds } from "../../tests/support/holds.ts";
@@ -157,6 +159,8 @@ Deno.test("mcs: a ServiceExport exports its Service; every cluster of it merges 
       }, { description: "north's export takes over: its labels, its cluster alone" });
       equal(taken.derived?.spec?.clusterIP, clusterIp, "the cluster-set IP never changes");
       equal(taken.serviceImport?.metadata?.uid, serviceImport?.metadata?.uid, "updated in place");
+      using sources = adminViews({ east, north }, "");
+      await importsConverged(rest, sources.views);
 
       await serviceExport(north, false);
       await poll(async () => {
@@ -259,9 +263,105 @@ Deno.test("mcs: each cluster's Reflector reads every cluster and writes the cond
       const ghost = await rests.east.get<ServiceImport>(serviceImports(), "ghost", { namespace })
         .catch((error) => isNotFound(error) ? undefined : Promise.reject(error));
       equal(ghost, undefined, "nothing to import, nothing imported");
+      using sources = adminViews({ east, north }, "");
+      for (const rest of Object.values(rests)) await importsConverged(rest, sources.views);
       for (const guard of guards) await guard.untouched();
     } finally {
       await Promise.all(reflectors.map((reflector) => reflector.stop()));
     }
   });
+});
+
+Deno.test("mcs and mirror side by side: one Service exported both ways has a mirror and an import in one host, and neither dialect touches the other's objects", async () => {
+  await withClusters(
+    [{ name: "east", mcs: true }, { name: "host", mcs: true }],
+    async ([east, host]) => {
+      if (!east || !host) throw new Error("clusters missing");
+      await exportByHand(east, {
+        namespace,
+        name: "web",
+        ports: { http: 80 },
+        addresses: ["10.1.0.1"],
+      });
+      await exportByHand(east, {
+        namespace,
+        name: "api",
+        ports: { grpc: 9090 },
+        addresses: ["10.1.0.2"],
+      });
+      await serviceExport(east, true);
+      await host.kubectl("create", "namespace", namespace);
+      using hostTransport = new Transport(adminConfig(host));
+      const rest = new RestClient(hostTransport);
+      const guard = await guardUnowned(rest);
+      const sources = [{ name: "east", selector: "export=yes", config: adminConfig(east) }];
+      const mirror = startReflector({ host, sources });
+      const mcs = startReflector({ host, api: "mcs", sources });
+      try {
+        using views = adminViews({ east });
+        // Both Services are mirrored; only web, named by a ServiceExport, is imported.
+        await converged(rest, views.views);
+        await importsConverged(rest, views.views);
+        const imported = await importOf(rest);
+        deepStrictEqual(imported.bySource, { east: "10.1.0.1" });
+
+        await serviceExport(east, false);
+        await exportByHand(east, {
+          namespace,
+          name: "web",
+          ports: { http: 80 },
+          addresses: ["10.1.0.3"],
+        });
+        await importsConverged(rest, views.views);
+        await converged(rest, views.views);
+        equal((await importOf(rest)).serviceImport, undefined, "unexported: the import is gone");
+        await guard.untouched();
+      } finally {
+        await Promise.all([mirror.stop(), mcs.stop()]);
+      }
+    },
+  );
+});
+
+Deno.test("importsConverged() fails, naming both sides, when the host has not followed a source", async () => {
+  await withClusters(
+    [{ name: "east", mcs: true }, { name: "host", mcs: true }],
+    async ([east, host]) => {
+      if (!east || !host) throw new Error("clusters missing");
+      await exportByHand(east, {
+        namespace,
+        name: "web",
+        ports: { http: 80 },
+        addresses: ["10.1.0.1"],
+      });
+      await serviceExport(east, true);
+      await host.kubectl("create", "namespace", namespace);
+      using hostTransport = new Transport(adminConfig(host));
+      const rest = new RestClient(hostTransport);
+      using views = adminViews({ east }, "");
+      const reflector = startReflector({
+        host,
+        api: "mcs",
+        sources: [{ name: "east", selector: "", config: adminConfig(east) }],
+      });
+      try {
+        await importsConverged(rest, views.views);
+      } finally {
+        await reflector.stop();
+      }
+      // With no Reflector running, a new endpoint is a difference the check must see.
+      await exportByHand(east, {
+        namespace,
+        name: "web",
+        ports: { http: 80 },
+        addresses: ["10.1.0.1", "10.1.0.9"],
+      });
+      const error = await importsConverged(rest, views.views, { timeoutMs: 1_500 }).catch((error) =>
+        error
+      );
+      ok(error instanceof Error, "a difference is not convergence");
+      ok(error.message.includes('"10.1.0.9:true"'), error.message);
+      ok(error.message.includes("host holds:"), error.message);
+    },
+  );
 });

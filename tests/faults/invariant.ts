@@ -10,7 +10,8 @@
  *   disagree); and, per source (by the slices'
  *   source-cluster label), the endpoints (address and readiness) of that
  *   source's slices. The host holds no other mirror and no other slice of
- *   the Reflector's.
+ *   the Reflector's mirror dialect (the MCS dialect's imports are checked by
+ *   `import_invariant.ts`).
  * - **Nothing unowned touched.** Every Service, EndpointSlice, Endpoints
  *   and Namespace of the host that lacks the project's marks when the case
  *   starts is still there, unchanged (uid and resourceVersion), when it
@@ -28,7 +29,7 @@ import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { endpoints, endpointSlices, namespaces, services } from "../../lib/kube/resource.ts";
 import type { RestClient } from "../../lib/kube/rest.ts";
 import type { KubeObject } from "../../lib/kube/object.ts";
-import { isReflected, sourceClusterLabel } from "../../lib/ownership.ts";
+import { apiLabel, isMirrorObject, isReflected, sourceClusterLabel } from "../../lib/ownership.ts";
 import { poll } from "../support/poll.ts";
 import { noteConvergence } from "./convergence_log.ts";
 
@@ -50,7 +51,8 @@ interface Expected {
 
 const key = (object: KubeObject) => `${object.metadata?.namespace ?? ""}/${object.metadata?.name}`;
 const sorted = (values: string[]) => [...values].sort();
-const endpointsOf = (slices: EndpointSlice[]) =>
+/** The endpoints of `slices`, as sorted `address:ready`. */
+export const endpointsOf = (slices: EndpointSlice[]): string[] =>
   sorted(
     slices.filter((slice) => slice.addressType === "IPv4" || slice.addressType === "IPv6")
       .flatMap((slice) =>
@@ -59,12 +61,20 @@ const endpointsOf = (slices: EndpointSlice[]) =>
         )
       ),
   );
-const portsOf = (service: Service) =>
+/** The ports of `service`, as sorted `name/port/protocol`. */
+export const portsOf = (service: { spec?: { ports?: ServicePortLike[] } }): string[] =>
   sorted(
     (service.spec?.ports ?? []).map((port) =>
       `${port.name ?? ""}/${port.port}/${port.protocol ?? "TCP"}`
     ),
   );
+
+/** A port as the check reads it. */
+interface ServicePortLike {
+  name?: string;
+  port: number;
+  protocol?: string;
+}
 
 /** The mirror key of `service` as exported by `source`: its own, unless renamed. */
 type MirrorKeyOf = (service: Service, source: string) => string;
@@ -102,12 +112,15 @@ async function expected(
 
 /**
  * The ports of a Service exported by `exporters`, as `name/port/protocol`:
- * the union by name, the oldest Service's (then the first source's by
- * name) where a name or a number and protocol are claimed twice.
+ * the union by name, the oldest Service's (or export's, `since`; then the
+ * first source's by name) where a name or a number and protocol are
+ * claimed twice.
  */
-function unionOfPorts(exporters: { source: string; service: Service }[]): string[] {
-  const age = (each: { source: string; service: Service }) =>
-    `${each.service.metadata?.creationTimestamp ?? "~"} ${each.source}`;
+export function unionOfPorts(
+  exporters: { source: string; service: Service; since?: string }[],
+): string[] {
+  const age = (each: { source: string; service: Service; since?: string }) =>
+    `${each.since ?? each.service.metadata?.creationTimestamp ?? "~"} ${each.source}`;
   const kept: string[] = [];
   for (const { service } of [...exporters].sort((a, b) => age(a) < age(b) ? -1 : 1)) {
     for (const port of portsOf(service)) {
@@ -125,13 +138,13 @@ function unionOfPorts(exporters: { source: string; service: Service }[]): string
 /** What the host mirrors, read now, in the shape of {@linkcode expected}. */
 async function mirrored(host: RestClient): Promise<Expected> {
   const result: Expected = { endpoints: new Map(), ports: new Map() };
-  const mirrors = (await host.list<Service>(services)).items.filter(isReflected);
+  const mirrors = (await host.list<Service>(services)).items.filter(isMirrorObject);
   for (const mirror of mirrors) {
     result.endpoints.set(key(mirror), new Map());
     result.ports.set(key(mirror), portsOf(mirror));
   }
   const ours = (await host.list<EndpointSlice>(endpointSlices, {
-    labelSelector: "endpointslice.kubernetes.io/managed-by=service-reflector.squat.ai",
+    labelSelector: `endpointslice.kubernetes.io/managed-by=service-reflector.squat.ai,!${apiLabel}`,
   })).items;
   const grouped = new Map<string, EndpointSlice[]>();
   for (const slice of ours) {
