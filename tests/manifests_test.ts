@@ -61,7 +61,7 @@ interface Permission {
 
 /**
  * Every request service-reflector sends to its own cluster. The ClusterRole
- * and the Role in `manifests/rbac.yaml` must grant exactly these (no more),
+ * and the Role in `manifests/base/rbac.yaml` must grant exactly these (no more),
  * and the ServiceAccount must be allowed each of them.
  */
 const permissions: Permission[] = [

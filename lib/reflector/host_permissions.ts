@@ -1,7 +1,7 @@
 /**
  * Every request the Reflector sends to its host cluster, as permissions
  * (one per verb, resource and namespace scope) given its settings: what
- * the host role must grant for them. `manifests/rbac.yaml` grants the
+ * the host role must grant for them. `manifests/base/rbac.yaml` grants the
  * whole list for every setting; the command checks the list once at
  * start-up with access reviews ({@linkcode reviewHostPermissions}) and
  * warns of each permission missing, and a `check` command can print it.

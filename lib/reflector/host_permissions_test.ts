@@ -14,8 +14,8 @@ const granted = (permissions: readonly HostPermission[]) =>
   [...new Set(permissions.map(({ group, resource, verb }) => `${group}/${resource}:${verb}`))]
     .sort();
 
-Deno.test("hostPermissions() with every setting on is exactly what manifests/rbac.yaml grants", async () => {
-  const path = fileURLToPath(new URL("../../manifests/rbac.yaml", import.meta.url));
+Deno.test("hostPermissions() with every setting on is exactly what manifests/base/rbac.yaml grants", async () => {
+  const path = fileURLToPath(new URL("../../manifests/base/rbac.yaml", import.meta.url));
   const roles = parseAllDocuments(await Deno.readTextFile(path))
     .map((document) => document.toJS() as ClusterRole | Role)
     .filter((document) => document.kind === "ClusterRole" || document.kind === "Role");

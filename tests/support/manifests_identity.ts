@@ -14,7 +14,7 @@ import { parseAllDocuments, stringify } from "yaml";
 import type { Cluster } from "../cluster/mod.ts";
 
 const manifests = (file: string) =>
-  fileURLToPath(new URL(`../../manifests/${file}`, import.meta.url));
+  fileURLToPath(new URL(`../../manifests/base/${file}`, import.meta.url));
 
 /** The namespace of the install and of its ServiceAccount. */
 export const installNamespace = "service-reflector";
@@ -64,12 +64,12 @@ export async function installIdentity(cluster: Cluster, dir: string): Promise<Ma
   return { token, kubeconfig };
 }
 
-/** The ClusterRole of `manifests/rbac.yaml`, as the file has it. */
+/** The ClusterRole of `manifests/base/rbac.yaml`, as the file has it. */
 export async function manifestsClusterRole(): Promise<ClusterRole> {
   const documents = parseAllDocuments(await Deno.readTextFile(manifests("rbac.yaml")))
     .map((document) => document.toJS() as { kind?: string });
   const role = documents.find((document) => document.kind === "ClusterRole");
-  if (!role) throw new Error("manifests/rbac.yaml has no ClusterRole");
+  if (!role) throw new Error("manifests/base/rbac.yaml has no ClusterRole");
   return role as ClusterRole;
 }
 
