@@ -39,6 +39,7 @@ import type { Started } from "./_started.ts";
 import { blaming } from "./_startup_error.ts";
 import { resolveSource, type SourceDefaults } from "./_source_config.ts";
 import { SourcesFile } from "./_sources_reload.ts";
+import { clusterIdOf } from "../mcs/cluster_property.ts";
 
 /** What the Emitter needs to start. */
 export interface EmitterSetup {
@@ -60,6 +61,11 @@ export interface ReflectorSetup {
   sources: readonly SourceConfig[];
   /** Under `--reflector.sources-file`: the file as loaded, to be kept live. */
   sourcesFile?: SourcesFile;
+  /**
+   * In the `mcs` dialect without `--reflector.cluster-id`: the cluster id of
+   * the host's `ClusterProperty` `cluster.clusterset.k8s.io`, if it has one.
+   */
+  clusterId?: string;
   /** Under `--leader-elect`: the candidate, and the pause between its terms. */
   election?: { elector: LeaderElector; retryPeriodMs: number; leaseDurationMs: number };
 }
@@ -126,11 +132,15 @@ export async function loadSetup(config: Config, options: LoadSetupOptions): Prom
     const host = client();
     const election = config.leaderElection &&
       await elect(host, config.leaderElection, { podNamespace: own.podNamespace, logger });
+    const clusterId = config.reflector.api === "mcs" && !config.reflector.clusterId
+      ? await propertyClusterId(host, logger)
+      : undefined;
     const reflector = {
       host,
       sources,
       ...(sourcesFile ? { sourcesFile } : {}),
       ...(election ? { election } : {}),
+      ...(clusterId ? { clusterId } : {}),
     };
     return { ...(emitter ? { emitter } : {}), reflector, started };
   } catch (error) {
@@ -203,6 +213,26 @@ async function loadSources(
     sources.push(await blaming(flag, () => resolveSource(source, defaults)));
   }
   return sources;
+}
+
+/**
+ * The host's cluster id from its ClusterProperty (KEP-2149), asked once,
+ * for at most 10 s; none (logged) when the host has none, or cannot tell.
+ */
+async function propertyClusterId(host: RestClient, logger: Logger): Promise<string | undefined> {
+  try {
+    const clusterId = await clusterIdOf(host, { signal: AbortSignal.timeout(10_000) });
+    if (clusterId) logger.info("the cluster id is the host's ClusterProperty", { clusterId });
+    else {logger.info(
+        "no --reflector.cluster-id and no ClusterProperty: no export's conditions are written",
+      );}
+    return clusterId;
+  } catch (error) {
+    logger.warn("cannot read the host's ClusterProperty: no export's conditions are written", {
+      error,
+    });
+    return undefined;
+  }
 }
 
 /** The candidate for the Lease, in `--leader-elect-resource-namespace`, else the Pod's, else `default`. */

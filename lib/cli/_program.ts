@@ -188,7 +188,8 @@ const flagGroups: [heading: string, flags: FlagSpec[]][] = [
       flags: "--reflector.cluster-id <id>",
       help: "This cluster's id in the mcs dialect: the name of the source that is this cluster " +
         "itself. The conditions of this cluster's ServiceExports (Valid, Ready, Conflict) are " +
-        "written from it, the one write to objects a user made. Empty: none are written.",
+        "written from it, the one write to objects a user made. Empty: the value of the host's " +
+        "ClusterProperty cluster.clusterset.k8s.io (KEP-2149), if it has one.",
     },
     {
       flags: "--reflector.selector <selector>",

@@ -213,7 +213,11 @@ interface ReflectorTerms {
 function reflectorTerms(setup: ReflectorSetup, options: StartReflectorOptions): ReflectorTerms {
   const { host } = setup;
   const sources = () => setup.sourcesFile?.sources ?? setup.sources;
-  const { settings, logger } = options;
+  const { logger } = options;
+  // The flag's cluster id, else the host's ClusterProperty's (found at load).
+  const settings = setup.clusterId && !options.settings.clusterId
+    ? { ...options.settings, clusterId: setup.clusterId }
+    : options.settings;
   const log = logger.child({ component: "reflector" });
   const metrics = reflectorMetrics(options.registry);
   const denied = new DeniedWrites({
