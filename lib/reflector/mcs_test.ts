@@ -17,6 +17,7 @@ import { exportByHand } from "../../tests/support/hand_exported.ts";
 import { holds } from "../../tests/support/holds.ts";
 import { delay, poll } from "../../tests/support/poll.ts";
 import { startReflector } from "../../tests/support/reflector_harness.ts";
+import { noteTiming } from "../../tests/support/noted_timings.ts";
 import { isNotFound } from "../kube/status_error.ts";
 import { RestClient } from "../kube/rest.ts";
 import { endpointSlices, services } from "../kube/resource.ts";
@@ -32,6 +33,7 @@ import {
 import { derivedServiceName } from "./_desired_import.ts";
 
 const namespace = "shop";
+const timings = "reflector/mcs";
 
 /** Creates (or deletes) the ServiceExport of `shop/<name>` (default `web`) in `cluster`. */
 async function serviceExport(
@@ -107,6 +109,7 @@ Deno.test("mcs: a ServiceExport exports its Service; every cluster of it merges 
         description: "no import while no ServiceExport names the Service",
       });
 
+      const exported = performance.now();
       await serviceExport(east, true, { tier: "web" });
       const first = await poll(async () => {
         const found = await importOf(rest);
@@ -114,6 +117,11 @@ Deno.test("mcs: a ServiceExport exports its Service; every cluster of it merges 
           found.serviceImport?.status?.clusters?.length;
         return ready ? found : undefined;
       }, { description: "east's export imported" });
+      await noteTiming(
+        timings,
+        "ServiceExport created to its ServiceImport, IPs, clusters and slice",
+        performance.now() - exported,
+      );
       const { serviceImport, derived } = first;
       equal(serviceImport?.spec?.type, "ClusterSetIP");
       deepStrictEqual(serviceImport?.spec?.ports, [{ name: "http", protocol: "TCP", port: 80 }]);
@@ -148,6 +156,7 @@ Deno.test("mcs: a ServiceExport exports its Service; every cluster of it merges 
       equal(both.serviceImport?.metadata?.labels?.["tier"], "web", "the oldest export's labels");
       equal(both.derived?.metadata?.uid, derived?.metadata?.uid, "the derived Service stays");
 
+      const unexported = performance.now();
       await serviceExport(east, false);
       const taken = await poll(async () => {
         const found = await importOf(rest);
@@ -157,6 +166,11 @@ Deno.test("mcs: a ServiceExport exports its Service; every cluster of it merges 
           ? found
           : undefined;
       }, { description: "north's export takes over: its labels, its cluster alone" });
+      await noteTiming(
+        timings,
+        "the oldest export withdrawn to the next one's takeover",
+        performance.now() - unexported,
+      );
       equal(taken.derived?.spec?.clusterIP, clusterIp, "the cluster-set IP never changes");
       equal(taken.serviceImport?.metadata?.uid, serviceImport?.metadata?.uid, "updated in place");
       using sources = adminViews({ east, north }, "");
