@@ -9,7 +9,7 @@
  * its own cluster among the sources under its cluster id.
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
-import { type Cluster, podAnswer, startPodServer, withClusters } from "../cluster/mod.ts";
+import { type Cluster, startPodServer, withClusters } from "../cluster/mod.ts";
 import { applyServedService } from "../support/exported_service.ts";
 import { startCommand } from "../support/command.ts";
 import {
