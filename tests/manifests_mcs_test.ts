@@ -18,6 +18,7 @@ import { parseAllDocuments } from "yaml";
 import { withClusters } from "./cluster/mod.ts";
 import { adminConfig, tokenConfig } from "./support/client_configs.ts";
 import { exportByHand } from "./support/hand_exported.ts";
+import { setServiceExport } from "./support/service_exports.ts";
 import { poll } from "./support/poll.ts";
 import { startReflector } from "./support/reflector_harness.ts";
 import { parseFlags } from "../lib/cli/flags.ts";
@@ -132,16 +133,7 @@ Deno.test("manifests/mcs installs service-reflector in the mcs dialect with exac
               ports: { http: 80 },
               addresses: ["10.9.0.1"],
             });
-            await each.kubectlWithInput(
-              JSON.stringify({
-                apiVersion: "multicluster.x-k8s.io/v1beta1",
-                kind: "ServiceExport",
-                metadata: { name: "web", namespace: "shop" },
-              }),
-              "apply",
-              "-f",
-              "-",
-            );
+            await setServiceExport(each, { namespace: "shop", name: "web" });
           }
           using hostTransport = new Transport(tokenConfig(cluster, token));
           const host = new RestClient(hostTransport);

@@ -52,13 +52,16 @@ function column(name: string, description: string, priority = 0): TableColumnDef
   return { name, type: "string", format: name === "Name" ? "name" : "", description, priority };
 }
 
+/** The NAME column every Table starts with, a custom resource's too. */
+export const nameColumn: Readonly<TableColumnDefinition> = column("Name", describe.name);
+
 /** The apiserver's layout for these kinds: NAME, the kind's own columns, AGE, then `-o wide` ones. */
 function columns(
   own: TableColumnDefinition[],
   wide: TableColumnDefinition[] = [],
 ): readonly TableColumnDefinition[] {
   return [
-    column("Name", describe.name),
+    { ...nameColumn },
     ...own,
     column("Age", describe.creationTimestamp),
     ...wide,

@@ -36,9 +36,24 @@
  *   for a get of one, which exists while an object is served in it (so
  *   kubectl, which asks for the namespace of an object it did not find,
  *   reports what it reports against kube-apiserver).
+ * - ServiceExports. The cluster serves the MCS API's CRDs, so the Emitter
+ *   serves ServiceExports, compared with kube-apiserver's custom resource
+ *   (its group's unknown paths are plain-text 404s, its objects' 404s are
+ *   Statuses). The Emitter serves them in one version only, the preferred
+ *   one it found: where the CRDs also serve v1alpha1, its paths are 404.
+ *   Where kube-apiserver's handler of custom resources answers odd
+ *   requests otherwise than its built-in handlers (HEAD served as GET, a
+ *   subresource the CRD lacks a NotFound of the object, a watch of
+ *   `status` 405, a 406 Status without details), the Emitter answers as
+ *   for its other resources, one set of rules for all.
  */
 import { deepStrictEqual, equal } from "node:assert/strict";
-import { type Cluster, KubectlError, withClusters } from "../../tests/cluster/mod.ts";
+import {
+  type Cluster,
+  installMcsCrds,
+  KubectlError,
+  withClusters,
+} from "../../tests/cluster/mod.ts";
 import { adminConfig } from "../../tests/support/client_configs.ts";
 import { kubectlAt } from "../../tests/support/kubectl_at.ts";
 import { poll } from "../../tests/support/poll.ts";
@@ -287,6 +302,78 @@ function queryCases(): Case[] {
   ];
 }
 
+const mcs = "/apis/multicluster.x-k8s.io";
+const exportsIn = `${mcs}/v1beta1/namespaces/shop/serviceexports`;
+
+function serviceExportCases(): Case[] {
+  const same = [
+    mcs,
+    `${mcs}/`,
+    `${mcs}/v1beta1`,
+    `${mcs}/v1beta1/`,
+    `${mcs}/v9`,
+    `${mcs}/v9/serviceexports`,
+    `${mcs}/v1beta1/widgets`,
+    `${mcs}/v1beta1/namespaces/shop/services`,
+    `${mcs}/v1beta1/serviceexports`,
+    `${mcs}/v1beta1/serviceexports/web`,
+    `${mcs}/v1beta1/namespaces//serviceexports`,
+    "/api/v1/serviceexports",
+    exportsIn,
+    `${exportsIn}/`,
+    `${exportsIn}/web`,
+    `${exportsIn}/nope`,
+    `${exportsIn}/web/status`,
+    `${exportsIn}/nope/status`,
+    `${exportsIn}/nope?resourceVersion=abc`,
+    `${exportsIn}/nope?export=true`,
+    `${exportsIn}/web?watch=true&timeoutSeconds=1`,
+    "/api/v1/namespaces/shop",
+  ];
+  const onList = [
+    "fieldSelector=metadata.name%3Dweb",
+    "fieldSelector=metadata.namespace%3Dshop",
+    "resourceVersion=abc",
+    "resourceVersion=abc&watch=true",
+    "resourceVersionMatch=Exact",
+    "limit=abc",
+    "limit=1",
+    "sendInitialEvents=true",
+    "watch=true&resourceVersionMatch=NotOlderThan",
+  ];
+  const version = "the Emitter serves ServiceExports in the preferred version only";
+  const rules =
+    "the Emitter answers as for its other resources, not as kube-apiserver's CRD handler";
+  return [
+    ...same.map((target) => ({ request: get(target) })),
+    ...onList.map((query) => ({ request: get(`${exportsIn}?${query}`) })),
+    { request: get(`${exportsIn}?fieldSelector=spec.type%3Dx`) },
+    { request: get(`${exportsIn}?labelSelector=a%20in%20(b`), parts: noMessage },
+    { request: get(`${exportsIn}?limit=1&continue=garbage`), parts: noMessage },
+    { request: get(`${exportsIn}?watch=true&timeoutSeconds=1`), parts: statusOnly },
+    { request: accept(exportsIn, tableV1), parts: ["status", "type", "kind"] },
+    { request: accept(`${exportsIn}/web`, tableV1), parts: ["status", "type", "kind"] },
+    { request: accept(`${exportsIn}/nope`, tableV1) },
+    { request: accept(`${exportsIn}/web`, "text/html"), parts: ["status", "type", "reason"] },
+    { request: { method: "HEAD", target: exportsIn }, differs: { status: 405, why: rules } },
+    { request: get(`${exportsIn}/web/scale`), differs: { status: 404, why: rules } },
+    { request: get(`${exportsIn}/web/a/b`), differs: { status: 404, why: rules } },
+    {
+      request: get(`${mcs}/v1beta1/watch/namespaces/shop/serviceexports/web/status`),
+      differs: { status: 404, why: rules },
+    },
+    {
+      request: { method: "DELETE", target: `${exportsIn}/web` },
+      reference: { method: "DELETE", target: "/api/v1/componentstatuses/x" },
+    },
+    { request: get(`${mcs}/v1alpha1`), differs: { status: 404, why: version } },
+    {
+      request: get(`${mcs}/v1alpha1/namespaces/shop/serviceexports`),
+      differs: { status: 404, why: version },
+    },
+  ];
+}
+
 /** The compared parts of an answer. */
 function digest(response: RawResponse, parts: Part[]): Partial<Record<Part, unknown>> {
   const type = response.headers["content-type"]?.split(";")[0];
@@ -355,6 +442,17 @@ async function seed(cluster: Cluster): Promise<void> {
   await cluster.kubectl("create", "namespace", "shop");
   await cluster.kubectl("create", "service", "clusterip", "web", "-n", "shop", "--tcp=80:8080");
   await cluster.kubectl("label", "service", "web", "-n", "shop", "export=yes");
+  await installMcsCrds(cluster);
+  await cluster.kubectlWithInput(
+    JSON.stringify({
+      apiVersion: "multicluster.x-k8s.io/v1beta1",
+      kind: "ServiceExport",
+      metadata: { name: "web", namespace: "shop" },
+    }),
+    "apply",
+    "-f",
+    "-",
+  );
 }
 
 Deno.test("the Emitter answers odd requests as kube-apiserver does", async (t) => {
@@ -384,6 +482,7 @@ Deno.test("the Emitter answers odd requests as kube-apiserver does", async (t) =
           ["unknown groups, versions and resources, and odd paths", pathCases()],
           ["long URLs and headers", sizeCases()],
           ["list and watch parameters on gets, lists and watches", queryCases()],
+          ["ServiceExports' paths, parameters and Accept types", serviceExportCases()],
         ] as const
       ) {
         await t.step(name, async () => deepStrictEqual(await compareAll(real, ours, cases), []));

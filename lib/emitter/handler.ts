@@ -7,10 +7,13 @@
  * against a real one by `conformance_test.ts`):
  * 1. health paths, for every method and without credentials;
  * 2. 401 without accepted credentials;
- * 3. discovery documents (GET only, except `/apis`, which answers every
- *    method as kube-apiserver's does);
+ * 3. 503 for a path of the MCS group (`multicluster.x-k8s.io`) while the
+ *    Emitter has not found out whether it serves ServiceExports (see
+ *    `served_apis.ts`); then discovery documents (GET only, except
+ *    `/apis`, which answers every method as kube-apiserver's does);
  * 4. a get of a namespace (see `routes.ts`); 404: a Status inside `/api/`
- *    and the groups served, Go's plain text elsewhere;
+ *    and the built-in groups served, Go's plain text elsewhere (the MCS
+ *    group included, as kube-apiserver answers for a custom resource's);
  * 5. 405 for any method but GET on a resource (the Emitter's resources are
  *    read-only, as a resource without those verbs is there);
  * 6. 406 for an Accept header that asks for nothing the Emitter renders
@@ -25,7 +28,8 @@
 
 import type { KubeObject } from "../kube/object.ts";
 import { negotiate } from "./_table_accept.ts";
-import * as discovery from "./discovery.ts";
+import { mcsGroup } from "../mcs/api.ts";
+import { discoveryDocument } from "./discovery.ts";
 import { getNamespace, getObject, listObjects } from "./list.ts";
 import {
   checkGetQuery,
@@ -35,7 +39,15 @@ import {
   serviceFields,
 } from "./query.ts";
 import { requestTarget } from "./request_target.ts";
-import { insideServedGroup, namespaceRoute, type ResourceRoute, routeResource } from "./routes.ts";
+import {
+  insideServedGroup,
+  isBuiltin,
+  namespaceRoute,
+  type ResourceRoute,
+  routeResource,
+} from "./routes.ts";
+import { ServedApis } from "./served_apis.ts";
+import { servedTable } from "./served_table.ts";
 import {
   jsonResponse,
   methodNotAllowed,
@@ -58,6 +70,8 @@ export interface HandlerOptions {
   view: View;
   /** Where watches go. */
   hub: WatchHub;
+  /** What is served besides the always-served resources. Defaults to nothing more, decided. */
+  apis?: ServedApis;
   /** Whether the upstream caches have synced (readiness; resources answer 503 before). */
   ready: () => boolean;
   /**
@@ -65,7 +79,11 @@ export interface HandlerOptions {
    * Omitted: everyone may, as with the original Emitter.
    */
   authenticate?: (request: Request) => boolean | Promise<boolean>;
-  /** Renders `Table` answers for `kubectl get`; without it, Table requests get plain JSON clauses only. */
+  /**
+   * Renders `Table` answers of the built-in kinds for `kubectl get` (those
+   * of ServiceExports are the CRD's); without it, Table requests get plain
+   * JSON clauses only.
+   */
   renderTable?: TableRenderer;
   /** Called once per request with its verb and status code. */
   onRequest?: (verb: Verb, code: number) => void;
@@ -77,11 +95,12 @@ const health = new Set(["/healthz", "/livez", "/readyz", "/health"]);
 
 /** Builds the Emitter's request handler. */
 export function createHandler(options: HandlerOptions): (request: Request) => Promise<Response> {
+  const apis = options.apis ?? new ServedApis();
   return async (request) => {
     const seen: { verb: Verb } = { verb: "other" };
     let response: Response;
     try {
-      response = await answer(options, request, seen);
+      response = await answer(options, apis, request, seen);
     } catch (error) {
       response = errorResponse(options, error);
     }
@@ -93,6 +112,7 @@ export function createHandler(options: HandlerOptions): (request: Request) => Pr
 /** Steps 1 to 8 of the module doc; `seen.verb` is set as soon as it is known. */
 async function answer(
   options: HandlerOptions,
+  apis: ServedApis,
   request: Request,
   seen: { verb: Verb },
 ): Promise<Response> {
@@ -106,7 +126,8 @@ async function answer(
   }
   const accept = request.headers.get("accept");
   const documentPath = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
-  const document = discoveryDocument(documentPath);
+  if (!apis.decided && inMcsGroup(documentPath)) throw mcsUndecided();
+  const document = discoveryDocument(documentPath, apis);
   if (document !== undefined) {
     if (request.method !== "GET" && documentPath !== "/apis") throw methodNotAllowed();
     if (!negotiate(accept, { tables: false })) throw notAcceptable(["application/json"]);
@@ -115,7 +136,7 @@ async function answer(
   }
   const namespace = namespaceRoute(path);
   if (namespace !== undefined) return namespaceResponse(options, request, namespace, seen);
-  const route = routeResource(path);
+  const route = routeResource(path, apis.resources);
   if (!route) throw insideServedGroup(path) ? pathNotFound() : pageNotFound();
   if (request.method !== "GET") throw methodNotAllowed();
   const item = route.name !== undefined && !route.watchPath;
@@ -154,6 +175,19 @@ function namespaceResponse(
   return jsonResponse(getNamespace(options.view, name));
 }
 
+function inMcsGroup(path: string): boolean {
+  return path === `/apis/${mcsGroup}` || path.startsWith(`/apis/${mcsGroup}/`);
+}
+
+function mcsUndecided(): StatusResponseError {
+  return new StatusResponseError(
+    503,
+    "ServiceUnavailable",
+    `the Emitter has not found out yet whether its cluster serves ${mcsGroup}`,
+    { details: { retryAfterSeconds: 1 }, headers: { "retry-after": "1" } },
+  );
+}
+
 function notSynced(): StatusResponseError {
   return new StatusResponseError(
     503,
@@ -185,31 +219,12 @@ function healthResponse(path: string, ready: boolean): Response {
   return new Response("ok", { headers: { "content-type": "text/plain; charset=utf-8" } });
 }
 
-function discoveryDocument(path: string): unknown {
-  switch (path) {
-    case "/version":
-      return discovery.versionInfo();
-    case "/api":
-      return discovery.coreVersions;
-    case "/api/v1":
-      return discovery.coreResources;
-    case "/apis":
-      return discovery.groups;
-    case "/apis/discovery.k8s.io":
-      return discovery.discoveryGroupDocument;
-    case "/apis/discovery.k8s.io/v1":
-      return discovery.discoveryResources;
-    default:
-      return undefined;
-  }
-}
-
 function serveObject(options: HandlerOptions, route: ResourceRoute, table: boolean): Response {
   const { resource } = route;
   const object = getObject(options.view, route);
-  if (table) {
+  if (table && options.renderTable) {
     return jsonResponse(
-      options.renderTable?.(resource, [object], object.metadata?.resourceVersion ?? ""),
+      servedTable(options.renderTable, resource, [object], object.metadata?.resourceVersion ?? ""),
     );
   }
   return jsonResponse({ kind: resource.objectKind, apiVersion: resource.apiVersion, ...object });
@@ -232,10 +247,13 @@ function serveCollection(
     return options.hub.open({ ...route, name: undefined }, query, table);
   }
   const page = listObjects(options.view, { ...route, name: undefined }, query);
-  if (table) {
-    const rendered = options.renderTable?.(resource, page.items, String(page.resourceVersion)) as {
-      metadata?: Record<string, unknown>;
-    };
+  if (table && options.renderTable) {
+    const rendered = servedTable(
+      options.renderTable,
+      resource,
+      page.items,
+      String(page.resourceVersion),
+    ) as { metadata?: Record<string, unknown> };
     if (page.continueToken && rendered.metadata) rendered.metadata["continue"] = page.continueToken;
     return jsonResponse(rendered);
   }
@@ -249,6 +267,11 @@ function serveCollection(
         ? { remainingItemCount: page.remainingItemCount }
         : {}),
     },
-    items: page.items satisfies KubeObject[],
+    // A custom resource's items carry their type, as kube-apiserver lists them.
+    items: isBuiltin(resource) ? page.items satisfies KubeObject[] : page.items.map((item) => ({
+      apiVersion: resource.apiVersion,
+      kind: resource.objectKind,
+      ...item,
+    })),
   });
 }

@@ -2,11 +2,14 @@
  * Maps request paths to what the Emitter serves: a discovery document, or
  * a collection or object of a served resource, as kube-apiserver lays out
  * its REST paths (core `/api/v1/...`, grouped `/apis/<group>/<version>/...`,
- * cluster-wide or under `namespaces/<ns>/`).
+ * cluster-wide or under `namespaces/<ns>/`). Which resources are served is
+ * the caller's list (see `served_apis.ts`); a path names one only in the
+ * group and version it is served in.
  *
  * @module
  */
 
+import { mcsGroup, type McsVersion } from "../mcs/api.ts";
 import type { ServedKind } from "./view.ts";
 
 /** A served resource and how it appears on the wire. */
@@ -18,11 +21,23 @@ export interface ServedResource {
   /** `apiVersion` of objects. */
   apiVersion: string;
   /** `kind` of one object. */
-  objectKind: "Service" | "Endpoints" | "EndpointSlice";
+  objectKind: "Service" | "Endpoints" | "EndpointSlice" | "ServiceExport";
 }
 
-/** The three served resources by their path segment. */
-export const servedResources: Record<ServedKind, ServedResource> = {
+/** A served resource of a built-in kind (one kube-apiserver's own printers render). */
+export type BuiltinResource = ServedResource & {
+  objectKind: "Service" | "Endpoints" | "EndpointSlice";
+};
+
+/** Whether `resource` is of a built-in kind (else it is a custom resource: ServiceExports). */
+export function isBuiltin(resource: ServedResource): resource is BuiltinResource {
+  return resource.objectKind !== "ServiceExport";
+}
+
+/** The resources every Emitter serves, by their path segment. */
+export const servedResources: Readonly<
+  Record<"services" | "endpoints" | "endpointslices", BuiltinResource>
+> = {
   services: { kind: "services", group: "", apiVersion: "v1", objectKind: "Service" },
   endpoints: { kind: "endpoints", group: "", apiVersion: "v1", objectKind: "Endpoints" },
   endpointslices: {
@@ -32,6 +47,22 @@ export const servedResources: Record<ServedKind, ServedResource> = {
     objectKind: "EndpointSlice",
   },
 };
+
+/** ServiceExports served in `version` of the MCS API. */
+export function serviceExportsResource(version: McsVersion): ServedResource {
+  return {
+    kind: "serviceexports",
+    group: mcsGroup,
+    apiVersion: `${mcsGroup}/${version}`,
+    objectKind: "ServiceExport",
+  };
+}
+
+/** The resources every Emitter serves, as a list. */
+const alwaysServed: readonly ServedResource[] = Object.values(servedResources);
+
+/** Resources whose objects have a `status` subresource (a get of it is the object). */
+const withStatus = new Set<ServedKind>(["services", "serviceexports"]);
 
 /** A request for a served collection or object. */
 export interface ResourceRoute {
@@ -45,8 +76,6 @@ export interface ResourceRoute {
   watchPath: boolean;
 }
 
-const corePaths = new Set<ServedKind>(["services", "endpoints"]);
-
 /** The segments of `path` after its leading slash, less one trailing slash (as kube-apiserver). */
 function segmentsOf(path: string): string[] {
   const segments = path.split("/").slice(1);
@@ -55,21 +84,24 @@ function segmentsOf(path: string): string[] {
 }
 
 /**
- * Parses a decoded `path` into a resource route, or undefined if it names
- * none. Empty segments count (`/api//v1` names nothing), except an empty
- * namespace, which kube-apiserver reads as every namespace; an object's
- * `status` subresource is the object (for Services, the only served
- * resource that has one).
+ * Parses a decoded `path` into a route to one of `served` (by default the
+ * resources every Emitter serves), or undefined if it names none. Empty
+ * segments count (`/api//v1` names nothing), except an empty namespace,
+ * which kube-apiserver reads as every namespace; an object's `status`
+ * subresource is the object (for the served resources that have one).
  */
-export function routeResource(path: string): ResourceRoute | undefined {
+export function routeResource(
+  path: string,
+  served: readonly ServedResource[] = alwaysServed,
+): ResourceRoute | undefined {
   const segments = segmentsOf(path);
   let rest: string[];
-  let group: string;
-  if (segments[0] === "api" && segments[1] === "v1") {
-    group = "";
+  let apiVersion: string;
+  if (segments[0] === "api" && segments[1] !== undefined) {
+    apiVersion = segments[1];
     rest = segments.slice(2);
-  } else if (segments[0] === "apis" && segments[1] === "discovery.k8s.io" && segments[2] === "v1") {
-    group = "discovery.k8s.io";
+  } else if (segments[0] === "apis" && segments[1] && segments[2] !== undefined) {
+    apiVersion = `${segments[1]}/${segments[2]}`;
     rest = segments.slice(3);
   } else {
     return undefined;
@@ -84,14 +116,12 @@ export function routeResource(path: string): ResourceRoute | undefined {
     namespace = rest[1] || undefined;
     rest = rest.slice(2);
   }
-  const kind = rest[0] as ServedKind;
-  if (!Object.hasOwn(servedResources, kind)) return undefined;
-  const resource = servedResources[kind];
-  if (resource.group !== group || (group === "" && !corePaths.has(kind))) return undefined;
+  const resource = served.find((each) => each.apiVersion === apiVersion && each.kind === rest[0]);
+  if (!resource) return undefined;
   if (rest.length === 1) return { resource, namespace, name: undefined, watchPath };
   // Objects are namespaced: a name needs a namespace in the path.
   if (namespace === undefined) return undefined;
-  const subresource = rest.length === 3 && rest[2] === "status" && kind === "services" &&
+  const subresource = rest.length === 3 && rest[2] === "status" && withStatus.has(resource.kind) &&
     !watchPath;
   if (rest.length === 2 || subresource) return { resource, namespace, name: rest[1], watchPath };
   return undefined;
@@ -112,8 +142,9 @@ export function namespaceRoute(path: string): string | undefined {
 
 /**
  * Whether kube-apiserver answers an unknown `path` with a Status (inside
- * `/api/` and inside a group the Emitter serves) rather than with Go's
- * plain-text 404.
+ * `/api/` and inside the built-in groups the Emitter serves) rather than
+ * with Go's plain-text 404. A custom resource's group is not one: there
+ * kube-apiserver answers an unknown version or resource in plain text too.
  */
 export function insideServedGroup(path: string): boolean {
   const [first, second] = segmentsOf(path);

@@ -1,5 +1,5 @@
 import { deepStrictEqual, equal } from "node:assert/strict";
-import { routeResource, servedResources } from "./routes.ts";
+import { routeResource, servedResources, serviceExportsResource } from "./routes.ts";
 
 Deno.test("routeResource() parses core and grouped, cluster-wide and namespaced paths", () => {
   deepStrictEqual(routeResource("/api/v1/services"), {
@@ -44,4 +44,33 @@ Deno.test("routeResource() refuses what the Emitter does not serve", () => {
   ) {
     equal(routeResource(path), undefined, path);
   }
+});
+
+Deno.test("routeResource() routes ServiceExports only in the version given among the served", () => {
+  const served = [...Object.values(servedResources), serviceExportsResource("v1beta1")];
+  const group = "/apis/multicluster.x-k8s.io/v1beta1";
+  deepStrictEqual(routeResource(`${group}/namespaces/shop/serviceexports/web`, served), {
+    resource: serviceExportsResource("v1beta1"),
+    namespace: "shop",
+    name: "web",
+    watchPath: false,
+  });
+  deepStrictEqual(routeResource(`${group}/serviceexports`, served)?.namespace, undefined);
+  equal(routeResource(`${group}/watch/namespaces/shop/serviceexports`, served)?.watchPath, true);
+  equal(routeResource(`${group}/namespaces/shop/serviceexports/web/status`, served)?.name, "web");
+  deepStrictEqual(routeResource("/api/v1/services", served)?.resource, servedResources.services);
+  for (
+    const path of [
+      `${group}/serviceexports`.replace("v1beta1", "v1alpha1"),
+      `${group}/serviceimports`,
+      `${group}/namespaces/shop/services`,
+      `${group}/serviceexports/web`,
+      "/api/v1/serviceexports",
+      "/apis//v1beta1/serviceexports",
+      "/apis/multicluster.x-k8s.io/serviceexports",
+    ]
+  ) {
+    equal(routeResource(path, served), undefined, path);
+  }
+  equal(routeResource(`${group}/namespaces/shop/serviceexports`), undefined, "not served");
 });

@@ -18,6 +18,9 @@
  * Rows share the objects' `metadata` (and, with `Object`, the objects), so
  * a Table must be serialized, not mutated.
  *
+ * ServiceExports, a custom resource, are not a kind of these printers: the
+ * apiserver renders their CRD's printer columns (`service_export_table.ts`).
+ *
  * @module
  */
 
@@ -32,6 +35,8 @@ import {
   type TableColumnDefinition,
 } from "./_table_columns.ts";
 import { cannot } from "../cannot.ts";
+import type { ServiceExport } from "../mcs/api.ts";
+import { tableOf } from "./_table_rows.ts";
 
 export { isTableRequest } from "./_table_accept.ts";
 export type { TableColumnDefinition } from "./_table_columns.ts";
@@ -58,10 +63,14 @@ export interface TableKinds {
 
 /** One row of a {@linkcode Table}. */
 export interface TableRow {
-  /** One cell per column definition, in order; all strings here. */
+  /**
+   * One cell per column definition, in order: strings for the built-in
+   * kinds; for a custom resource, as its printer columns' types render
+   * (a `date` as an age), `null` where the object has no value.
+   */
   cells: unknown[];
   /** The object as asked by `includeObject`; `null` for `None`. */
-  object: PartialObjectMetadata | TableKinds[keyof TableKinds] | null;
+  object: PartialObjectMetadata | TableKinds[keyof TableKinds] | ServiceExport | null;
 }
 
 /** A `meta.k8s.io/v1` Table. */
@@ -111,8 +120,6 @@ const printers: { [K in keyof TableKinds]: Printer<TableKinds[K]> } = {
   },
 };
 
-const includeObjectValues: readonly string[] = ["None", "Metadata", "Object"];
-
 /**
  * Renders `objects` of `kind` as kube-apiserver's Table for `kubectl get`.
  *
@@ -139,56 +146,5 @@ export function toTable<K extends keyof TableKinds>(
     );
   }
   const printer: Printer<TableKinds[K]> = printers[kind];
-  const { now = new Date(), includeObject = "Metadata" } = options;
-  if (Number.isNaN(now.getTime())) {
-    throw new RangeError(
-      `Cannot render a Table as 'now' must be a valid Date: current value is ${now}`,
-    );
-  }
-  if (!includeObjectValues.includes(includeObject)) {
-    throw new TypeError(
-      cannot(
-        "render a Table",
-        `'includeObject' must be "None", "Metadata" or "Object"`,
-        includeObject,
-      ),
-    );
-  }
-  const metadata: Table["metadata"] = {};
-  if (options.resourceVersion) metadata.resourceVersion = options.resourceVersion;
-  if (options.continueToken) metadata.continue = options.continueToken;
-  if (options.remainingItemCount !== undefined) {
-    metadata.remainingItemCount = options.remainingItemCount;
-  }
-  return {
-    kind: "Table",
-    apiVersion: "meta.k8s.io/v1",
-    metadata,
-    columnDefinitions: printer.columns.map((column) => ({ ...column })),
-    rows: objects.map((object) => ({
-      cells: printer.cells(object, now),
-      object: rowObject(kind, printer.apiVersion, object, includeObject),
-    })),
-  };
-}
-
-function rowObject<K extends keyof TableKinds>(
-  kind: K,
-  apiVersion: string,
-  object: TableKinds[K],
-  includeObject: IncludeObject,
-): TableRow["object"] {
-  switch (includeObject) {
-    case "None":
-      return null;
-    case "Object":
-      // List items come without their type; the apiserver sets it on each row's object.
-      return { ...object, kind, apiVersion } as TableKinds[K];
-    case "Metadata":
-      return {
-        kind: "PartialObjectMetadata",
-        apiVersion: "meta.k8s.io/v1",
-        metadata: object.metadata ?? {},
-      };
-  }
+  return tableOf({ kind, ...printer }, objects, options);
 }

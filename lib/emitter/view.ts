@@ -1,9 +1,12 @@
 /**
  * What an Emitter serves: the Services of its cluster that pass its
  * selector, plus the Endpoints and EndpointSlices of exactly those
- * Services, minus anything a Reflector wrote (so that clusters reflecting
- * each other never echo). The view is derived from upstream informer caches
- * and recomputed key by key as they change.
+ * Services, and, where its cluster serves them, every ServiceExport (a
+ * user's object, not filtered by the Services' selector: the MCS dialect
+ * exports a Service by its ServiceExport), minus anything a Reflector
+ * wrote (so that clusters reflecting each other never echo). The view is
+ * derived from upstream informer caches and recomputed key by key as they
+ * change.
  *
  * The Emitter has its own resourceVersion space: one counter, increased by
  * every change to the view, starting at the start time in milliseconds
@@ -20,14 +23,20 @@ import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { type Clock, realClock } from "../clock.ts";
 import { type KubeObject, resourceVersionOf, sliceServiceKeys } from "../kube/object.ts";
 import type { ReadonlyStore } from "../kube/store.ts";
+import type { ServiceExport } from "../mcs/api.ts";
 import { isReflected } from "../ownership.ts";
 import { History } from "./history.ts";
 
 /** The resources an Emitter serves. */
-export type ServedKind = "services" | "endpoints" | "endpointslices";
+export type ServedKind = "services" | "endpoints" | "endpointslices" | "serviceexports";
 
-/** All served kinds, in a fixed order. */
+/**
+ * The kinds every Emitter serves, in a fixed order (ServiceExports only
+ * where its cluster serves them).
+ */
 export const servedKinds: readonly ServedKind[] = ["services", "endpoints", "endpointslices"];
+
+const viewKinds: readonly ServedKind[] = [...servedKinds, "serviceexports"];
 
 /** One change of the view. */
 export interface ServedEvent {
@@ -51,6 +60,11 @@ export interface Upstream {
   endpoints: ReadonlyStore<Endpoints>;
   /** EndpointSlices, with the {@linkcode sliceServiceIndex} index. */
   endpointSlices: ReadonlyStore<EndpointSlice>;
+  /**
+   * ServiceExports, where the cluster serves them; read from
+   * {@linkcode View.start} on, so it may be set until then.
+   */
+  serviceExports?: ReadonlyStore<ServiceExport>;
 }
 
 /** Name of the upstream EndpointSlice index by owning Service key (`namespace/service`). */
@@ -86,7 +100,7 @@ export class View {
     this.#upstream = upstream;
     this.#selects = options.selectsService;
     this.#resourceVersion = Math.floor((options.clock ?? realClock).now()) * 1000;
-    for (const kind of servedKinds) {
+    for (const kind of viewKinds) {
       this.#entries.set(kind, new Map());
       this.#histories.set(kind, new History(options.historySize ?? 1000, this.#resourceVersion));
     }
@@ -142,6 +156,9 @@ export class View {
     for (const service of this.#upstream.services.list()) {
       this.#serviceChanged(keyOf(service), false);
     }
+    for (const serviceExport of this.#upstream.serviceExports?.list() ?? []) {
+      this.#recompute("serviceexports", keyOf(serviceExport), serviceExport, false);
+    }
     this.#started = true;
   }
 
@@ -159,6 +176,13 @@ export class View {
   sliceChanged(key: string): void {
     if (this.#started) {
       this.#recompute("endpointslices", key, this.#upstream.endpointSlices.get(key), true);
+    }
+  }
+
+  /** Recomputes one ServiceExport. */
+  serviceExportChanged(key: string): void {
+    if (this.#started) {
+      this.#recompute("serviceexports", key, this.#upstream.serviceExports?.get(key), true);
     }
   }
 
@@ -185,6 +209,7 @@ export class View {
   #serves(kind: ServedKind, object: KubeObject): boolean {
     if (isReflected(object)) return false;
     if (kind === "services") return this.#selects(object as Service);
+    if (kind === "serviceexports") return true;
     const serviceKeys = kind === "endpoints"
       ? [keyOf(object)]
       : sliceServiceKeys(object as EndpointSlice);

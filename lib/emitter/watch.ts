@@ -23,17 +23,13 @@ import type { KubeObject } from "../kube/object.ts";
 import { matches, tooLarge } from "./list.ts";
 import type { ReadQuery } from "./query.ts";
 import type { ResourceRoute, ServedResource } from "./routes.ts";
+import { servedTable, type TableRenderer } from "./served_table.ts";
 import { expired, failureStatus, StatusResponseError } from "./status.ts";
 import type { ServedEvent, View } from "./view.ts";
 import { EventLines, type EventType } from "./event_lines.ts";
 import { Watcher } from "./watcher.ts";
 
-/** Renders objects of a resource as a `meta.k8s.io/v1` Table (for `kubectl get -w`). */
-export type TableRenderer = (
-  resource: ServedResource,
-  objects: KubeObject[],
-  resourceVersion: string,
-) => unknown;
+export type { TableRenderer } from "./served_table.ts";
 
 /** Options of {@linkcode WatchHub}. */
 export interface WatchHubOptions {
@@ -45,7 +41,7 @@ export interface WatchHubOptions {
   bookmarkIntervalMs?: number;
   /** Watches without `timeoutSeconds` end after this to twice this, at random. Defaults to 1800 s. */
   defaultTimeoutSeconds?: number;
-  /** Renders Table events. */
+  /** Renders Table events of the built-in kinds; without it, watches send no Tables. */
   renderTable?: TableRenderer;
   /** Called when a watcher opens or closes, with the current count. */
   onWatchers?: (count: number) => void;
@@ -132,8 +128,10 @@ export class WatchHub {
     object: KubeObject,
     table: boolean,
   ): Uint8Array {
-    if (!table) return this.#lines.object(type, resource, object);
-    const rendered = this.#options.renderTable?.(
+    const renderer = this.#options.renderTable;
+    if (!table || !renderer) return this.#lines.object(type, resource, object);
+    const rendered = servedTable(
+      renderer,
       resource,
       [object],
       object.metadata?.resourceVersion ?? "",

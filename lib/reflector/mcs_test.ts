@@ -6,73 +6,63 @@
  * wins, the next takes over in place, and the last unexport removes all.
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
-import type { Service } from "kubernetes-types/core/v1.d.ts";
-import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
+
 import { type Cluster, installMcsCrds, withClusters } from "../../tests/cluster/mod.ts";
+
 import { converged, guardUnowned } from "../../tests/faults/invariant.ts";
+
 import { importsConverged } from "../../tests/faults/import_invariant.ts";
+
 import { adminViews } from "../../tests/support/source_views.ts";
+
 import { adminConfig } from "../../tests/support/client_configs.ts";
+
 import { exportByHand } from "../../tests/support/hand_exported.ts";
+
+import { hostImport } from "../../tests/support/host_import.ts";
+
+import { setServiceExport } from "../../tests/support/service_exports.ts";
+
 import { holds } from "../../tests/support/holds.ts";
+
 import { delay, poll } from "../../tests/support/poll.ts";
+
 import { startReflector } from "../../tests/support/reflector_harness.ts";
+
 import { noteTiming } from "../../tests/support/noted_timings.ts";
+
 import { isNotFound } from "../kube/status_error.ts";
+
 import { RestClient } from "../kube/rest.ts";
-import { endpointSlices, services } from "../kube/resource.ts";
+
 import { Transport } from "../kube/transport.ts";
+
 import {
   derivedServiceAnnotation,
-  mcsServiceNameLabel,
   type ServiceExport,
   serviceExports,
   type ServiceImport,
   serviceImports,
 } from "../mcs/api.ts";
+
 import { derivedServiceName } from "./_desired_import.ts";
 
 const namespace = "shop";
 const timings = "reflector/mcs";
 
 /** Creates (or deletes) the ServiceExport of `shop/<name>` (default `web`) in `cluster`. */
-async function serviceExport(
-  cluster: Cluster,
-  exported: boolean,
-  labels = {},
-  name = "web",
-): Promise<void> {
-  const object = {
-    apiVersion: "multicluster.x-k8s.io/v1beta1",
-    kind: "ServiceExport",
-    metadata: { name, namespace },
-    spec: { exportedLabels: labels, exportedAnnotations: { "example.com/owner": "team-web" } },
-  };
-  await cluster.kubectlWithInput(JSON.stringify(object), exported ? "apply" : "delete", "-f", "-");
+function serviceExport(cluster: Cluster, exported: boolean, labels = {}, name = "web") {
+  const exportedAnnotations = { "example.com/owner": "team-web" };
+  return setServiceExport(cluster, {
+    namespace,
+    name,
+    exportedLabels: labels,
+    exportedAnnotations,
+  }, exported);
 }
 
-/** The host's import of `shop/web`: ServiceImport, derived Service, slices by source. */
-async function importOf(rest: RestClient) {
-  const missing = (error: unknown) => {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  };
-  const serviceImport = await rest.get<ServiceImport>(serviceImports(), "web", { namespace })
-    .catch(missing);
-  const derived = await rest.get<Service>(services, derivedServiceName("web"), { namespace })
-    .catch(missing);
-  const { items } = await rest.list<EndpointSlice>(endpointSlices, {
-    namespace,
-    labelSelector: `${mcsServiceNameLabel}=web`,
-  });
-  const bySource = Object.fromEntries(
-    items.map((slice) => [
-      slice.metadata?.labels?.["multicluster.kubernetes.io/source-cluster"] ?? "",
-      (slice.endpoints ?? []).map((each) => each.addresses[0]).join(","),
-    ]),
-  );
-  return { serviceImport, derived, slices: items, bySource };
-}
+/** The host's import of `shop/web`. */
+const importOf = (rest: RestClient) => hostImport(rest, namespace, "web");
 
 Deno.test("mcs: a ServiceExport exports its Service; every cluster of it merges into one ServiceImport, the oldest export winning; the last unexport removes it all", async () => {
   await withClusters(["east", "north", "host"], async ([east, north, host]) => {

@@ -9,9 +9,10 @@
  * its own cluster among the sources under its cluster id.
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
-import { type Cluster, startPodServer, withClusters } from "../cluster/mod.ts";
+import { startPodServer, withClusters } from "../cluster/mod.ts";
 import { applyServedService } from "../support/exported_service.ts";
 import { startCommand } from "../support/command.ts";
+import { setServiceExport } from "../support/service_exports.ts";
 import {
   clusterIPOf,
   FreshConnections,
@@ -26,20 +27,6 @@ import type { ServiceImport } from "../../lib/mcs/api.ts";
 const namespace = "demo";
 const podPort = 8080;
 const timings = "e2e/clusterset_dns";
-
-/** Exports `demo/hello` of `cluster` by a ServiceExport. */
-async function exportHello(cluster: Cluster): Promise<void> {
-  await cluster.kubectlWithInput(
-    JSON.stringify({
-      apiVersion: "multicluster.x-k8s.io/v1beta1",
-      kind: "ServiceExport",
-      metadata: { name: "hello", namespace },
-    }),
-    "apply",
-    "-f",
-    "-",
-  );
-}
 
 Deno.test("mcs: a ServiceExport's name resolves in clusterset.local and its connections reach the exporting cluster's Pods", async () => {
   const specs = [{ name: "east", mcs: true }, { name: "west", dataPlane: true, mcs: true }];
@@ -70,7 +57,7 @@ Deno.test("mcs: a ServiceExport's name resolves in clusterset.local and its conn
     const localIp = await clusterIPOf(west, namespace, "hello");
 
     const exported = performance.now();
-    await exportHello(east);
+    await setServiceExport(east, { namespace, name: "hello" });
     const clustersetName = `hello.${namespace}.svc.clusterset.local`;
     const answered = await poll(async () => {
       const found = await resolveIPv4(nameServer, clustersetName);
