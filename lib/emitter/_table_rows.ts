@@ -10,7 +10,7 @@
 import type { ObjectMeta } from "kubernetes-types/meta/v1.d.ts";
 import { cannot } from "../cannot.ts";
 import type { TableColumnDefinition } from "./_table_columns.ts";
-import type { IncludeObject, Table, TableRow, ToTableOptions } from "./table.ts";
+import type { IncludeObject, Table, TableRow, ToTableOptions } from "./table_types.ts";
 
 /** How the objects of one kind become rows. */
 export interface TableLayout<T> {
