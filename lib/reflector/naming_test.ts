@@ -23,10 +23,17 @@ import { RestClient } from "../kube/rest.ts";
 import { Transport } from "../kube/transport.ts";
 import { isReflected, namingAnnotation, sourceKey, sourceServiceAnnotation } from "../ownership.ts";
 import { MirrorNaming, rendered } from "./mirror_names.ts";
+import type { Attempt } from "../controller/controller.ts";
+import { isConflict } from "../kube/status_error.ts";
 
 const namespace = "shop";
 const template = "{name}-{source}";
 const long = `l${"o".repeat(61)}g`;
+
+/** Whether `attempt` failed on a write conflict (409), to be retried. */
+function isConflictRetry(attempt: Attempt): boolean {
+  return attempt.outcome.kind === "retry" && isConflict(attempt.outcome.error);
+}
 
 Deno.test("per-source names: one mirror per source, merged by annotation, long names shortened, colliding names never mixed", async () => {
   await withClusters(["east", "north", "host"], async ([east, north, host]) => {
@@ -154,7 +161,9 @@ Deno.test("per-source names: one mirror per source, merged by annotation, long n
       );
       await until(["a-b-c", shortened, "shared", "web", "web-b-c"].sort(), "north's web merged");
       deepStrictEqual((await mirrorOf(rest, namespace, "web")).endpoints, ["10.2.0.1:true"]);
-      deepStrictEqual(running.failures, []);
+      // A write on a cache that had not caught up with the last one is refused (409) and
+      // retried from fresh caches, by design; any other failure is a defect.
+      deepStrictEqual(running.failures.filter((attempt) => !isConflictRetry(attempt)), []);
       // The shared check, with the names per source: no claim collides any more.
       const naming = new MirrorNaming(template);
       await converged(rest, sources.views, {
