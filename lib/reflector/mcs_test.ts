@@ -61,6 +61,10 @@ function serviceExport(cluster: Cluster, exported: boolean, labels = {}, name = 
   }, exported);
 }
 
+/** `cluster` exports `shop/web` (http 80) by hand, with one ready endpoint at `address`. */
+const exportWeb = (cluster: Cluster, address: string) =>
+  exportByHand(cluster, { namespace, name: "web", ports: { http: 80 }, addresses: [address] });
+
 /** The host's import of `shop/web`. */
 const importOf = (rest: RestClient) => hostImport(rest, namespace, "web");
 
@@ -68,18 +72,8 @@ Deno.test("mcs: a ServiceExport exports its Service; every cluster of it merges 
   await withClusters(["east", "north", "host"], async ([east, north, host]) => {
     if (!east || !north || !host) throw new Error("clusters missing");
     for (const cluster of [east, north, host]) await installMcsCrds(cluster);
-    await exportByHand(east, {
-      namespace,
-      name: "web",
-      ports: { http: 80 },
-      addresses: ["10.1.0.1"],
-    });
-    await exportByHand(north, {
-      namespace,
-      name: "web",
-      ports: { http: 80 },
-      addresses: ["10.2.0.1"],
-    });
+    await exportWeb(east, "10.1.0.1");
+    await exportWeb(north, "10.2.0.1");
     await host.kubectl("create", "namespace", namespace);
     using hostTransport = new Transport(adminConfig(host));
     const rest = new RestClient(hostTransport);
@@ -190,12 +184,7 @@ Deno.test("mcs: each cluster's Reflector reads every cluster and writes the cond
   await withClusters(["east", "north"], async ([east, north]) => {
     if (!east || !north) throw new Error("clusters missing");
     for (const cluster of [east, north]) await installMcsCrds(cluster);
-    await exportByHand(east, {
-      namespace,
-      name: "web",
-      ports: { http: 80 },
-      addresses: ["10.1.0.1"],
-    });
+    await exportWeb(east, "10.1.0.1");
     await serviceExport(east, true);
     await serviceExport(east, true, {}, "ghost");
     await east.kubectlWithInput(
@@ -281,12 +270,7 @@ Deno.test("mcs and mirror side by side: one Service exported both ways has a mir
     [{ name: "east", mcs: true }, { name: "host", mcs: true }],
     async ([east, host]) => {
       if (!east || !host) throw new Error("clusters missing");
-      await exportByHand(east, {
-        namespace,
-        name: "web",
-        ports: { http: 80 },
-        addresses: ["10.1.0.1"],
-      });
+      await exportWeb(east, "10.1.0.1");
       await exportByHand(east, {
         namespace,
         name: "api",
@@ -310,12 +294,7 @@ Deno.test("mcs and mirror side by side: one Service exported both ways has a mir
         deepStrictEqual(imported.bySource, { east: "10.1.0.1" });
 
         await serviceExport(east, false);
-        await exportByHand(east, {
-          namespace,
-          name: "web",
-          ports: { http: 80 },
-          addresses: ["10.1.0.3"],
-        });
+        await exportWeb(east, "10.1.0.3");
         await importsConverged(rest, views.views);
         await converged(rest, views.views);
         equal((await importOf(rest)).serviceImport, undefined, "unexported: the import is gone");
@@ -332,12 +311,7 @@ Deno.test("importsConverged() fails, naming both sides, when the host has not fo
     [{ name: "east", mcs: true }, { name: "host", mcs: true }],
     async ([east, host]) => {
       if (!east || !host) throw new Error("clusters missing");
-      await exportByHand(east, {
-        namespace,
-        name: "web",
-        ports: { http: 80 },
-        addresses: ["10.1.0.1"],
-      });
+      await exportWeb(east, "10.1.0.1");
       await serviceExport(east, true);
       await host.kubectl("create", "namespace", namespace);
       using hostTransport = new Transport(adminConfig(host));
